@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The two commands: `make run` (set up, build, scan this host) and
+# `make check` (set up, build, every test).  Meson does the real work.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+MESON_OPTS ?=
+
+.PHONY: all deps run check unit integration asan bench install clean format format-check
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	./scripts/setup-deps build
+	meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true $(MESON_OPTS)
+
+deps:
+	./scripts/setup-deps check
+
+run: all
+	./$(BUILD)/residue
+
+# Every test: unit, fuzz-corpus replay, golden output, root integration
+# against the live kernel, then the unit suite again under ASan + UBSan.
+check:
+	./scripts/setup-deps check
+	./scripts/check $(BUILD) $(ASAN_BUILD)
+
+bench: all
+	./scripts/setup-deps bench
+	./bench/run
+
+install: all
+	meson install -C $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * From a snapshot to findings: one Orphan per superblock that no namespace
+ * mounts and some process still holds, one LonelyNs per mount namespace
+ * with no process.  Pure: reads the snapshot, allocates the report, no I/O.
+ */
+#include "orphans.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "base/array.h"
+#include "base/macro.h"
+
+static const char *const state_names[_ORPHAN_STATE_MAX] = {
+	[ORPHAN_ORPHANED] = "orphaned",
+	[ORPHAN_DETACHED] = "detached",
+};
+
+static const char *const risk_names[_RISK_MAX] = {
+	[RISK_NONE] = "none",
+	[RISK_MEMORY] = "memory",
+	[RISK_DATA_LOSS] = "data-loss",
+};
+
+const char *orphan_state_to_string(OrphanState s)
+{
+	return s < _ORPHAN_STATE_MAX ? state_names[s] : "?";
+}
+
+const char *risk_to_string(Risk r)
+{
+	return r < _RISK_MAX ? risk_names[r] : "?";
+}
+
+const char *holder_mode_string(const Holder *h, char buf[8])
+{
+	if (h->how == HOLD_MMAP)
+		return h->perms[0] ? h->perms : NULL;
+	if (h->open_flags < 0)
+		return NULL;
+	if (h->open_flags & O_PATH)
+		return "path";
+	switch (h->open_flags & O_ACCMODE) {
+	case O_RDONLY:
+		return "r";
+	case O_WRONLY:
+		return "w";
+	default:
+		snprintf(buf, 8, "rw");
+		return buf;
+	}
+}
+
+/* Human-sized bytes for hints: "64.0 MiB". */
+static void fmt_bytes(uint64_t b, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu B", (unsigned long long)b);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+static char *orphan_hint(const Snapshot *s, const Orphan *o)
+{
+	char bytes[32], what[160];
+	const Holder *h = &s->holders[o->holders[0]];
+	const Process *p = &s->procs[h->proc];
+	char *hint = NULL;
+	size_t pids = 0;
+
+	/* Distinct processes among the holders. */
+	for (size_t i = 0; i < o->n_holders; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = s->holders[o->holders[j]].proc == s->holders[o->holders[i]].proc;
+		pids += !seen;
+	}
+	fmt_bytes(o->pinned_bytes, bytes, sizeof(bytes));
+	switch ((HolderHow)h->how) {
+	case HOLD_FD:
+	case HOLD_MOUNT_FD:
+		snprintf(what, sizeof(what), "close fd %d of pid %d (%s)", h->fd, p->pid, p->comm);
+		break;
+	case HOLD_MMAP:
+		snprintf(what, sizeof(what), "unmap %s in pid %d (%s)", h->path ? h->path : "the file",
+			 p->pid, p->comm);
+		break;
+	case HOLD_CWD:
+		snprintf(what, sizeof(what), "move pid %d (%s) out of its cwd %s", h->tid ? h->tid : p->pid,
+			 p->comm, h->path ? h->path : "");
+		break;
+	case HOLD_ROOT:
+		snprintf(what, sizeof(what), "stop pid %d (%s), chrooted into it", p->pid, p->comm);
+		break;
+	default:
+		snprintf(what, sizeof(what), "stop pid %d (%s)", p->pid, p->comm);
+		break;
+	}
+	const char *tail = "";
+	if (o->risk == RISK_DATA_LOSS)
+		tail = "; it is open for writing: sync before the device goes away";
+	else if (o->sb && o->sb->memory_backed && o->sb->files_listed)
+		tail = "; or free the unheld files now: residue release DEV --delete-unheld";
+	int r;
+	if (pids > 1)
+		r = asprintf(&hint, "%s and %zu other process%s holding it to free %s%s", what, pids - 1,
+			     pids > 2 ? "es" : "", bytes, tail);
+	else
+		r = asprintf(&hint, "%s to free %s%s", what, bytes, tail);
+	if (r < 0)
+		return NULL;
+	/* Put the device in the release command. */
+	char *dev = strstr(hint, "DEV");
+	if (dev) {
+		char *full;
+		if (asprintf(&full, "%.*s%u:%u%s", (int)(dev - hint), hint, major(o->dev), minor(o->dev),
+			     dev + 3) < 0) {
+			free(hint);
+			return NULL;
+		}
+		free(hint);
+		hint = full;
+	}
+	return hint;
+}
+
+static int collect_orphans(const Snapshot *s, OrphanReport *rep)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < s->n_holders; i++) {
+		const Holder *h = &s->holders[i];
+		if (!h->has_detail || !holder_is_unattached(s, h))
+			continue;
+		/* Mounted elsewhere: the superblock is alive; this mount pins nothing more. */
+		if (s->live_devs_known && u64set_contains(&s->live_devs, h->dev))
+			continue;
+		Orphan *o = NULL;
+		for (size_t j = 0; j < rep->n_orphans && !o; j++)
+			if (rep->orphans[j].dev == h->dev)
+				o = &rep->orphans[j];
+		if (!o) {
+			o = ARRAY_PUSH(rep->orphans, rep->n_orphans, cap);
+			if (!o)
+				return -ENOMEM;
+			o->dev = h->dev;
+			o->sb = snapshot_find_sb(s, h->dev);
+		}
+		size_t *slot = realloc(o->holders, (o->n_holders + 1) * sizeof(*o->holders));
+		if (!slot)
+			return -ENOMEM;
+		o->holders = slot;
+		o->holders[o->n_holders++] = i;
+	}
+	for (size_t j = 0; j < rep->n_orphans; j++) {
+		Orphan *o = &rep->orphans[j];
+		bool writes = false;
+		o->state = ORPHAN_ORPHANED;
+		for (size_t k = 0; k < o->n_holders; k++) {
+			const Holder *h = &s->holders[o->holders[k]];
+			if (h->how == HOLD_MOUNT_FD)
+				o->state = ORPHAN_DETACHED;
+			writes |= h->writes;
+		}
+		o->risk = RISK_NONE;
+		if (o->sb && o->sb->memory_backed)
+			o->risk = RISK_MEMORY;
+		else if (o->sb && o->sb->block_backed && writes)
+			o->risk = RISK_DATA_LOSS;
+		o->pinned_bytes = o->sb && o->sb->have_used ? o->sb->used_bytes : 0;
+		if (!(o->hint = orphan_hint(s, o)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static char *ns_hint(const Snapshot *s, const LonelyNs *l)
+{
+	char *hint = NULL;
+	int r;
+
+	if (l->n_holders == 0)
+		return strdup("no holder visible: it is being torn down, or held from where residue cannot look");
+	const NsHolder *nh = &l->holders[0];
+	if (nh->kind == NS_HOLDER_FD) {
+		const Holder *h = &s->holders[nh->index];
+		const Process *p = &s->procs[h->proc];
+		r = asprintf(&hint, "close fd %d of pid %d (%s)%s", h->fd, p->pid, p->comm,
+			     l->n_holders > 1 ? " and the other holders" : "");
+	} else {
+		const NsBind *b = &s->nsbinds[nh->index];
+		const MountNs *in = snapshot_find_ns(s, b->in_ns_id);
+		if (in && in->pid > 0)
+			r = asprintf(&hint, "nsenter -t %d -m umount %s%s", in->pid, b->path,
+				     l->n_holders > 1 ? ", and the other holders" : "");
+		else
+			r = asprintf(&hint, "umount %s in mount namespace %llu%s", b->path,
+				     (unsigned long long)b->in_ns_id,
+				     l->n_holders > 1 ? ", and the other holders" : "");
+	}
+	return r < 0 ? NULL : hint;
+}
+
+static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < s->n_nss; i++) {
+		const MountNs *ns = &s->nss[i];
+		if (ns->nr_procs > 0)
+			continue;
+		LonelyNs *l = ARRAY_PUSH(rep->nss, rep->n_nss, cap);
+		if (!l)
+			return -ENOMEM;
+		l->ns = ns;
+		size_t hcap = 0;
+		for (size_t j = 0; j < s->n_holders; j++) {
+			const Holder *h = &s->holders[j];
+			if (h->how != HOLD_FD || !s->nsfs_dev || h->dev != s->nsfs_dev || h->ino != ns->ino)
+				continue;
+			NsHolder *nh = ARRAY_PUSH(l->holders, l->n_holders, hcap);
+			if (!nh)
+				return -ENOMEM;
+			*nh = (NsHolder){ NS_HOLDER_FD, j };
+		}
+		for (size_t j = 0; j < s->n_nsbinds; j++) {
+			if (s->nsbinds[j].target_ino != ns->ino)
+				continue;
+			NsHolder *nh = ARRAY_PUSH(l->holders, l->n_holders, hcap);
+			if (!nh)
+				return -ENOMEM;
+			*nh = (NsHolder){ NS_HOLDER_BIND, j };
+		}
+		if (!(l->hint = ns_hint(s, l)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int analyze_orphans(const Snapshot *s, OrphanReport **ret)
+{
+	OrphanReport *rep = calloc(1, sizeof(*rep));
+	int r;
+
+	if (!rep)
+		return -ENOMEM;
+	r = collect_orphans(s, rep);
+	if (r == 0)
+		r = collect_lonely_namespaces(s, rep);
+	if (r < 0) {
+		orphan_report_free(rep);
+		return r;
+	}
+	*ret = rep;
+	return 0;
+}
+
+OrphanReport *orphan_report_free(OrphanReport *r)
+{
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < r->n_orphans; i++) {
+		free(r->orphans[i].holders);
+		free(r->orphans[i].hint);
+	}
+	for (size_t i = 0; i < r->n_nss; i++) {
+		free(r->nss[i].holders);
+		free(r->nss[i].hint);
+	}
+	free(r->orphans);
+	free(r->nss);
+	free(r);
+	return NULL;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Orphaned filesystems and process-less mount namespaces, derived from a
+ * snapshot by pure functions: which superblocks are reachable only through
+ * holders, in what state, at what risk, and what a user can do about it.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/snapshot.h"
+
+typedef enum OrphanState {
+	ORPHAN_ORPHANED, /* its mounts are in no namespace: namespace death or umount -l */
+	ORPHAN_DETACHED, /* an open_tree/fsmount tree that was never attached */
+	_ORPHAN_STATE_MAX,
+} OrphanState;
+
+typedef enum Risk {
+	RISK_NONE,
+	RISK_MEMORY,	/* memory-backed: the bytes stay in RAM */
+	RISK_DATA_LOSS, /* block-backed and written to: the device can be pulled mid-write */
+	_RISK_MAX,
+} Risk;
+
+typedef struct Orphan {
+	uint64_t dev;
+	const SbProbe *sb; /* may be NULL when the probe learned nothing */
+	OrphanState state;
+	Risk risk;
+	uint64_t pinned_bytes;
+	size_t *holders; /* indices into Snapshot.holders */
+	size_t n_holders;
+	char *hint;
+} Orphan;
+
+typedef enum NsHolderKind { NS_HOLDER_FD, NS_HOLDER_BIND } NsHolderKind;
+
+typedef struct NsHolder {
+	NsHolderKind kind;
+	size_t index; /* into Snapshot.holders or Snapshot.nsbinds */
+} NsHolder;
+
+typedef struct LonelyNs {
+	const MountNs *ns;
+	NsHolder *holders;
+	size_t n_holders;
+	char *hint;
+} LonelyNs;
+
+typedef struct OrphanReport {
+	Orphan *orphans;
+	size_t n_orphans;
+	LonelyNs *nss;
+	size_t n_nss;
+} OrphanReport;
+
+int analyze_orphans(const Snapshot *s, OrphanReport **ret);
+OrphanReport *orphan_report_free(OrphanReport *r);
+
+const char *orphan_state_to_string(OrphanState s);
+const char *risk_to_string(Risk r);
+/* "r", "w", "rw", "path", mmap perms, or NULL when the holder has no mode */
+const char *holder_mode_string(const Holder *h, char buf[8]);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading small kernel files relative to a directory fd, without stdio and
+ * without following the caller's idea of a path: /proc and cgroupfs files
+ * are read with one open and as few reads as they need.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Read up to @size-1 bytes of @dirfd/@name into @buf and NUL-terminate it.
+ * Returns the byte count or -errno.
+ */
+ssize_t read_small_at(int dirfd, const char *name, char *buf, size_t size);
+
+/* Read a whole file of any size into a malloc'd NUL-terminated buffer. */
+ssize_t read_all_at(int dirfd, const char *name, char **ret_buf);
+
+/* readlinkat() into @buf, NUL-terminated; -ENAMETOOLONG when truncated. */
+ssize_t readlink_small_at(int dirfd, const char *name, char *buf, size_t size);

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The collectors: impure, tolerant readers of the live kernel that fill a
+ * Snapshot.  A vanished process or namespace is skipped silently; any other
+ * failure to read becomes a Gap; only ENOMEM aborts a scan.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/snapshot.h"
+
+typedef struct ScanOptions {
+	bool want_orphans;    /* holders, probes, re-check */
+	bool force_fallback;  /* ignore listmount/nsfs ioctls (tests of the old-kernel path) */
+	unsigned max_files;   /* largest files kept per orphan */
+} ScanOptions;
+
+/* What statx tells about one reference: the ids that tie it to a mount. */
+typedef struct RefStat {
+	uint64_t mnt_id;
+	uint64_t dev;
+	uint64_t ino;
+	uint32_t mode;
+	bool mount_root;
+} RefStat;
+
+/*
+ * statx(@dirfd, @name) following the magic link, never syncing with a
+ * network server (AT_STATX_DONT_SYNC), returning the unique mount id when the
+ * kernel has it (6.8) and the old one otherwise.
+ */
+int ref_stat(int dirfd, const char *name, int flags, RefStat *ret);
+
+/* Whether ref_stat() returns 64-bit unique mount ids on this kernel. */
+bool ref_stat_has_unique_ids(void);
+/* Use the old 32-bit ids: mount tables come from mountinfo, which shows only those. */
+void ref_stat_use_old_ids(bool old);
+
+int collect_calibrate(Snapshot *s);
+int collect_mount_namespaces(Snapshot *s, const ScanOptions *o);
+int collect_processes(Snapshot *s, const ScanOptions *o);
+/* Superblocks of every mounted filesystem, and nsfs bind mounts. */
+int collect_mount_details(Snapshot *s, const ScanOptions *o);
+/* The namespace of a process: known from the walk, or added (and listed) now. */
+int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, MountNs **ret);
+int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o);
+int collect_recheck_unattached(Snapshot *s, const ScanOptions *o);
+int collect_probe_unattached(Snapshot *s, const ScanOptions *o);
+
+/*
+ * An fd on the root directory of the (orphaned) filesystem @h is on, found
+ * through the holder's own reference.  -EMEDIUMTYPE when @h is neither a
+ * directory nor a regular file.
+ */
+int probe_open_root(const Snapshot *s, const Holder *h);
+
+/* The whole pipeline for one scan. */
+int scan_host(const ScanOptions *o, Snapshot **ret);
+
+/* Name for a statfs magic, "" when unknown; and its class. */
+const char *fs_magic_name(uint64_t magic);
+bool fs_magic_is_internal(uint64_t magic);
+bool fs_magic_is_memory(uint64_t magic);
+bool fs_magic_is_network(uint64_t magic);

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Mount namespaces and their mounts.  The nsfs walk (NS_MNT_GET_PREV/NEXT,
+ * 6.12) finds every namespace, including those no process is in; listmount
+ * (6.8, foreign namespaces by id since 6.11) lists each one's mount ids.
+ * Without them, namespaces are found through /proc/PID/ns/mnt during the
+ * process scan and listed from /proc/PID/mountinfo; then every id in the
+ * snapshot is the old 32-bit one, which is what mountinfo and STATX_MNT_ID
+ * agree on.  Also the second, rarer pass: the superblock of every mounted
+ * filesystem (is an unattached superblock mounted elsewhere?), nsfs bind
+ * mounts (who keeps a process-less namespace) and the tmpfs bytes in a
+ * process-less namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/array.h"
+#include "base/compat.h"
+#include "base/fileio.h"
+#include "base/macro.h"
+#include "base/procfmt.h"
+#include "collect.h"
+
+#define LISTMOUNT_BATCH 1024
+#define STATMOUNT_BUF (64 * 1024)
+
+static int ns_get_info(int nsfd, unsigned long req, struct rs_mnt_ns_info *info)
+{
+	*info = (struct rs_mnt_ns_info){ .size = sizeof(*info) };
+	int r = ioctl(nsfd, req, info);
+	return r < 0 ? -errno : r;
+}
+
+/* listmount(2) of a whole namespace into ns->mnt_ids and the live set. */
+static int list_ns_listmount(Snapshot *s, MountNs *ns)
+{
+	uint64_t ids[LISTMOUNT_BATCH];
+	struct rs_mnt_id_req req = {
+		.size = RS_MNT_ID_REQ_SIZE_VER1,
+		.mnt_id = RS_LSMT_ROOT,
+		.mnt_ns_id = ns->id,
+	};
+	size_t cap = ns->n_mnt_ids;
+
+	ns->n_mnt_ids = 0;
+	for (;;) {
+		long n = rs_listmount(&req, ids, ARRAY_SIZE(ids), 0);
+		if (n < 0)
+			return -errno;
+		for (long i = 0; i < n; i++) {
+			uint64_t *slot = ARRAY_PUSH(ns->mnt_ids, ns->n_mnt_ids, cap);
+			if (!slot || u64set_add(&s->live_mnt_ids, ids[i]) < 0)
+				return -ENOMEM;
+			*slot = ids[i];
+		}
+		if ((size_t)n < ARRAY_SIZE(ids))
+			break;
+		req.param = ids[n - 1];
+	}
+	ns->listed = true;
+	return 0;
+}
+
+/*
+ * /proc/PID/mountinfo of a process in the namespace: the fallback listing,
+ * and with @details also live devices and nsfs bind mounts.
+ */
+static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool details)
+{
+	_cleanup_free_ char *buf = NULL;
+	ssize_t len = read_all_at(piddirfd, "mountinfo", &buf);
+	size_t cap = ns->n_mnt_ids;
+
+	if (len < 0)
+		return (int)len;
+	if (!details)
+		ns->n_mnt_ids = 0;
+	for (char *line = buf; line < buf + len;) {
+		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+		size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
+		MountinfoEntry e;
+		char *next = line + ll + 1;
+
+		if (parse_mountinfo_line(line, ll, &e) == 0) {
+			if (!details) {
+				uint64_t *slot = ARRAY_PUSH(ns->mnt_ids, ns->n_mnt_ids, cap);
+				if (!slot || u64set_add(&s->live_mnt_ids, e.mnt_id) < 0)
+					return -ENOMEM;
+				*slot = e.mnt_id;
+			} else {
+				if (u64set_add(&s->live_devs, makedev(e.major, e.minor)) < 0)
+					return -ENOMEM;
+				uint64_t ino;
+				if (strcmp(e.fstype, "nsfs") == 0 &&
+				    parse_ns_link(e.root, strlen(e.root), "mnt", &ino) == 0) {
+					NsBind *b = ARRAY_PUSH(s->nsbinds, s->n_nsbinds, s->cap_nsbinds);
+					if (!b || !(b->path = strdup(e.mount_point)))
+						return -ENOMEM;
+					b->in_ns_id = ns->id;
+					b->target_ino = ino;
+					b->mnt_id = e.mnt_id;
+				}
+			}
+		}
+		line = next;
+	}
+	ns->listed = true;
+	return 0;
+}
+
+static MountNs *add_ns(Snapshot *s, uint64_t id, uint64_t ino, uint32_t nr_mounts)
+{
+	MountNs *ns = snapshot_add_ns(s);
+	if (!ns)
+		return NULL;
+	ns->id = id;
+	ns->ino = ino;
+	ns->nr_mounts = nr_mounts;
+	return ns;
+}
+
+static int add_walked_ns(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info)
+{
+	struct stat st;
+	if (fstat(nsfd, &st) < 0)
+		return -errno;
+	if (snapshot_find_ns(s, info->mnt_ns_id))
+		return 0;
+	MountNs *ns = add_ns(s, info->mnt_ns_id, st.st_ino, info->nr_mounts);
+	if (!ns)
+		return -ENOMEM;
+	int r = list_ns_listmount(s, ns);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && !errno_is_vanished(-r))
+		return snapshot_add_gap(s, "mount namespace mounts", "listmount", -r);
+	return 0;
+}
+
+/*
+ * Walk every mount namespace from ours: PREV to the oldest, NEXT to the
+ * newest.  Each step returns a new nsfs fd for the neighbour.
+ */
+static int walk_namespaces(Snapshot *s, int selffd, int (*visit)(Snapshot *, int,
+								  const struct rs_mnt_ns_info *,
+								  void *),
+			   void *userdata)
+{
+	static const unsigned long dirs[] = { RS_NS_MNT_GET_PREV, RS_NS_MNT_GET_NEXT };
+
+	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+		_cleanup_close_ int cur = fcntl(selffd, F_DUPFD_CLOEXEC, 3);
+		if (cur < 0)
+			return -errno;
+		for (unsigned steps = 0; steps < 1u << 20; steps++) {
+			struct rs_mnt_ns_info info;
+			int next = ns_get_info(cur, dirs[d], &info);
+			if (next == -ENOENT)
+				break;
+			if (next < 0)
+				return next;
+			closep(&cur);
+			cur = next;
+			int r = visit(s, cur, &info, userdata);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int visit_add(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, void *userdata)
+{
+	(void)userdata;
+	return add_walked_ns(s, nsfd, info);
+}
+
+int collect_mount_namespaces(Snapshot *s, const ScanOptions *o)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	struct rs_mnt_ns_info info;
+	int r;
+
+	if (self < 0)
+		return snapshot_add_gap(s, "own mount namespace", "open", errno);
+	if (o->force_fallback || ns_get_info(self, RS_NS_MNT_GET_INFO, &info) < 0)
+		return 0; /* namespaces are found by the process scan */
+
+	s->self_mntns_id = info.mnt_ns_id;
+	r = add_walked_ns(s, self, &info);
+	if (r < 0)
+		return r;
+	if (!s->nss[0].listed)
+		return 0; /* no listmount by namespace id: ids would not match; use /proc */
+	s->has_listmount = true;
+	r = walk_namespaces(s, self, visit_add, NULL);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		/* EPERM without CAP_SYS_ADMIN: the process scan still finds the rest. */
+		snapshot_add_gap(s, "mount namespace walk", "NS_MNT_GET_NEXT", -r);
+		return 0;
+	}
+	s->ns_walk = true;
+	return 0;
+}
+
+int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, MountNs **ret)
+{
+	MountNs *ns = snapshot_find_ns_by_ino(s, ino);
+	uint64_t id = 0;
+	int r;
+
+	if (ns) {
+		*ret = ns;
+		return 0;
+	}
+	/* New to us: created after the walk, or the walk is unavailable. */
+	_cleanup_close_ int nsfd = openat(piddirfd, "ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	if (ioctl(nsfd, RS_NS_GET_MNTNS_ID, &id) < 0)
+		id = ino; /* before 5.11 the inode is all there is */
+	ns = add_ns(s, id, ino, 0);
+	if (!ns)
+		return -ENOMEM;
+	if (s->has_listmount)
+		r = list_ns_listmount(s, ns);
+	else
+		r = list_ns_mountinfo(s, ns, piddirfd, false);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && !errno_is_vanished(-r))
+		snapshot_add_pid_gap(s, "mount table of a namespace", "listmount", -r, pid);
+	ns->nr_mounts = (uint32_t)ns->n_mnt_ids;
+	*ret = ns;
+	return 0;
+}
+
+/* statmount(2) of one mount of a namespace into @buf. */
+static int statmount_one(uint64_t ns_id, uint64_t mnt_id, uint64_t mask, struct rs_statmount *buf)
+{
+	struct rs_mnt_id_req req = {
+		.size = RS_MNT_ID_REQ_SIZE_VER1,
+		.mnt_id = mnt_id,
+		.param = mask,
+		.mnt_ns_id = ns_id,
+	};
+	if (rs_statmount(&req, buf, STATMOUNT_BUF, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
+{
+	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
+		int r = statmount_one(ns->id, ns->mnt_ids[i], RS_STATMOUNT_SB_BASIC, sm);
+		if (r < 0) {
+			if (!errno_is_vanished(-r))
+				snapshot_add_gap(s, "mount details", "statmount", -r);
+			continue;
+		}
+		if (u64set_add(&s->live_devs, makedev(sm->sb_dev_major, sm->sb_dev_minor)) < 0)
+			return -ENOMEM;
+		if (sm->sb_magic != RS_NSFS_MAGIC)
+			continue;
+		if (statmount_one(ns->id, ns->mnt_ids[i], RS_STATMOUNT_MNT_ROOT | RS_STATMOUNT_MNT_POINT,
+				  sm) < 0)
+			continue;
+		const char *root, *point;
+		uint64_t ino;
+		if (statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_ROOT, sm->mnt_root, &root) < 0 ||
+		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point, &point) < 0 ||
+		    parse_ns_link(root, strlen(root), "mnt", &ino) < 0)
+			continue;
+		NsBind *b = ARRAY_PUSH(s->nsbinds, s->n_nsbinds, s->cap_nsbinds);
+		if (!b || !(b->path = strdup(point)))
+			return -ENOMEM;
+		b->in_ns_id = ns->id;
+		b->target_ino = ino;
+		b->mnt_id = ns->mnt_ids[i];
+	}
+	return 0;
+}
+
+int collect_mount_details(Snapshot *s, const ScanOptions *o)
+{
+	_cleanup_free_ struct rs_statmount *sm = NULL;
+	(void)o;
+
+	if (s->live_devs_known)
+		return 0;
+	if (s->has_listmount && !(sm = malloc(STATMOUNT_BUF)))
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		int r = 0;
+		if (s->has_listmount) {
+			r = details_statmount(s, ns, sm);
+		} else if (ns->pid > 0) {
+			char path[32];
+			snprintf(path, sizeof(path), "/proc/%d", ns->pid);
+			_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			r = dfd < 0 ? -errno : list_ns_mountinfo(s, ns, dfd, true);
+			if (r < 0 && r != -ENOMEM) {
+				if (!errno_is_vanished(-r))
+					snapshot_add_pid_gap(s, "mount details", "read mountinfo", -r, ns->pid);
+				r = 0;
+			}
+		}
+		if (r < 0)
+			return r;
+	}
+	s->live_devs_known = true;
+	return 0;
+}
+
+/* Re-list every namespace; any unattached holder whose mount appears now was attached after all. */
+int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
+{
+	size_t n = s->n_nss;
+
+	for (size_t i = 0; i < n; i++) {
+		MountNs *ns = &s->nss[i];
+		if (!ns->listed)
+			continue;
+		int r = 0;
+		if (s->has_listmount) {
+			r = list_ns_listmount(s, ns);
+		} else if (ns->pid > 0) {
+			char path[32];
+			snprintf(path, sizeof(path), "/proc/%d", ns->pid);
+			_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0)
+				r = list_ns_mountinfo(s, ns, dfd, false);
+		}
+		if (r == -ENOMEM)
+			return r;
+	}
+	/* Namespaces created while we scanned: walk again, adding what is new. */
+	if (s->ns_walk && !o->force_fallback) {
+		_cleanup_close_ int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (self >= 0) {
+			int r = walk_namespaces(s, self, visit_add, NULL);
+			if (r == -ENOMEM)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- bytes held in the tmpfs mounts of a process-less namespace ---- */
+
+typedef struct TmpfsMount {
+	uint64_t mnt_id;
+	char *point;
+} TmpfsMount;
+
+typedef struct TmpfsResult {
+	uint64_t mnt_id;
+	uint64_t bytes;
+} TmpfsResult;
+
+/* In a child: enter the namespace, look at each tmpfs mount point, report its bytes. */
+static _Noreturn void tmpfs_child(int nsfd, const TmpfsMount *m, size_t n, int out)
+{
+	alarm(5); /* a path through a hung filesystem must not hang the scan */
+	if (setns(nsfd, CLONE_NEWNS) < 0)
+		_exit(1);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int fd = open(m[i].point, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		RefStat rs;
+		struct statfs sf;
+		if (fd < 0 || ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 || rs.mnt_id != m[i].mnt_id ||
+		    fstatfs(fd, &sf) < 0)
+			continue;
+		TmpfsResult res = { m[i].mnt_id,
+				    (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize };
+		if (write(out, &res, sizeof(res)) != sizeof(res))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static int ns_tmpfs_bytes(Snapshot *s, MountNs *ns, int nsfd, struct rs_statmount *sm)
+{
+	TmpfsMount *m = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
+		const char *point;
+		if (statmount_one(ns->id, ns->mnt_ids[i],
+				  RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_POINT, sm) < 0 ||
+		    sm->sb_magic != RS_TMPFS_MAGIC ||
+		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point, &point) < 0)
+			continue;
+		TmpfsMount *t = ARRAY_PUSH(m, n, cap);
+		if (!t || !(t->point = strdup(point))) {
+			r = -ENOMEM;
+			goto out;
+		}
+		t->mnt_id = ns->mnt_ids[i];
+	}
+	ns->tmpfs_mounts = (uint32_t)n;
+	if (n == 0)
+		goto out;
+
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out;
+	}
+	pid_t child = fork();
+	if (child < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		goto out;
+	}
+	if (child == 0) {
+		close(p[0]);
+		tmpfs_child(nsfd, m, n, p[1]);
+	}
+	close(p[1]);
+	/* Superblocks seen twice (bind mounts of one tmpfs) count once. */
+	U64Set seen = { 0 };
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		if (poll(&pfd, 1, 6000) <= 0)
+			break;
+		TmpfsResult res;
+		if (read(p[0], &res, sizeof(res)) != sizeof(res))
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (m[i].mnt_id != res.mnt_id)
+				continue;
+			struct rs_statmount *x = sm;
+			if (statmount_one(ns->id, res.mnt_id, RS_STATMOUNT_SB_BASIC, x) == 0 &&
+			    u64set_add(&seen, makedev(x->sb_dev_major, x->sb_dev_minor)) == 1)
+				ns->tmpfs_bytes += res.bytes;
+		}
+	}
+	u64set_done(&seen);
+	close(p[0]);
+	kill(child, SIGKILL); /* only our own child, in case it hung */
+	int status;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		snapshot_add_gap(s, "tmpfs bytes of a process-less namespace", "setns", EIO);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(m[i].point);
+	free(m);
+	return r;
+}
+
+typedef struct TmpfsWalk {
+	struct rs_statmount *sm;
+} TmpfsWalk;
+
+static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, void *userdata)
+{
+	TmpfsWalk *w = userdata;
+	MountNs *ns = snapshot_find_ns(s, info->mnt_ns_id);
+	if (!ns || ns->nr_procs > 0 || !ns->listed)
+		return 0;
+	return ns_tmpfs_bytes(s, ns, nsfd, w->sm);
+}
+
+int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
+{
+	bool any = false;
+
+	if (!s->ns_walk || !s->has_listmount || o->force_fallback)
+		return 0; /* a process-less namespace is only found by the walk */
+	for (size_t i = 0; i < s->n_nss; i++)
+		any |= s->nss[i].nr_procs == 0;
+	if (!any)
+		return 0;
+	_cleanup_free_ struct rs_statmount *sm = malloc(STATMOUNT_BUF);
+	_cleanup_close_ int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (!sm)
+		return -ENOMEM;
+	if (self < 0)
+		return 0;
+	TmpfsWalk w = { sm };
+	int r = walk_namespaces(s, self, visit_tmpfs, &w);
+	return r == -ENOMEM ? r : 0;
+}

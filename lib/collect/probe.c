@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A closer look at the few holders whose mount is in no namespace: their
+ * path and open mode, the filesystem they keep alive (type, bytes in use,
+ * backing device) and its largest files.  Everything is reached through the
+ * holder's own reference (/proc/PID/fd/N, map_files, cwd…), never through a
+ * host path, so a hung network filesystem cannot block us and the orphan is
+ * visible even though no namespace can reach it.
+ *
+ * The root of an orphan is found from a directory holder by climbing "..";
+ * from a file holder by asking fanotify for the parent directory's handle
+ * (FAN_REPORT_DFID_NAME) and opening it with open_by_handle_at.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "base/array.h"
+#include "base/compat.h"
+#include "base/fileio.h"
+#include "base/macro.h"
+#include "base/procfmt.h"
+#include "collect.h"
+
+#define WALK_MAX_ENTRIES 1000000
+#define WALK_MAX_DEPTH 64
+
+/* The /proc link through which a holder reaches its file, relative to /proc. */
+static void holder_link(const Snapshot *s, const Holder *h, char *buf, size_t size)
+{
+	pid_t pid = s->procs[h->proc].pid;
+	switch ((HolderHow)h->how) {
+	case HOLD_FD:
+	case HOLD_MOUNT_FD:
+		snprintf(buf, size, "%d/fd/%d", pid, h->fd);
+		break;
+	case HOLD_MMAP:
+		/* map_files names are unpadded lowercase hex; the end comes from the kernel. */
+		snprintf(buf, size, "%d/map_files", pid);
+		break;
+	case HOLD_CWD:
+		if (h->tid)
+			snprintf(buf, size, "%d/task/%d/cwd", pid, h->tid);
+		else
+			snprintf(buf, size, "%d/cwd", pid);
+		break;
+	case HOLD_ROOT:
+		snprintf(buf, size, "%d/root", pid);
+		break;
+	case HOLD_EXE:
+	default:
+		snprintf(buf, size, "%d/exe", pid);
+		break;
+	}
+}
+
+/* map_files entries are "start-end": find the one that starts at h->map_start. */
+static int map_files_name(int procfd, const Snapshot *s, const Holder *h, char *buf, size_t size)
+{
+	char dir[64];
+	holder_link(s, h, dir, sizeof(dir));
+	_cleanup_close_ int dfd = openat(procfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	DIR *d = fdopendir(dfd);
+	if (!d)
+		return -errno;
+	dfd = -EBADF;
+	int r = -ENOENT;
+	for (struct dirent *de; (de = readdir(d));) {
+		uint64_t a, b;
+		if (parse_map_range(de->d_name, strlen(de->d_name), &a, &b) == 0 && a == h->map_start) {
+			snprintf(buf, size, "%s/%s", dir, de->d_name);
+			r = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static int holder_path(int procfd, const Snapshot *s, const Holder *h, char *buf, size_t size)
+{
+	if (h->how == HOLD_MMAP)
+		return map_files_name(procfd, s, h, buf, size);
+	holder_link(s, h, buf, size);
+	return 0;
+}
+
+static void describe_block_source(SbProbe *sb)
+{
+	char path[128], name[64], backing[4096];
+	unsigned maj = major(sb->dev), min = minor(sb->dev);
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", maj, min);
+	_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	sb->block_backed = true;
+	char uevent[1024];
+	if (read_small_at(dfd, "uevent", uevent, sizeof(uevent)) <= 0)
+		return;
+	const char *dn = strstr(uevent, "DEVNAME=");
+	if (!dn)
+		return;
+	dn += 8;
+	size_t len = strcspn(dn, "\n");
+	snprintf(name, sizeof(name), "/dev/%.*s", (int)MIN(len, 40), dn);
+	ssize_t n = read_small_at(dfd, "loop/backing_file", backing, sizeof(backing));
+	if (n > 0) {
+		if (backing[n - 1] == '\n')
+			backing[n - 1] = '\0';
+		if (asprintf(&sb->source, "%s (%s)", name, backing) < 0)
+			sb->source = NULL;
+	} else {
+		sb->source = strdup(name);
+	}
+}
+
+/* ---- the largest files of an orphan, walked from its root directory fd ---- */
+
+typedef struct Walk {
+	SbProbe *sb;
+	unsigned max_files;
+	size_t entries;
+	uint64_t sum_bytes;
+	bool truncated;
+	size_t cap_files;
+} Walk;
+
+static int keep_file(Walk *w, const char *path, const struct stat *st)
+{
+	uint64_t bytes = (uint64_t)st->st_blocks * 512;
+	SbProbe *sb = w->sb;
+
+	w->sum_bytes += bytes;
+	sb->nr_files++;
+	if (sb->n_files == w->max_files && sb->files[sb->n_files - 1].bytes >= bytes)
+		return 0;
+	if (sb->n_files == w->max_files) {
+		free(sb->files[--sb->n_files].path);
+	}
+	FileEntry *f = ARRAY_PUSH(sb->files, sb->n_files, w->cap_files);
+	if (!f || !(f->path = strdup(path)))
+		return -ENOMEM;
+	f->bytes = bytes;
+	f->size = (uint64_t)st->st_size;
+	/* Keep sorted, largest first: insertion into a short list. */
+	for (size_t i = sb->n_files - 1; i > 0 && sb->files[i].bytes > sb->files[i - 1].bytes; i--) {
+		FileEntry t = sb->files[i];
+		sb->files[i] = sb->files[i - 1];
+		sb->files[i - 1] = t;
+	}
+	return 0;
+}
+
+static int walk_dir(Walk *w, int dfd, char *path, size_t plen, unsigned depth)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	for (struct dirent *de; (de = readdir(d));) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (++w->entries > WALK_MAX_ENTRIES) {
+			w->truncated = true;
+			break;
+		}
+		size_t nl = strlen(de->d_name);
+		if (plen + 1 + nl >= PATH_MAX) {
+			w->truncated = true;
+			continue;
+		}
+		path[plen] = '/';
+		memcpy(path + plen + 1, de->d_name, nl + 1);
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (depth >= WALK_MAX_DEPTH) {
+				w->truncated = true;
+				continue;
+			}
+			int sub = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				int r = walk_dir(w, sub, path, plen + 1 + nl, depth + 1);
+				if (r < 0) {
+					closedir(d);
+					return r;
+				}
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			int r = keep_file(w, path, &st);
+			if (r < 0) {
+				closedir(d);
+				return r;
+			}
+		}
+	}
+	path[plen] = '\0';
+	closedir(d);
+	return 0;
+}
+
+/* Climb ".." from a directory on the orphan until the inode stops changing. */
+static int orphan_root_from_dir(int dirfd_in)
+{
+	_cleanup_close_ int cur = fcntl(dirfd_in, F_DUPFD_CLOEXEC, 3);
+	struct stat a, b;
+
+	if (cur < 0 || fstat(cur, &a) < 0)
+		return -errno;
+	for (unsigned i = 0; i < 4096; i++) {
+		int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0)
+			return -errno;
+		if (fstat(up, &b) < 0) {
+			close(up);
+			return -errno;
+		}
+		if (b.st_ino == a.st_ino && b.st_dev == a.st_dev) {
+			close(up);
+			return TAKE_FD(cur);
+		}
+		closep(&cur);
+		cur = up;
+		a = b;
+	}
+	return -ELOOP;
+}
+
+/*
+ * A regular file's parent directory, found by fanotify: mark the file, open
+ * it once more, and the event carries the parent's handle (FAN_REPORT_DFID_NAME).
+ */
+static int parent_dir_by_fanotify(int procfd, const char *link)
+{
+	_cleanup_close_ int fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC |
+							FAN_NONBLOCK,
+						O_RDONLY | O_CLOEXEC);
+	if (fan < 0)
+		return -errno;
+	_cleanup_close_ int file = openat(procfd, link, O_PATH | O_CLOEXEC);
+	if (file < 0)
+		return -errno;
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", file);
+	if (fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN, AT_FDCWD, self) < 0)
+		return -errno;
+	/* A plain read-only, non-blocking open: generates FAN_OPEN, reads nothing. */
+	_cleanup_close_ int reopened =
+		openat(procfd, link, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOATIME | O_CLOEXEC);
+	if (reopened < 0)
+		reopened = openat(procfd, link, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (reopened < 0)
+		return -errno;
+
+	char buf[4096] __attribute__((aligned(8)));
+	ssize_t n = read(fan, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 ? -errno : -ENODATA;
+	struct fanotify_event_metadata *m = (struct fanotify_event_metadata *)buf;
+	if (!FAN_EVENT_OK(m, n) || m->event_len <= sizeof(*m))
+		return -ENODATA;
+	struct fanotify_event_info_fid *fid = (struct fanotify_event_info_fid *)(m + 1);
+	if (fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME &&
+	    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID)
+		return -ENODATA;
+	struct file_handle *fh = (struct file_handle *)fid->handle;
+	int dir = open_by_handle_at(reopened, fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dir < 0 ? -errno : dir;
+}
+
+/* The root directory of the filesystem a holder is on; -EMEDIUMTYPE for holders of other kinds. */
+static int root_from_link(int procfd, const Holder *h, const char *link)
+{
+	_cleanup_close_ int start = -EBADF;
+
+	if (S_ISDIR(h->st_mode)) {
+		start = openat(procfd, link, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (start < 0)
+			return -errno;
+	} else if (S_ISREG(h->st_mode)) {
+		start = parent_dir_by_fanotify(procfd, link);
+		if (start < 0)
+			return start;
+	} else {
+		return -EMEDIUMTYPE;
+	}
+	return orphan_root_from_dir(start);
+}
+
+int probe_open_root(const Snapshot *s, const Holder *h)
+{
+	char link[128];
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (procfd < 0)
+		return -errno;
+	int r = holder_path(procfd, s, h, link, sizeof(link));
+	if (r < 0)
+		return r;
+	return root_from_link(procfd, h, link);
+}
+
+static void list_files(int procfd, Snapshot *s, SbProbe *sb, const Holder *h, const char *link,
+		       unsigned max_files)
+{
+	if (sb->files_listed || sb->files_note)
+		return;
+	if (sb->network) {
+		sb->files_note = strdup("not walked: a network or unknown filesystem could hang");
+		return;
+	}
+	_cleanup_close_ int root = root_from_link(procfd, h, link);
+	if (root == -EMEDIUMTYPE)
+		return; /* another holder may be a file or directory */
+	if (root < 0) {
+		if (asprintf(&sb->files_note, "root not found: %s", strerror(-root)) < 0)
+			sb->files_note = NULL;
+		return;
+	}
+	Walk w = { .sb = sb, .max_files = max_files ? max_files : 10 };
+	_cleanup_free_ char *path = malloc(PATH_MAX);
+	if (!path)
+		return;
+	path[0] = '\0';
+	int dfd = fcntl(root, F_DUPFD_CLOEXEC, 3);
+	if (dfd < 0 || walk_dir(&w, dfd, path, 0, 0) < 0)
+		return;
+	sb->files_listed = true;
+	if (w.truncated)
+		sb->files_note = strdup("walk truncated: too many entries or too deep");
+	/* An unlimited tmpfs reports no block counts: the walk's sum is what it holds. */
+	if (!sb->have_used || (sb->total_bytes == 0 && sb->memory_backed)) {
+		sb->used_bytes = w.sum_bytes;
+		sb->have_used = true;
+	}
+	(void)s;
+}
+
+static void read_open_mode(int procfd, const Snapshot *s, Holder *h)
+{
+	char path[64], buf[1024];
+	FdInfo fi;
+
+	snprintf(path, sizeof(path), "%d/fdinfo/%d", s->procs[h->proc].pid, h->fd);
+	ssize_t n = read_small_at(procfd, path, buf, sizeof(buf));
+	if (n <= 0 || parse_fdinfo(buf, (size_t)n, &fi) < 0)
+		return;
+	h->open_flags = (int32_t)fi.flags;
+	if (fi.flags & O_PATH) {
+		if (h->mount_root)
+			h->how = HOLD_MOUNT_FD;
+		return;
+	}
+	h->writes = (fi.flags & O_ACCMODE) != O_RDONLY;
+}
+
+static void read_map_perms(int procfd, const Snapshot *s, Holder *h)
+{
+	char path[64];
+	_cleanup_free_ char *maps = NULL;
+
+	snprintf(path, sizeof(path), "%d/maps", s->procs[h->proc].pid);
+	ssize_t n = read_all_at(procfd, path, &maps);
+	if (n <= 0 || parse_maps_perms(maps, (size_t)n, h->map_start, h->perms) < 0)
+		return;
+	h->writes = h->perms[1] == 'w' && h->perms[3] == 's';
+}
+
+static int probe_holder(int procfd, Snapshot *s, Holder *h, const ScanOptions *o)
+{
+	char link[128], target[PATH_MAX];
+	RefStat rs;
+	struct statfs sf;
+
+	if (holder_path(procfd, s, h, link, sizeof(link)) < 0)
+		return 0;
+	_cleanup_close_ int fd = openat(procfd, link, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* gone since the scan */
+	/* The fd number may have been reused for another file since the scan. */
+	if (ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 || rs.mnt_id != h->mnt_id || rs.ino != h->ino)
+		return 0;
+	if (fstatfs(fd, &sf) < 0)
+		return 0;
+	if (fs_magic_is_internal((uint64_t)sf.f_type)) {
+		/* An internal mount we could not create ourselves (another IPC namespace's mqueue…). */
+		return u64set_add(&s->internal_mnt_ids, h->mnt_id) < 0 ? -ENOMEM : 0;
+	}
+	h->has_detail = true;
+	if (readlink_small_at(procfd, link, target, sizeof(target)) >= 0 && !(h->path = strdup(target)))
+		return -ENOMEM;
+	if (h->how == HOLD_FD)
+		read_open_mode(procfd, s, h);
+	else if (h->how == HOLD_MMAP)
+		read_map_perms(procfd, s, h);
+
+	SbProbe *sb = snapshot_find_sb(s, h->dev);
+	if (!sb) {
+		sb = ARRAY_PUSH(s->sbs, s->n_sbs, s->cap_sbs);
+		if (!sb)
+			return -ENOMEM;
+		sb->dev = h->dev;
+		sb->magic = (uint64_t)sf.f_type;
+		snprintf(sb->fstype, sizeof(sb->fstype), "%s", fs_magic_name(sb->magic));
+		sb->memory_backed = fs_magic_is_memory(sb->magic);
+		sb->network = fs_magic_is_network(sb->magic);
+		sb->total_bytes = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize;
+		if (sf.f_blocks > 0) {
+			sb->used_bytes = (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
+			sb->have_used = true;
+		}
+		if (major(sb->dev) != 0)
+			describe_block_source(sb);
+		if (!sb->fstype[0])
+			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx", (unsigned long long)sb->magic);
+	}
+	if (!s->live_devs_known || !u64set_contains(&s->live_devs, h->dev))
+		list_files(procfd, s, sb, h, link, o->max_files);
+	return 0;
+}
+
+int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
+{
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return snapshot_add_gap(s, "/proc", "open", errno);
+	for (size_t i = 0; i < s->n_holders; i++) {
+		Holder *h = &s->holders[i];
+		if (!holder_is_unattached(s, h) || h->has_detail)
+			continue;
+		int r = probe_holder(procfd, s, h, o);
+		if (r < 0)
+			return r;
+	}
+	/* A superblock whose root only a regular-file holder reaches may be listed now. */
+	return 0;
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * One scan of the host, in the order that keeps it cheap and honest:
+ * namespaces and their mounts first (so a reference is "unattached" only if
+ * its mount was in no namespace before we looked at it), then calibration
+ * of kernel-internal mounts, then every process's references.  Only when
+ * some reference is unattached do we pay for the rest: a re-check of every
+ * namespace (a namespace created mid-scan must not produce an orphan), the
+ * superblocks of all mounts, and a close look at the unattached holders.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/macro.h"
+#include "collect.h"
+
+static bool has_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	uint64_t eff = data[0].effective | ((uint64_t)data[1].effective << 32);
+	return (eff & (1ULL << CAP_SYS_ADMIN)) && (eff & (1ULL << CAP_SYS_PTRACE));
+}
+
+static size_t count_unattached(const Snapshot *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_holders; i++)
+		n += holder_is_unattached(s, &s->holders[i]);
+	return n;
+}
+
+int scan_host(const ScanOptions *o, Snapshot **ret)
+{
+	Snapshot *s = snapshot_new();
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->uid = getuid();
+	s->self_pid = getpid();
+	s->privileged = has_caps();
+
+	r = collect_mount_namespaces(s, o);
+	if (r < 0)
+		goto fail;
+	ref_stat_use_old_ids(!s->has_listmount);
+	r = collect_calibrate(s);
+	if (r < 0)
+		goto fail;
+	r = collect_processes(s, o);
+	if (r < 0)
+		goto fail;
+
+	if (o->want_orphans && count_unattached(s) > 0) {
+		r = collect_recheck_unattached(s, o);
+		if (r < 0)
+			goto fail;
+		if (count_unattached(s) > 0) {
+			r = collect_mount_details(s, o);
+			if (r < 0)
+				goto fail;
+			r = collect_probe_unattached(s, o);
+			if (r < 0)
+				goto fail;
+		}
+	}
+	/* Process-less namespaces: who keeps them (nsfs bind mounts) and what they hold. */
+	bool procless = false;
+	for (size_t i = 0; i < s->n_nss; i++)
+		procless |= s->nss[i].nr_procs == 0;
+	if (o->want_orphans && procless) {
+		r = collect_mount_details(s, o);
+		if (r < 0)
+			goto fail;
+		r = collect_ns_tmpfs_bytes(s, o);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = s;
+	return 0;
+fail:
+	snapshot_free(s);
+	return r;
+}

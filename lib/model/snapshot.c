@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Construction and destruction of snapshots; see snapshot.h. */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/array.h"
+#include "base/macro.h"
+
+Snapshot *snapshot_new(void)
+{
+	return calloc(1, sizeof(Snapshot));
+}
+
+Snapshot *snapshot_free(Snapshot *s)
+{
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < s->n_procs; i++)
+		free(s->procs[i].cgroup);
+	for (size_t i = 0; i < s->n_holders; i++)
+		free(s->holders[i].path);
+	for (size_t i = 0; i < s->n_nsbinds; i++)
+		free(s->nsbinds[i].path);
+	for (size_t i = 0; i < s->n_sbs; i++) {
+		SbProbe *sb = &s->sbs[i];
+		for (size_t j = 0; j < sb->n_files; j++)
+			free(sb->files[j].path);
+		free(sb->files);
+		free(sb->source);
+		free(sb->files_note);
+	}
+	for (size_t i = 0; i < s->n_gaps; i++) {
+		free(s->gaps[i].what);
+		free(s->gaps[i].call);
+	}
+	for (size_t i = 0; i < s->n_nss; i++)
+		free(s->nss[i].mnt_ids);
+	free(s->procs);
+	free(s->holders);
+	free(s->nss);
+	free(s->nsbinds);
+	free(s->sbs);
+	free(s->gaps);
+	u64set_done(&s->live_mnt_ids);
+	u64set_done(&s->internal_mnt_ids);
+	u64set_done(&s->live_devs);
+	free(s);
+	return NULL;
+}
+
+int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int err, pid_t pid)
+{
+	err = err < 0 ? -err : err;
+	/* The same failure on many objects of one kind is one gap, not thousands. */
+	for (size_t i = 0; i < s->n_gaps; i++)
+		if (s->gaps[i].err == err && strcmp(s->gaps[i].what, what) == 0 &&
+		    strcmp(s->gaps[i].call, call) == 0) {
+			s->gaps[i].count++;
+			return 0;
+		}
+	Gap *g = ARRAY_PUSH(s->gaps, s->n_gaps, s->cap_gaps);
+	if (!g)
+		return -ENOMEM;
+	g->what = strdup(what);
+	g->call = strdup(call);
+	g->err = err;
+	g->count = 1;
+	g->example = pid;
+	if (!g->what || !g->call)
+		return -ENOMEM;
+	return 0;
+}
+
+int snapshot_add_gap(Snapshot *s, const char *what, const char *call, int err)
+{
+	return snapshot_add_pid_gap(s, what, call, err, 0);
+}
+
+Process *snapshot_add_process(Snapshot *s)
+{
+	return ARRAY_PUSH(s->procs, s->n_procs, s->cap_procs);
+}
+
+Holder *snapshot_add_holder(Snapshot *s)
+{
+	Holder *h = ARRAY_PUSH(s->holders, s->n_holders, s->cap_holders);
+	if (h) {
+		h->fd = -1;
+		h->open_flags = -1;
+	}
+	return h;
+}
+
+MountNs *snapshot_add_ns(Snapshot *s)
+{
+	return ARRAY_PUSH(s->nss, s->n_nss, s->cap_nss);
+}
+
+SbProbe *snapshot_find_sb(const Snapshot *s, uint64_t dev)
+{
+	for (size_t i = 0; i < s->n_sbs; i++)
+		if (s->sbs[i].dev == dev)
+			return &s->sbs[i];
+	return NULL;
+}
+
+MountNs *snapshot_find_ns(const Snapshot *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->n_nss; i++)
+		if (s->nss[i].id == id)
+			return &s->nss[i];
+	return NULL;
+}
+
+MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->n_nss; i++)
+		if (s->nss[i].ino == ino)
+			return &s->nss[i];
+	return NULL;
+}
+
+bool holder_is_unattached(const Snapshot *s, const Holder *h)
+{
+	return h->mnt_id != 0 && !u64set_contains(&s->live_mnt_ids, h->mnt_id) &&
+	       !u64set_contains(&s->internal_mnt_ids, h->mnt_id);
+}
+
+static const char *const how_names[_HOLD_MAX] = {
+	[HOLD_FD] = "fd",   [HOLD_MMAP] = "mmap", [HOLD_CWD] = "cwd",
+	[HOLD_ROOT] = "root", [HOLD_EXE] = "exe",   [HOLD_MOUNT_FD] = "mount-fd",
+};
+
+const char *holder_how_to_string(HolderHow how)
+{
+	return how < _HOLD_MAX ? how_names[how] : "?";
+}

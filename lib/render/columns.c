@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The column table of `residue orphans`: names, width hints and help, which
+ * drive -o, --list-columns and the table itself, as in util-linux.
+ */
+#include <errno.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/sysmacros.h>
+
+#include "base/macro.h"
+#include "render.h"
+
+const ColumnInfo orphan_columns[_COL_MAX] = {
+	[COL_DEV] = { "DEV", 6, 0, "device of the orphaned superblock (MAJ:MIN)" },
+	[COL_FSTYPE] = { "FSTYPE", 6, 0, "filesystem type" },
+	[COL_SOURCE] = { "SOURCE", 0.2, SCOLS_FL_TRUNC, "backing device or image, where known" },
+	[COL_STATE] = { "STATE", 8, 0, "orphaned (in no namespace) or detached (never attached)" },
+	[COL_RISK] = { "RISK", 6, 0, "memory, data-loss or none" },
+	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "bytes the filesystem keeps in use" },
+	[COL_PID] = { "PID", 5, SCOLS_FL_RIGHT, "holder process id" },
+	[COL_COMM] = { "COMMAND", 0.1, SCOLS_FL_TRUNC, "holder command name" },
+	[COL_CGROUP] = { "CGROUP", 0.2, SCOLS_FL_TRUNC, "holder's (memory) cgroup: its container" },
+	[COL_HOW] = { "HOW", 5, 0, "fd, mmap, cwd, root, exe or mount-fd" },
+	[COL_FD] = { "FD", 3, SCOLS_FL_RIGHT, "file descriptor number" },
+	[COL_MODE] = { "MODE", 4, 0, "open mode (r, w, rw, path) or mapping permissions" },
+	[COL_PATH] = { "PATH", 0.3, SCOLS_FL_NOEXTREMES, "held file, as a path inside the orphan" },
+	[COL_TOPFILE] = { "TOPFILE", 0.2, SCOLS_FL_TRUNC, "largest file in the orphan" },
+	[COL_HINT] = { "HINT", 0.3, SCOLS_FL_WRAP, "how to release it" },
+};
+
+static const int default_cols[] = { COL_DEV,	COL_FSTYPE, COL_STATE, COL_RISK, COL_PINNED, COL_PID,
+				    COL_COMM, COL_HOW,	  COL_FD,    COL_MODE, COL_PATH };
+
+void columns_default(int *ret_cols, size_t max, size_t *ret_n)
+{
+	size_t n = MIN(max, ARRAY_SIZE(default_cols));
+	memcpy(ret_cols, default_cols, n * sizeof(int));
+	*ret_n = n;
+}
+
+static int column_by_name(const char *name, size_t len)
+{
+	for (int i = 0; i < _COL_MAX; i++)
+		if (strlen(orphan_columns[i].name) == len &&
+		    strncasecmp(orphan_columns[i].name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+int columns_parse(const char *spec, int *ret_cols, size_t max, size_t *ret_n)
+{
+	size_t n = 0;
+
+	if (*spec == '+') {
+		columns_default(ret_cols, max, &n);
+		spec++;
+	}
+	while (*spec) {
+		size_t len = strcspn(spec, ",");
+		int c = column_by_name(spec, len);
+		if (c < 0 || n >= max)
+			return -EINVAL;
+		ret_cols[n++] = c;
+		spec += len;
+		if (*spec == ',')
+			spec++;
+	}
+	if (n == 0)
+		return -EINVAL;
+	*ret_n = n;
+	return 0;
+}
+
+void columns_list(FILE *f, bool raw)
+{
+	for (int i = 0; i < _COL_MAX; i++) {
+		if (raw)
+			fprintf(f, "%s %s\n", orphan_columns[i].name, orphan_columns[i].help);
+		else
+			fprintf(f, "%11s  %s\n", orphan_columns[i].name, orphan_columns[i].help);
+	}
+}
+
+void format_bytes(uint64_t b, bool exact, char *buf, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	if (exact || b < 1024) {
+		snprintf(buf, size, "%llu%s", (unsigned long long)b, exact ? "" : "B");
+		return;
+	}
+	double v = (double)b;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	/* findmnt style: 64M, 1.5G */
+	if (v < 10 && v != (double)(uint64_t)v)
+		snprintf(buf, size, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, size, "%.0f%c", v, units[u]);
+}
+
+void format_dev(uint64_t dev, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u:%u", major(dev), minor(dev));
+}

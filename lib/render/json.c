@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The JSON report.  Its keys are a stable contract (docs/JSON.md): add keys,
+ * never rename or retype them.  Integers are JSON numbers; devices are
+ * "MAJ:MIN" strings as in findmnt; unknown values are null, not "".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/macro.h"
+#include "render.h"
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static void add(json_object *o, const char *key, json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static json_object *process_fields(json_object *o, const Process *p)
+{
+	add(o, "pid", json_object_new_int64(p->pid));
+	add(o, "comm", json_object_new_string(p->comm));
+	add(o, "cgroup", str_or_null(p->cgroup));
+	return o;
+}
+
+static json_object *holder_json(const Snapshot *s, const Holder *h)
+{
+	json_object *o = json_object_new_object();
+	char mode[8];
+
+	process_fields(o, &s->procs[h->proc]);
+	if (h->tid)
+		add(o, "tid", json_object_new_int64(h->tid));
+	add(o, "how", json_object_new_string(holder_how_to_string((HolderHow)h->how)));
+	add(o, "fd", h->fd >= 0 ? json_object_new_int64(h->fd) : NULL);
+	add(o, "path", str_or_null(h->path));
+	add(o, "mode", str_or_null(holder_mode_string(h, mode)));
+	return o;
+}
+
+static json_object *orphan_json(const Snapshot *s, const Orphan *or)
+{
+	json_object *o = json_object_new_object();
+	json_object *files = json_object_new_array();
+	json_object *holders = json_object_new_array();
+	char dev[32];
+
+	format_dev(or->dev, dev, sizeof(dev));
+	add(o, "dev", json_object_new_string(dev));
+	add(o, "fstype", str_or_null(or->sb ? or->sb->fstype : NULL));
+	add(o, "source", str_or_null(or->sb ? or->sb->source : NULL));
+	add(o, "state", json_object_new_string(orphan_state_to_string(or->state)));
+	add(o, "pinned_bytes", json_object_new_uint64(or->pinned_bytes));
+	add(o, "risk", json_object_new_string(risk_to_string(or->risk)));
+	add(o, "hint", str_or_null(or->hint));
+	if (or->sb) {
+		for (size_t i = 0; i < or->sb->n_files; i++) {
+			json_object *f = json_object_new_object();
+			add(f, "path", json_object_new_string(or->sb->files[i].path));
+			add(f, "bytes", json_object_new_uint64(or->sb->files[i].bytes));
+			add(f, "size", json_object_new_uint64(or->sb->files[i].size));
+			json_object_array_add(files, f);
+		}
+		add(o, "nr_files", or->sb->files_listed ? json_object_new_uint64(or->sb->nr_files) : NULL);
+		add(o, "files_note", str_or_null(or->sb->files_note));
+	}
+	add(o, "files", files);
+	for (size_t i = 0; i < or->n_holders; i++)
+		json_object_array_add(holders, holder_json(s, &s->holders[or->holders[i]]));
+	add(o, "holders", holders);
+	return o;
+}
+
+static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
+{
+	json_object *o = json_object_new_object();
+	json_object *holders = json_object_new_array();
+
+	add(o, "ns_id", json_object_new_uint64(l->ns->id));
+	add(o, "inode", json_object_new_uint64(l->ns->ino));
+	add(o, "mounts", json_object_new_uint64(l->ns->nr_mounts));
+	add(o, "tmpfs_mounts", json_object_new_uint64(l->ns->tmpfs_mounts));
+	add(o, "pinned_bytes", json_object_new_uint64(l->ns->tmpfs_bytes));
+	add(o, "hint", str_or_null(l->hint));
+	for (size_t i = 0; i < l->n_holders; i++) {
+		const NsHolder *nh = &l->holders[i];
+		json_object *h = json_object_new_object();
+		if (nh->kind == NS_HOLDER_FD) {
+			const Holder *fh = &s->holders[nh->index];
+			add(h, "how", json_object_new_string("ns-fd"));
+			process_fields(h, &s->procs[fh->proc]);
+			add(h, "fd", json_object_new_int64(fh->fd));
+		} else {
+			const NsBind *b = &s->nsbinds[nh->index];
+			add(h, "how", json_object_new_string("ns-bind"));
+			add(h, "ns_id", json_object_new_uint64(b->in_ns_id));
+			add(h, "path", json_object_new_string(b->path));
+		}
+		json_object_array_add(holders, h);
+	}
+	add(o, "holders", holders);
+	return o;
+}
+
+static json_object *gaps_json(const Snapshot *s)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < s->n_gaps; i++) {
+		const Gap *g = &s->gaps[i];
+		json_object *o = json_object_new_object();
+		add(o, "what", json_object_new_string(g->what));
+		add(o, "call", json_object_new_string(g->call));
+		add(o, "errno", json_object_new_string(strerrorname_np(g->err) ?: "?"));
+		add(o, "message", json_object_new_string(strerror(g->err)));
+		add(o, "count", json_object_new_int64(g->count));
+		add(o, "example_pid", g->example ? json_object_new_int64(g->example) : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r)
+{
+	json_object *root = json_object_new_object();
+	json_object *orphans = json_object_new_array();
+	json_object *nss = json_object_new_array();
+
+	for (size_t i = 0; i < r->n_orphans; i++)
+		json_object_array_add(orphans, orphan_json(s, &r->orphans[i]));
+	for (size_t i = 0; i < r->n_nss; i++)
+		json_object_array_add(nss, lonely_ns_json(s, &r->nss[i]));
+	add(root, "orphans", orphans);
+	add(root, "namespaces", nss);
+	add(root, "gaps", gaps_json(s));
+	return root;
+}
+
+int render_json_print(json_object *o, FILE *f)
+{
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		return -ENOMEM;
+	fputs(text, f);
+	fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Text output: the orphans table (libsmartcols, one row per holder with the
+ * orphan's columns repeated, as lsfd does, so -r output stays greppable),
+ * the process-less namespaces, the gaps footer and the one-screen summary.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/macro.h"
+#include "render.h"
+
+static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder *h, int col,
+			       bool exact, char *buf, size_t size)
+{
+	const Process *p = &s->procs[h->proc];
+	char mode[8];
+
+	switch (col) {
+	case COL_DEV:
+		format_dev(o->dev, buf, size);
+		return buf;
+	case COL_FSTYPE:
+		return o->sb ? o->sb->fstype : "";
+	case COL_SOURCE:
+		return o->sb && o->sb->source ? o->sb->source : "";
+	case COL_STATE:
+		return orphan_state_to_string(o->state);
+	case COL_RISK:
+		return risk_to_string(o->risk);
+	case COL_PINNED:
+		format_bytes(o->pinned_bytes, exact, buf, size);
+		return buf;
+	case COL_PID:
+		snprintf(buf, size, "%d", h->tid ? h->tid : p->pid);
+		return buf;
+	case COL_COMM:
+		return p->comm;
+	case COL_CGROUP:
+		return p->cgroup ? p->cgroup : "";
+	case COL_HOW:
+		return holder_how_to_string((HolderHow)h->how);
+	case COL_FD:
+		if (h->fd < 0)
+			return "";
+		snprintf(buf, size, "%d", h->fd);
+		return buf;
+	case COL_MODE: {
+		const char *m = holder_mode_string(h, mode);
+		snprintf(buf, size, "%s", m ? m : "");
+		return buf;
+	}
+	case COL_PATH:
+		return h->path ? h->path : "";
+	case COL_TOPFILE:
+		if (!o->sb || o->sb->n_files == 0)
+			return "";
+		snprintf(buf, size, "%s", o->sb->files[0].path);
+		return buf;
+	case COL_HINT:
+		return o->hint ? o->hint : "";
+	}
+	return "";
+}
+
+int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOptions *o, FILE *f)
+{
+	struct libscols_table *tb = scols_new_table();
+	int ret = 0;
+
+	if (!tb)
+		return -ENOMEM;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_set_stream(tb, f);
+	for (size_t i = 0; i < o->n_cols; i++) {
+		const ColumnInfo *ci = &orphan_columns[o->cols[i]];
+		if (!scols_table_new_column(tb, ci->name, ci->whint, ci->flags)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < r->n_orphans; i++) {
+		const Orphan *or = &r->orphans[i];
+		for (size_t k = 0; k < or->n_holders; k++) {
+			const Holder *h = &s->holders[or->holders[k]];
+			struct libscols_line *ln = scols_table_new_line(tb, NULL);
+			if (!ln) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			for (size_t c = 0; c < o->n_cols; c++) {
+				char buf[PATH_MAX];
+				const char *v = orphan_cell(s, or, h, o->cols[c], o->bytes, buf,
+							    sizeof(buf));
+				if (scols_line_set_data(ln, c, v) < 0) {
+					ret = -ENOMEM;
+					goto out;
+				}
+			}
+		}
+	}
+	if (r->n_orphans > 0 || !o->raw)
+		scols_print_table(tb);
+	if (!o->raw && !o->noheadings) {
+		for (size_t i = 0; i < r->n_orphans; i++) {
+			const Orphan *or = &r->orphans[i];
+			char dev[32], b[32];
+			format_dev(or->dev, dev, sizeof(dev));
+			fprintf(f, "\n%s: %s\n", dev, or->hint ? or->hint : "");
+			if (!or->sb)
+				continue;
+			for (size_t j = 0; j < or->sb->n_files; j++) {
+				format_bytes(or->sb->files[j].bytes, o->bytes, b, sizeof(b));
+				fprintf(f, "  %8s  %s\n", b, or->sb->files[j].path);
+			}
+			if (or->sb->files_listed && or->sb->nr_files > or->sb->n_files)
+				fprintf(f, "  (%llu files in all)\n",
+					(unsigned long long)or->sb->nr_files);
+			if (or->sb->files_note)
+				fprintf(f, "  (%s)\n", or->sb->files_note);
+		}
+	}
+	if (r->n_nss > 0 && !o->raw) {
+		fprintf(f, "\nMount namespaces with no process:\n");
+		for (size_t i = 0; i < r->n_nss; i++) {
+			const LonelyNs *l = &r->nss[i];
+			char b[32];
+			format_bytes(l->ns->tmpfs_bytes, o->bytes, b, sizeof(b));
+			fprintf(f, "  mnt:[%llu] id %llu: %u mounts, %s in tmpfs; %s\n",
+				(unsigned long long)l->ns->ino, (unsigned long long)l->ns->id,
+				l->ns->nr_mounts, b, l->hint ? l->hint : "");
+		}
+	}
+out:
+	scols_unref_table(tb);
+	return ret;
+}
+
+void render_gaps_text(const Snapshot *s, FILE *f)
+{
+	for (size_t i = 0; i < s->n_gaps; i++) {
+		const Gap *g = &s->gaps[i];
+		fprintf(f, "gap: %s: %s: %s", g->what, g->call, strerror(g->err));
+		if (g->count > 1)
+			fprintf(f, " (%u times", g->count);
+		if (g->example)
+			fprintf(f, "%se.g. pid %d", g->count > 1 ? ", " : " (", g->example);
+		if (g->count > 1 || g->example)
+			fputc(')', f);
+		fputc('\n', f);
+	}
+}
+
+void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FILE *f)
+{
+	uint64_t pinned = 0, ns_bytes = 0;
+	size_t memory = 0, dataloss = 0;
+	char b[32];
+
+	for (size_t i = 0; i < r->n_orphans; i++) {
+		pinned += r->orphans[i].pinned_bytes;
+		memory += r->orphans[i].risk == RISK_MEMORY;
+		dataloss += r->orphans[i].risk == RISK_DATA_LOSS;
+	}
+	for (size_t i = 0; i < r->n_nss; i++)
+		ns_bytes += r->nss[i].ns->tmpfs_bytes;
+
+	size_t mounts = 0;
+	for (size_t i = 0; i < s->n_nss; i++)
+		mounts += s->nss[i].n_mnt_ids;
+	fprintf(f, "residue: scanned %zu processes, %zu references, %zu mount namespaces, %zu mounts in %.0f ms\n",
+		s->n_procs, s->n_holders, s->n_nss, mounts, scan_ms);
+
+	format_bytes(pinned, false, b, sizeof(b));
+	fprintf(f, "\nOrphaned filesystems: %zu", r->n_orphans);
+	if (r->n_orphans)
+		fprintf(f, ", pinning %s (memory risk: %zu, data-loss risk: %zu)", b, memory, dataloss);
+	fputc('\n', f);
+	for (size_t i = 0; i < r->n_orphans; i++) {
+		const Orphan *o = &r->orphans[i];
+		char dev[32];
+		format_dev(o->dev, dev, sizeof(dev));
+		format_bytes(o->pinned_bytes, false, b, sizeof(b));
+		fprintf(f, "  %-8s %-6s %-8s %6s %-9s %s\n", dev, o->sb ? o->sb->fstype : "?",
+			orphan_state_to_string(o->state), b, risk_to_string(o->risk),
+			o->hint ? o->hint : "");
+	}
+	format_bytes(ns_bytes, false, b, sizeof(b));
+	fprintf(f, "\nMount namespaces with no process: %zu", r->n_nss);
+	if (r->n_nss)
+		fprintf(f, ", holding %s in tmpfs", b);
+	fputc('\n', f);
+	for (size_t i = 0; i < r->n_nss; i++) {
+		const LonelyNs *l = &r->nss[i];
+		fprintf(f, "  mnt:[%llu] %u mounts: %s\n", (unsigned long long)l->ns->ino,
+			l->ns->nr_mounts, l->hint ? l->hint : "");
+	}
+	if (r->n_orphans || r->n_nss)
+		fprintf(f, "\nDetails: residue orphans; everything as JSON: residue --json\n");
+	if (s->n_gaps) {
+		fputc('\n', f);
+		render_gaps_text(s, f);
+	}
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* `residue orphans`: the orphaned-filesystem table, lsfd/findmnt style. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render/render.h"
+#include "residue.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: residue orphans [options]\n"
+	      "\n"
+	      "Filesystems that no mount namespace mounts but a process still holds, and mount\n"
+	      "namespaces that no process is in.\n"
+	      "\n"
+	      " -o, --output LIST   columns to print (+LIST appends to the default)\n"
+	      "     --list-columns  list the columns\n"
+	      " -J, --json          JSON output\n"
+	      " -r, --raw           raw output\n"
+	      " -n, --noheadings    no headings, no footers\n"
+	      " -b, --bytes         sizes in bytes\n"
+	      "     --check         exit 1 when something is found\n"
+	      "     --fallback      use /proc/PID/mountinfo, not listmount/nsfs ioctls\n"
+	      " -h, --help          this text\n",
+	      f);
+}
+
+int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "list-columns", no_argument, NULL, 'L' },
+		{ "json", no_argument, NULL, 'J' },	    { "raw", no_argument, NULL, 'r' },
+		{ "noheadings", no_argument, NULL, 'n' },   { "bytes", no_argument, NULL, 'b' },
+		{ "check", no_argument, NULL, 'C' },	    { "fallback", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },	    {},
+	};
+	TableOptions to = { 0 };
+	ScanOptions so = { .want_orphans = true, .max_files = 10 };
+	bool json = g->json, check = g->check, list = false;
+	const char *output = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:Jrnbh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'L':
+			list = true;
+			break;
+		case 'J':
+			json = true;
+			break;
+		case 'r':
+			to.raw = true;
+			break;
+		case 'n':
+			to.noheadings = true;
+			break;
+		case 'b':
+			to.bytes = true;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'F':
+			so.force_fallback = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+	}
+	if (list) {
+		columns_list(stdout, to.raw);
+		return 0;
+	}
+	if (output) {
+		if (columns_parse(output, to.cols, _COL_MAX, &to.n_cols) < 0) {
+			fprintf(stderr, "residue: unknown column in '%s' (see --list-columns)\n", output);
+			return EXIT_ERROR;
+		}
+	} else {
+		columns_default(to.cols, _COL_MAX, &to.n_cols);
+	}
+
+	Snapshot *s;
+	OrphanReport *rep;
+	int r = run_scan(&so, &s, &rep, NULL);
+	if (r)
+		return r;
+	warn_unprivileged(s);
+	if (json) {
+		json_object *o = render_orphans_json(s, rep);
+		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;
+		json_object_put(o);
+	} else {
+		r = render_orphans_table(s, rep, &to, stdout) < 0 ? EXIT_ERROR : 0;
+		if (!to.raw && !to.noheadings && s->n_gaps) {
+			fputc('\n', stdout);
+			render_gaps_text(s, stdout);
+		}
+	}
+	if (r == 0 && check && (rep->n_orphans || rep->n_nss))
+		r = EXIT_FINDINGS;
+	orphan_report_free(rep);
+	snapshot_free(s);
+	return r;
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * residue: find what dead containers leave in the kernel.  main() parses the
+ * global options, dispatches to a verb, and owns the shared scan helper and
+ * the one-line notice about missing privilege.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "residue.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage:\n"
+	      " residue [options]                    one-screen summary of everything found\n"
+	      " residue orphans [options]            orphaned filesystems and process-less mount namespaces\n"
+	      " residue release DEV --delete-unheld  free an orphaned tmpfs (dry run unless --yes)\n"
+	      "\n"
+	      "Options:\n"
+	      " -J, --json          the whole report as JSON\n"
+	      "     --check         exit 1 when something is found (for cron and monitors)\n"
+	      " -v, --verbose       say which kernel interfaces were used\n"
+	      " -h, --help          this text; 'residue VERB --help' for a verb's options\n"
+	      " -V, --version       print the version\n"
+	      "\n"
+	      "Exit status: 0 the scan worked, 1 findings with --check, 2 error.\n"
+	      "See residue(8).\n",
+	      f);
+}
+
+int run_scan(const ScanOptions *so, Snapshot **ret_snap, OrphanReport **ret_rep, double *ret_ms)
+{
+	struct timespec a, b;
+	Snapshot *s = NULL;
+	OrphanReport *rep = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	int r = scan_host(so, &s);
+	if (r < 0) {
+		fprintf(stderr, "residue: scan failed: %s\n", strerror(-r));
+		return EXIT_ERROR;
+	}
+	r = analyze_orphans(s, &rep);
+	if (r < 0) {
+		fprintf(stderr, "residue: analysis failed: %s\n", strerror(-r));
+		snapshot_free(s);
+		return EXIT_ERROR;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (ret_ms)
+		*ret_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	*ret_snap = s;
+	*ret_rep = rep;
+	return 0;
+}
+
+void warn_unprivileged(const Snapshot *s)
+{
+	if (s->privileged)
+		return;
+	fprintf(stderr,
+		"residue: running as uid %u without CAP_SYS_ADMIN+CAP_SYS_PTRACE: other users' "
+		"processes, file mappings and foreign mount namespaces need root; showing what "
+		"this user can see\n",
+		(unsigned)s->uid);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },  { "check", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, {},
+	};
+	GlobalOptions g = { 0 };
+	int c;
+
+	/* Global options stop at the verb; the verb parses the rest. */
+	while ((c = getopt_long(argc, argv, "+JvhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			g.json = true;
+			break;
+		case 'C':
+			g.check = true;
+			break;
+		case 'v':
+			g.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("residue %s\n", RESIDUE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* reset getopt for the verb (glibc: 0 re-initialises) */
+	if (argc == 0)
+		return cmd_summary(&g, argc, argv);
+	if (strcmp(argv[0], "orphans") == 0)
+		return cmd_orphans(&g, argc, argv);
+	if (strcmp(argv[0], "release") == 0)
+		return cmd_release(&g, argc, argv);
+	fprintf(stderr, "residue: unknown verb '%s'\n", argv[0]);
+	usage(stderr);
+	return EXIT_ERROR;
+}
