@@ -73,10 +73,29 @@ static void fmt_bytes(uint64_t b, char *buf, size_t size)
 		snprintf(buf, size, "%.1f %s", v, units[u]);
 }
 
+/*
+ * The holder the hint should name: the one hardest to let go of.  A chrooted
+ * process must stop; a cwd must move; an fd or a mapping can be closed.
+ */
+static const Holder *hint_holder(const Snapshot *s, const Orphan *o)
+{
+	static const int rank[_HOLD_MAX] = {
+		[HOLD_ROOT] = 5, [HOLD_CWD] = 4, [HOLD_MOUNT_FD] = 3,
+		[HOLD_FD] = 2,	 [HOLD_MMAP] = 1, [HOLD_EXE] = 0,
+	};
+	const Holder *best = &s->holders[o->holders[0]];
+	for (size_t i = 1; i < o->n_holders; i++) {
+		const Holder *h = &s->holders[o->holders[i]];
+		if (rank[h->how] > rank[best->how])
+			best = h;
+	}
+	return best;
+}
+
 static char *orphan_hint(const Snapshot *s, const Orphan *o)
 {
 	char bytes[32], what[160];
-	const Holder *h = &s->holders[o->holders[0]];
+	const Holder *h = hint_holder(s, o);
 	const Process *p = &s->procs[h->proc];
 	char *hint = NULL;
 	size_t pids = 0;

@@ -99,7 +99,9 @@ static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool detail
 					return -ENOMEM;
 				*slot = e.mnt_id;
 			} else {
-				if (u64set_add(&s->live_devs, makedev(e.major, e.minor)) < 0)
+				uint64_t dev = makedev(e.major, e.minor);
+				if (u64set_add(&s->live_devs, dev) < 0 ||
+				    (ns->nr_procs && u64set_add(&s->peopled_devs, dev) < 0))
 					return -ENOMEM;
 				uint64_t ino;
 				if (strcmp(e.fstype, "nsfs") == 0 &&
@@ -271,7 +273,9 @@ static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 				snapshot_add_gap(s, "mount details", "statmount", -r);
 			continue;
 		}
-		if (u64set_add(&s->live_devs, makedev(sm->sb_dev_major, sm->sb_dev_minor)) < 0)
+		uint64_t dev = makedev(sm->sb_dev_major, sm->sb_dev_minor);
+		if (u64set_add(&s->live_devs, dev) < 0 ||
+		    (ns->nr_procs && u64set_add(&s->peopled_devs, dev) < 0))
 			return -ENOMEM;
 		if (sm->sb_magic != RS_NSFS_MAGIC)
 			continue;
@@ -404,6 +408,7 @@ static int ns_tmpfs_bytes(Snapshot *s, MountNs *ns, int nsfd, struct rs_statmoun
 		if (statmount_one(ns->id, ns->mnt_ids[i],
 				  RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_POINT, sm) < 0 ||
 		    sm->sb_magic != RS_TMPFS_MAGIC ||
+		    u64set_contains(&s->peopled_devs, makedev(sm->sb_dev_major, sm->sb_dev_minor)) ||
 		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point, &point) < 0)
 			continue;
 		TmpfsMount *t = ARRAY_PUSH(m, n, cap);

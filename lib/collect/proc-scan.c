@@ -195,7 +195,7 @@ static int scan_links(ProcCtx *c, int piddirfd)
 	return 0;
 }
 
-static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const char *name)
+static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const char *name, bool self)
 {
 	_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char buf[4096];
@@ -244,7 +244,8 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 		snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)", "stat", errno,
 				     p->pid);
 	}
-	if (!o->want_orphans)
+	/* Our own references are the scan's transient state, not findings. */
+	if (!o->want_orphans || self)
 		return 0;
 
 	r = scan_links(&c, dfd);
@@ -271,7 +272,7 @@ static int on_proc(void *ctx, const char *name)
 	ProcWalk *w = ctx;
 	if (!is_pid_name(name))
 		return 0;
-	return scan_process(w->s, w->o, w->procfd, name);
+	return scan_process(w->s, w->o, w->procfd, name, atoi(name) == w->self);
 }
 
 int collect_processes(Snapshot *s, const ScanOptions *o)

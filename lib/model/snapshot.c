@@ -47,6 +47,7 @@ Snapshot *snapshot_free(Snapshot *s)
 	u64set_done(&s->live_mnt_ids);
 	u64set_done(&s->internal_mnt_ids);
 	u64set_done(&s->live_devs);
+	u64set_done(&s->peopled_devs);
 	free(s);
 	return NULL;
 }

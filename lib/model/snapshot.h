@@ -70,7 +70,11 @@ typedef struct MountNs {
 	bool listed;	   /* its mounts are in Snapshot.live_mnt_ids */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
 	size_t n_mnt_ids;
-	uint64_t tmpfs_bytes; /* process-less namespaces: bytes in its tmpfs mounts */
+	/*
+	 * Process-less namespaces: bytes in the tmpfs superblocks that only
+	 * namespaces without processes mount, i.e. what its death would free.
+	 */
+	uint64_t tmpfs_bytes;
 	uint32_t tmpfs_mounts;
 } MountNs;
 
@@ -124,6 +128,7 @@ typedef struct Snapshot {
 	U64Set live_mnt_ids;	 /* every mount of every listed namespace */
 	U64Set internal_mnt_ids; /* kernel-internal mounts (calibrated) */
 	U64Set live_devs;	 /* st_dev of every mounted superblock */
+	U64Set peopled_devs;	 /* ... mounted in a namespace that has a process */
 	bool live_devs_known;
 	uint64_t nsfs_dev; /* st_dev of nsfs: recognises namespace fds */
 

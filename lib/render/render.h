@@ -52,6 +52,7 @@ typedef struct TableOptions {
 	int cols[_COL_MAX];
 	size_t n_cols;
 	bool raw, noheadings, bytes;
+	unsigned termwidth; /* 0: the terminal's; tests fix it for golden output */
 } TableOptions;
 
 int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOptions *o, FILE *f);

@@ -76,6 +76,10 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 	scols_table_enable_raw(tb, o->raw);
 	scols_table_enable_noheadings(tb, o->noheadings);
 	scols_table_set_stream(tb, f);
+	if (o->termwidth) {
+		scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+		scols_table_set_termwidth(tb, o->termwidth);
+	}
 	for (size_t i = 0; i < o->n_cols; i++) {
 		const ColumnInfo *ci = &orphan_columns[o->cols[i]];
 		if (!scols_table_new_column(tb, ci->name, ci->whint, ci->flags)) {

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * residue-hold: take exactly one kind of reference to a file, directory, mount or namespace,
+ * print "ready <pid>" (plus key=value details such as the fd number) on stdout, and wait until
+ * killed.  The reproducers in repro/ and the integration tests use it to play the process outside
+ * a container that keeps the container's filesystem or mount namespace alive, and to build the
+ * look-alike references that must not be reported (memfd, deleted /dev/shm file, live nsfs fd).
+ * It never forks, so the pid it prints is the pid that holds the reference.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Not in the 6.1 UAPI headers of this build host: open_tree(2), include/uapi/linux/mount.h. */
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#define HOLD_OPEN_TREE_CLONE 1
+#define HOLD_OPEN_TREE_CLOEXEC O_CLOEXEC
+/* include/uapi/linux/nsfs.h (6.12): NS_GET_MNTNS_ID = _IOR(NSIO, 0x5, __u64). */
+#define HOLD_NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+#define MAP_BYTES 4096
+
+static void die(const char *what, const char *arg)
+{
+	fprintf(stderr, "residue-hold: %s %s: %s\n", what, arg, strerror(errno));
+	exit(errno == ENOSYS || errno == EPERM ? 77 : 1);
+}
+
+static void usage(void)
+{
+	fputs("usage: residue-hold fd PATH r|w|rw | mmap PATH | cwd DIR | root DIR |\n"
+	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
+	      "                    nsid PATH   (print the mount namespace id and exit)\n",
+	      stderr);
+	exit(2);
+}
+
+static int open_mode(const char *m)
+{
+	if (!strcmp(m, "r"))
+		return O_RDONLY;
+	if (!strcmp(m, "w"))
+		return O_WRONLY;
+	if (!strcmp(m, "rw"))
+		return O_RDWR;
+	usage();
+	return -1;
+}
+
+static void write_bytes(int fd, long long n, const char *what)
+{
+	char buf[4096];
+
+	memset(buf, 'r', sizeof(buf));
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n < (long long)sizeof(buf) ? (size_t)n : sizeof(buf));
+		if (w < 0)
+			die("write", what);
+		n -= w;
+	}
+}
+
+/* The mount namespace id (NS_GET_MNTNS_ID, 6.12), or 0 when the kernel has no such ioctl. */
+static uint64_t mntns_id(int fd)
+{
+	uint64_t id = 0;
+
+	if (ioctl(fd, HOLD_NS_GET_MNTNS_ID, &id) < 0)
+		return 0;
+	return id;
+}
+
+/*
+ * open_tree(OPEN_TREE_CLONE) only copies mounts of the caller's own mount namespace, so with
+ * NSPID we step into that process's namespace, clone, and step back: the holder must not be a
+ * member of the namespace whose death the reproducer wants to cause.
+ */
+static int clone_tree(const char *dir, const char *nspid)
+{
+	char path[64];
+	int home = -1, fd;
+
+	if (nspid) {
+		snprintf(path, sizeof(path), "/proc/%s/ns/mnt", nspid);
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+		home = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (ns < 0 || home < 0)
+			die("open", path);
+		if (setns(ns, CLONE_NEWNS) < 0)
+			die("setns", path);
+		close(ns);
+	}
+	fd = syscall(SYS_open_tree, AT_FDCWD, dir, HOLD_OPEN_TREE_CLONE | HOLD_OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		die("open_tree", dir);
+	if (home >= 0) {
+		if (setns(home, CLONE_NEWNS) < 0)
+			die("setns", "/proc/self/ns/mnt");
+		close(home);
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	const char *arg = argc > 2 ? argv[2] : NULL;
+	char extra[128] = "";
+	int fd = -1;
+
+	if (!arg)
+		usage();
+	/* Whatever the caller leaked to us (its shell, meson) must not look like a second holder. */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+
+	if (!strcmp(mode, "fd") && argc == 4) {
+		fd = open(arg, open_mode(argv[3]));
+		if (fd < 0)
+			die("open", arg);
+	} else if (!strcmp(mode, "mmap") && argc == 3) {
+		/* The seed's case: only the mapping keeps the file (and its filesystem). */
+		int f = open(arg, O_RDONLY);
+		if (f < 0)
+			die("open", arg);
+		void *p = mmap(NULL, MAP_BYTES, PROT_READ, MAP_SHARED, f, 0);
+		if (p == MAP_FAILED)
+			die("mmap", arg);
+		close(f);
+		snprintf(extra, sizeof(extra), " addr=%lx", (unsigned long)(uintptr_t)p);
+	} else if (!strcmp(mode, "cwd") && argc == 3) {
+		if (chdir(arg) < 0)
+			die("chdir", arg);
+	} else if (!strcmp(mode, "root") && argc == 3) {
+		if (chroot(arg) < 0)
+			die("chroot", arg);
+		if (chdir("/") < 0)
+			die("chdir", "/");
+	} else if (!strcmp(mode, "tree") && (argc == 3 || argc == 4)) {
+		fd = clone_tree(arg, argc == 4 ? argv[3] : NULL);
+	} else if (!strcmp(mode, "nsfd") && argc == 3) {
+		fd = open(arg, O_RDONLY);
+		if (fd < 0)
+			die("open", arg);
+		snprintf(extra, sizeof(extra), " ns_id=%llu", (unsigned long long)mntns_id(fd));
+	} else if (!strcmp(mode, "nsid") && argc == 3) {
+		fd = open(arg, O_RDONLY);
+		if (fd < 0)
+			die("open", arg);
+		printf("%llu\n", (unsigned long long)mntns_id(fd));
+		return 0;
+	} else if (!strcmp(mode, "memfd") && argc == 3) {
+		fd = memfd_create("residue-hold", 0);
+		if (fd < 0)
+			die("memfd_create", arg);
+		write_bytes(fd, atoll(arg), "memfd");
+	} else if (!strcmp(mode, "shm-deleted") && argc == 3) {
+		fd = open(arg, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			die("open", arg);
+		write_bytes(fd, 65536, arg);
+		if (unlink(arg) < 0)
+			die("unlink", arg);
+	} else {
+		usage();
+	}
+
+	if (fd >= 0)
+		printf("ready %d fd=%d%s\n", (int)getpid(), fd, extra);
+	else
+		printf("ready %d%s\n", (int)getpid(), extra);
+	fflush(stdout);
+	for (;;)
+		pause();
+}

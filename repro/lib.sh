@@ -1,0 +1,505 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the reproducers (repro/*.sh) and the integration tests (tests/integration/): build one
+# leaked kernel object at a time -- a filesystem or a mount namespace that outlives its "container"
+# because something outside still holds it -- and the look-alikes residue must not report, check
+# each against the kernel's own view (/proc links, map_files, statfs, mountinfo), describe it as
+# shell-evaluable KEY=value lines, and take it all down again.  The rules kept here: mounts happen
+# only inside mount namespaces created here (never in the caller's), the only loop devices touched
+# are those backed by our own image file (mount -o loop sets autoclear), and only processes started
+# here are killed, identified by pid *and* start time so a reused pid is never hit.
+# shellcheck shell=bash
+# Case results are globals set through printf -v (repro_set), hence:
+# shellcheck disable=SC2153,SC2034
+
+REPRO_TIMEOUT=${REPRO_TIMEOUT:-60}
+REPRO_PAGE=4096
+# What every container writes into its filesystem: PATH:BYTES, relative to the filesystem root.
+# "held" is what the outside holder opens; the rest is what it keeps alive with it.
+REPRO_FILES="big:33554432 held:4096 small:10000 sub/nested:100000 empty:0"
+REPRO_HELD_BYTES=4096
+
+# Runs inside `unshare -m --propagation private`: mount, fill, report, then sleep until killed.
+# $1 dir, $2 tmpfs|ext4, $3 name, $4 image (ext4), then PATH:BYTES specs.
+# shellcheck disable=SC2016
+REPRO_CONTAINER_SH='
+set -e
+dir=$1 kind=$2 name=$3 img=$4
+shift 4
+if [ "$kind" = ext4 ]; then
+	mount -o loop "$img" "$dir"
+else
+	mount -t tmpfs -o size=64m "repro-$name" "$dir"
+fi
+for spec; do
+	p=$dir/${spec%%:*}
+	mkdir -p "${p%/*}"
+	head -c "${spec##*:}" /dev/zero >"$p"
+done
+echo "ready $$ dev=$(stat -c %Hd:%Ld "$dir") mounts=$(wc -l </proc/self/mountinfo)"
+exec sleep infinity
+'
+
+repro_log() { echo "repro: $*" >&2; }
+
+# Sum of REPRO_FILES sizes and how many files there are (the pinned-bytes tolerance is a page each).
+repro_file_bytes() {
+	local spec sum=0
+	for spec in $REPRO_FILES; do sum=$((sum + ${spec##*:})); done
+	echo "$sum"
+}
+# shellcheck disable=SC2086 # split on purpose
+repro_file_count() { set -- $REPRO_FILES; echo $#; }
+
+# Field 22 of /proc/PID/stat (start time in clock ticks); the comm before it may hold spaces.
+repro_starttime() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	# shellcheck disable=SC2086
+	set -- $s
+	echo "${20}"
+}
+
+# True while PID@STARTTIME names a process that has not exited (zombies have released everything).
+repro_tag_alive() {
+	local pid=${1%@*} start=${1#*@} s
+	[[ $(repro_starttime "$pid") == "$start" ]] || return 1
+	s=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	[[ ${s:0:1} != Z ]]
+}
+
+repro_hold_bin() {
+	local here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	if [[ -n ${RESIDUE_HOLD:-} ]]; then
+		echo "$RESIDUE_HOLD"
+	elif [[ -x $here/../build/repro/residue-hold ]]; then
+		echo "$here/../build/repro/residue-hold"
+	else
+		command -v residue-hold
+	fi
+}
+
+# Set up REPRO_DIR and the bookkeeping.  Returns 77 when this host cannot run reproducers at all.
+repro_init() {
+	if [[ $(id -u) != 0 ]]; then
+		repro_log "needs root (mount namespaces, /proc of other processes)"
+		return 77
+	fi
+	REPRO_HOLD=$(repro_hold_bin)
+	if [[ ! -x $REPRO_HOLD ]]; then
+		repro_log "no residue-hold binary: build with make, or set RESIDUE_HOLD"
+		return 77
+	fi
+	if ! unshare -m --propagation private true 2>/dev/null; then
+		repro_log "cannot create a mount namespace (unshare -m)"
+		return 77
+	fi
+	REPRO_DIR=$(mktemp -d /tmp/residue-repro.XXXXXX) || return 1
+	: >"$REPRO_DIR/log"
+	REPRO_PIDS="" REPRO_IMAGES="" REPRO_SHM="" REPRO_KEYS=""
+}
+
+# repro_start VAR CMD...: run CMD in the background with stdout on a fifo and wait for its line
+# starting with "ready"; sets VAR_PID and VAR_READY.  Returns the child's status if it dies first
+# (77 from residue-hold means "kernel lacks this"), 1 on timeout.
+repro_start() {
+	local var=$1 fifo fd line="" pid tag rc deadline
+	shift
+	fifo=$REPRO_DIR/ready.$var
+	mkfifo "$fifo" || return 1
+	# Read-write, so opening never blocks; liveness is checked while waiting instead of via EOF.
+	exec {fd}<>"$fifo"
+	# The child keeps only its write end; a started process must hold nothing else of ours.
+	(exec {fd}<&- && exec "$@") >"$fifo" 2>>"$REPRO_DIR/log" </dev/null &
+	pid=$!
+	tag=$pid@$(repro_starttime "$pid")
+	REPRO_PIDS+=" $tag"
+	deadline=$((SECONDS + REPRO_TIMEOUT))
+	while :; do
+		if read -r -t 0.2 -u "$fd" line && [[ $line == ready* ]]; then
+			break
+		fi
+		if ! repro_tag_alive "$tag"; then
+			wait "$pid"
+			rc=$?
+			exec {fd}<&-
+			repro_log "$var ($*) exited with $rc before it was ready; log: $(tail -n 3 "$REPRO_DIR/log")"
+			return $((rc == 77 ? 77 : 1))
+		fi
+		if ((SECONDS > deadline)); then
+			exec {fd}<&-
+			repro_log "$var ($*) not ready after ${REPRO_TIMEOUT}s"
+			return 1
+		fi
+	done
+	exec {fd}<&-
+	rm -f "$fifo"
+	printf -v "${var}_PID" %s "$pid"
+	printf -v "${var}_READY" %s "$line"
+}
+
+# The value of KEY=value in a ready line.
+repro_field() {
+	local tok
+	for tok in $1; do
+		[[ $tok == "$2="* ]] && { echo "${tok#*=}"; return 0; }
+	done
+	return 1
+}
+
+# repro_container VAR tmpfs|ext4 NAME: a "container" = a private mount namespace whose only process
+# mounted a filesystem on VAR_DIR and filled it with REPRO_FILES.  Sets VAR_PID (the namespace's
+# process), VAR_DIR, VAR_DEV (MAJ:MIN), VAR_MOUNTS (mounts in its namespace) and VAR_IMAGE (ext4).
+repro_container() {
+	local var=$1 kind=$2 name=$3 dir img="-" rc
+	dir=$REPRO_DIR/$name
+	mkdir -p "$dir"
+	if [[ $kind == ext4 ]]; then
+		if [[ ! -e /dev/loop-control ]] || ! command -v mkfs.ext4 >/dev/null; then
+			repro_log "no loop devices or no mkfs.ext4"
+			return 77
+		fi
+		img=$REPRO_DIR/$name.img
+		truncate -s 128M "$img" && mkfs.ext4 -q -F "$img" >>"$REPRO_DIR/log" 2>&1 || return 1
+		REPRO_IMAGES+=" $img"
+		printf -v "${var}_IMAGE" %s "$img"
+	fi
+	# shellcheck disable=SC2086
+	repro_start "$var" unshare -m --propagation private -- \
+		sh -c "$REPRO_CONTAINER_SH" sh "$dir" "$kind" "$name" "$img" $REPRO_FILES
+	rc=$?
+	if ((rc != 0)); then
+		# A loop mount that fails on a host without a loop driver is a missing feature.
+		[[ $kind == ext4 ]] && grep -q "loop" "$REPRO_DIR/log" && rc=77
+		return $rc
+	fi
+	local ready=${var}_READY
+	printf -v "${var}_DIR" %s "$dir"
+	printf -v "${var}_DEV" %s "$(repro_field "${!ready}" dev)"
+	printf -v "${var}_MOUNTS" %s "$(repro_field "${!ready}" mounts)"
+}
+
+# repro_holder VAR MODE ARGS...: start residue-hold; sets VAR_PID, VAR_FD, VAR_NS_ID, VAR_ADDR.
+repro_holder() {
+	local var=$1 ready
+	shift
+	repro_start "$var" "$REPRO_HOLD" "$@" || return
+	ready=${var}_READY
+	printf -v "${var}_FD" %s "$(repro_field "${!ready}" fd || echo null)"
+	printf -v "${var}_NS_ID" %s "$(repro_field "${!ready}" ns_id || echo 0)"
+	printf -v "${var}_ADDR" %s "$(repro_field "${!ready}" addr)"
+}
+
+# Kill one process started here and wait until it has released everything (a child is reaped, so
+# by then its namespaces and files are gone; another's is polled until exit or zombie).
+repro_kill_tag() {
+	local tag=$1 pid=${1%@*} n=0
+	repro_tag_alive "$tag" || { wait "$pid" 2>/dev/null; return 0; }
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	while repro_tag_alive "$tag"; do
+		((++n > 500)) && { repro_log "pid $pid did not exit"; return 1; }
+		sleep 0.02
+	done
+}
+repro_kill() {
+	local tag
+	for tag in $REPRO_PIDS; do
+		[[ ${tag%@*} == "$1" ]] && repro_kill_tag "$tag"
+	done
+	return 0
+}
+
+# Undo everything recorded in REPRO_PIDS / REPRO_IMAGES / REPRO_SHM / REPRO_DIR.  Idempotent.
+repro_teardown() {
+	local tag img dev n rc=0
+	for tag in $REPRO_PIDS; do
+		repro_kill_tag "$tag" || rc=1
+	done
+	REPRO_PIDS=""
+	for img in $REPRO_IMAGES; do
+		# Autoclear detaches the loop device once the last reference to the filesystem is gone.
+		n=0
+		while [[ -n $(losetup -j "$img" 2>/dev/null) ]] && ((n++ < 250)); do sleep 0.02; done
+		for dev in $(losetup -j "$img" -n -O NAME 2>/dev/null); do
+			repro_log "loop device $dev still backed by $img; detaching it"
+			losetup -d "$dev" || rc=1
+		done
+	done
+	REPRO_IMAGES=""
+	for img in $REPRO_SHM; do
+		[[ $img == /dev/shm/residue-repro.* ]] && rm -f "$img"
+	done
+	REPRO_SHM=""
+	if [[ -n ${REPRO_DIR:-} && $REPRO_DIR == /tmp/residue-repro.* && -d $REPRO_DIR ]]; then
+		# Nothing is ever mounted here in this namespace; refuse to recurse if something is.
+		if grep -q " ${REPRO_DIR}[/ ]" /proc/self/mountinfo; then
+			repro_log "something is mounted under $REPRO_DIR; leaving it"
+			rc=1
+		else
+			rm -rf "$REPRO_DIR"
+		fi
+	fi
+	REPRO_DIR=""
+	return $rc
+}
+
+# Record KEY=value pairs as globals and remember them for repro_emit.
+repro_set() {
+	local kv
+	for kv; do
+		printf -v "${kv%%=*}" %s "${kv#*=}"
+		[[ " $REPRO_KEYS " == *" ${kv%%=*} "* ]] || REPRO_KEYS+=" ${kv%%=*}"
+	done
+}
+
+# The shell-evaluable description: what was made, then what repro/cleanup.sh needs.
+repro_emit() {
+	local k line=""
+	for k in $REPRO_KEYS; do line+="$k=$(printf %q "${!k}") "; done
+	echo "${line% }"
+	printf 'REPRO_DIR=%q REPRO_PIDS=%q REPRO_IMAGES=%q REPRO_SHM=%q\n' \
+		"$REPRO_DIR" "${REPRO_PIDS# }" "${REPRO_IMAGES# }" "${REPRO_SHM# }"
+}
+
+# ---- independent checks of what the kernel now holds -------------------------------------------
+
+repro_fail() { repro_log "repro broken: $*"; return 1; }
+
+# MAJ:MIN of what a /proc link points to, and the bytes in use on its filesystem.
+repro_link_dev() { stat -L -c %Hd:%Ld "$1" 2>/dev/null; }
+repro_link_used() { stat -f -L -c '%b %f %S' "$1" 2>/dev/null | { read -r b f s && echo $(((b - f) * s)); }; }
+
+# True if DEV is mounted in the namespace of any process (the only namespaces /proc shows).
+repro_dev_mounted() {
+	local f
+	for f in /proc/[0-9]*/mountinfo; do
+		awk -v d="$1" '$3 == d { found = 1 } END { exit !found }' "$f" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# The reference LINK (/proc/PID/fd/N, cwd, root, map_files/...) is on DEV, which no process's
+# namespace mounts, and (tmpfs) pins BYTES give or take a page per file.
+repro_verify_orphan() {
+	local link=$1 dev=$2 bytes=${3:-} used
+	[[ $(repro_link_dev "$link") == "$dev" ]] || repro_fail "$link is not on $dev" || return
+	! repro_dev_mounted "$dev" || repro_fail "$dev is still mounted in a namespace" || return
+	[[ -z $bytes ]] && return 0
+	used=$(repro_link_used "$link")
+	((used >= bytes - REPRO_TOL && used <= bytes + REPRO_TOL)) ||
+		repro_fail "$dev pins $used bytes, expected $bytes +- $REPRO_TOL"
+}
+
+# The mapping of PID at ADDR: its map_files link, and its permissions as /proc/PID/maps shows them.
+repro_map_link() {
+	local range
+	range=$(awk -v a="$2" '{ split($1, r, "-") } r[1] == a { print $1 }' "/proc/$1/maps")
+	[[ -n $range ]] && echo "/proc/$1/map_files/$range"
+}
+repro_map_perms() { awk -v a="$2" '{ split($1, r, "-") } r[1] == a { print $2 }' "/proc/$1/maps"; }
+
+# No process is a member of the mount namespace with this inode.
+repro_ns_processless() {
+	local l
+	for l in /proc/[0-9]*/ns/mnt; do
+		[[ $(readlink "$l" 2>/dev/null) == "mnt:[$1]" ]] && return 1
+	done
+	return 0
+}
+
+repro_tmpfs_expect() {
+	REPRO_TOL=$((REPRO_PAGE * $(repro_file_count)))
+	repro_set BYTES="$(repro_file_bytes)" NFILES="$(repro_file_count)"
+}
+
+# ---- the leaks ----------------------------------------------------------------------------------
+
+# (a) A dead container's tmpfs, held by one fd opened from outside (through /proc/PID/root).
+repro_case_orphan_fd() {
+	repro_container C tmpfs orphan-fd || return
+	repro_holder H fd "/proc/$C_PID/root$C_DIR/held" r || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOLDER_PID="$H_PID" \
+		HOW=fd FD="$H_FD" MODE=r HPATH="$(readlink "/proc/$H_PID/fd/$H_FD")"
+	repro_tmpfs_expect
+	repro_verify_orphan "/proc/$H_PID/fd/$H_FD" "$DEV" "$BYTES"
+}
+
+# (b) The seed's case: only a 4 KiB MAP_SHARED mapping is left; the fd was closed.
+repro_case_orphan_mmap() {
+	local link fd
+	repro_container C tmpfs orphan-mmap || return
+	repro_holder H mmap "/proc/$C_PID/root$C_DIR/held" || return
+	repro_kill "$C_PID"
+	link=$(repro_map_link "$H_PID" "$H_ADDR")
+	[[ -n $link ]] || repro_fail "no mapping at $H_ADDR in $H_PID" || return
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOLDER_PID="$H_PID" \
+		HOW=mmap FD=null MODE="$(repro_map_perms "$H_PID" "$H_ADDR")" HPATH="$(readlink "$link")"
+	repro_tmpfs_expect
+	for fd in /proc/"$H_PID"/fd/*; do
+		[[ $(repro_link_dev "$fd") != "$DEV" ]] || repro_fail "holder still has $fd" || return
+	done
+	repro_verify_orphan "$link" "$DEV" "$BYTES"
+}
+
+# (c) Held by a working directory.
+repro_case_orphan_cwd() {
+	repro_container C tmpfs orphan-cwd || return
+	repro_holder H cwd "/proc/$C_PID/root$C_DIR/sub" || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOLDER_PID="$H_PID" \
+		HOW=cwd FD=null MODE="" HPATH="$(readlink "/proc/$H_PID/cwd")"
+	repro_tmpfs_expect
+	repro_verify_orphan "/proc/$H_PID/cwd" "$DEV" "$BYTES"
+}
+
+# (d) Held by a root directory (chroot).
+repro_case_orphan_root() {
+	repro_container C tmpfs orphan-root || return
+	repro_holder H root "/proc/$C_PID/root$C_DIR" || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOLDER_PID="$H_PID" \
+		HOW=root FD=null MODE="" HPATH=""
+	repro_tmpfs_expect
+	repro_verify_orphan "/proc/$H_PID/root" "$DEV" "$BYTES"
+}
+
+# (e) A clone of the container's tmpfs made with open_tree(OPEN_TREE_CLONE) and never attached:
+# when the container's namespace dies the superblock lives on in that detached tree.
+repro_case_detached_tree() {
+	repro_container C tmpfs detached-tree || return
+	# open_tree clones only mounts of the caller's namespace: the holder steps in and back out.
+	repro_holder H tree "$C_DIR" "$C_PID" || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=detached RISK=memory HOLDER_PID="$H_PID" \
+		HOW=mount-fd FD="$H_FD" MODE=path HPATH=""
+	repro_tmpfs_expect
+	[[ $(readlink "/proc/$H_PID/ns/mnt") == "$(readlink /proc/self/ns/mnt)" ]] ||
+		repro_fail "holder did not return to its own namespace" || return
+	repro_verify_orphan "/proc/$H_PID/fd/$H_FD" "$DEV" "$BYTES"
+}
+
+# (f) `umount -l` inside a namespace that is still alive, while an fd from outside holds a file.
+repro_case_lazy_umount() {
+	repro_container C tmpfs lazy-umount || return
+	repro_holder H fd "/proc/$C_PID/root$C_DIR/held" rw || return
+	nsenter -t "$C_PID" -m umount -l "$C_DIR" || repro_fail "umount -l in $C_PID" || return
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOLDER_PID="$H_PID" \
+		HOW=fd FD="$H_FD" MODE=rw HPATH="$(readlink "/proc/$H_PID/fd/$H_FD")" NS_PID="$C_PID"
+	repro_tmpfs_expect
+	repro_verify_orphan "/proc/$H_PID/fd/$H_FD" "$DEV" "$BYTES"
+}
+
+# (g)/(h) ext4 on a loop device mounted inside the container, a file held open for writing
+# (data-loss: the device can be pulled while someone writes) or only for reading (none).
+repro_case_ext4() {
+	local mode=$1 risk=$2
+	repro_container C ext4 "ext4-$mode" || return
+	repro_holder H fd "/proc/$C_PID/root$C_DIR/held" "$mode" || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=ext4 STATE=orphaned RISK="$risk" HOLDER_PID="$H_PID" \
+		HOW=fd FD="$H_FD" MODE="$mode" HPATH="$(readlink "/proc/$H_PID/fd/$H_FD")" \
+		LOOP="$(losetup -j "$C_IMAGE" -n -O NAME)"
+	[[ -n $LOOP ]] || repro_fail "no loop device backed by $C_IMAGE" || return
+	repro_verify_orphan "/proc/$H_PID/fd/$H_FD" "$DEV"
+}
+repro_case_ext4_write() { repro_case_ext4 w data-loss; }
+repro_case_ext4_read() { repro_case_ext4 r none; }
+
+# Facts about the mount namespace of a container about to lose its last process.
+repro_ns_facts() {
+	local pid=$1 id
+	id=$("$REPRO_HOLD" nsid "/proc/$pid/ns/mnt") || return 1
+	if [[ $id == 0 ]]; then
+		repro_log "kernel has no NS_GET_MNTNS_ID (6.12): cannot name namespaces by id"
+		return 77
+	fi
+	echo "$id $(stat -L -c %i "/proc/$pid/ns/mnt")"
+}
+
+# (i) A mount namespace without processes, kept by an nsfs fd.  Its tmpfs is still mounted (in it),
+# so it is no orphan; the namespace is what leaks.
+repro_case_ns_fd() {
+	local facts
+	repro_container C tmpfs ns-fd || return
+	facts=$(repro_ns_facts "$C_PID") || return
+	repro_holder H nsfd "/proc/$C_PID/ns/mnt" || return
+	repro_kill "$C_PID"
+	repro_set NS_ID="${facts% *}" NS_INODE="${facts#* }" NS_MOUNTS="$C_MOUNTS" NS_DEV="$C_DEV" \
+		HOLDER_PID="$H_PID" HOW=ns-fd FD="$H_FD"
+	repro_tmpfs_expect
+	[[ $H_NS_ID == "$NS_ID" ]] || repro_fail "holder has ns $H_NS_ID, not $NS_ID" || return
+	[[ $(readlink "/proc/$H_PID/fd/$H_FD") == "mnt:[$NS_INODE]" ]] ||
+		repro_fail "holder fd is not mnt:[$NS_INODE]" || return
+	repro_ns_processless "$NS_INODE" || repro_fail "namespace $NS_INODE still has a process"
+}
+
+# (j) A mount namespace without processes, kept by an nsfs bind mount inside a living "keeper"
+# namespace.  The kernel only binds a namespace whose id is greater than the binder's (mnt_ns_loop),
+# and ids come from per-CPU batches, so creation order does not decide: try both ways round.
+repro_case_ns_bind() {
+	local facts a b nsfile=$REPRO_DIR/nsfile
+	: >"$nsfile"
+	repro_container A tmpfs ns-bind-a || return
+	repro_container B tmpfs ns-bind-b || return
+	if nsenter -t "$A_PID" -m mount --bind "/proc/$B_PID/ns/mnt" "$nsfile" 2>>"$REPRO_DIR/log"; then
+		a=A b=B
+	elif nsenter -t "$B_PID" -m mount --bind "/proc/$A_PID/ns/mnt" "$nsfile" 2>>"$REPRO_DIR/log"; then
+		a=B b=A
+	else
+		repro_fail "neither namespace can bind the other's nsfs file"
+		return
+	fi
+	local kpid=${a}_PID vpid=${b}_PID vmounts=${b}_MOUNTS vdev=${b}_DEV kdev=${a}_DEV
+	facts=$(repro_ns_facts "${!vpid}") || return
+	local kfacts
+	kfacts=$(repro_ns_facts "${!kpid}") || return
+	repro_set KEEPER_PID="${!kpid}" KEEPER_NS_ID="${kfacts% *}" KEEPER_DEV="${!kdev}"
+	repro_kill "${!vpid}"
+	repro_set NS_ID="${facts% *}" NS_INODE="${facts#* }" NS_MOUNTS="${!vmounts}" NS_DEV="${!vdev}" \
+		HOW=ns-bind NSFILE="$nsfile"
+	repro_tmpfs_expect
+	awk -v f="$nsfile" -v r="mnt:[$NS_INODE]" '$4 == r && $5 == f { ok = 1 } END { exit !ok }' \
+		"/proc/$KEEPER_PID/mountinfo" || repro_fail "no nsfs bind of $NS_INODE at $nsfile" || return
+	repro_ns_processless "$NS_INODE" || repro_fail "namespace $NS_INODE still has a process"
+}
+
+# The look-alikes: a tmpfs still mounted in a live container and held from outside, a memfd, a
+# deleted file on /dev/shm, an nsfs fd of a live namespace, an ordinary file on /.  Sets CTL_PIDS,
+# CTL_DEVS and CTL_NS_IDS (space-separated) for "none of these may be reported".
+repro_controls() {
+	local shm plain
+	repro_container L tmpfs control-live || return
+	repro_holder CL fd "/proc/$L_PID/root$L_DIR/held" r || return
+	repro_holder CM memfd 1048576 || return
+	shm=/dev/shm/residue-repro.$$.$RANDOM
+	REPRO_SHM+=" $shm"
+	repro_holder CS shm-deleted "$shm" || return
+	repro_holder CN nsfd "/proc/$L_PID/ns/mnt" || return
+	plain=$REPRO_DIR/plain
+	head -c 8192 /dev/zero >"$plain"
+	repro_holder CP fd "$plain" r || return
+	repro_set CTL_PIDS="$L_PID $CL_PID $CM_PID $CS_PID $CN_PID $CP_PID" \
+		CTL_DEVS="$L_DEV $(repro_link_dev "/proc/$CM_PID/fd/$CM_FD") $(repro_link_dev "/proc/$CS_PID/fd/$CS_FD") $(repro_link_dev "/proc/$CP_PID/fd/$CP_FD")" \
+		CTL_NS_IDS="$CN_NS_ID"
+	repro_dev_mounted "$L_DEV" || repro_fail "live container's tmpfs $L_DEV is not mounted"
+}
+
+# Entry point of a standalone reproducer: build one case, print its description, leave it running.
+repro_main() {
+	local rc
+	repro_init || exit
+	trap 'repro_teardown; exit 130' INT TERM
+	"$@"
+	rc=$?
+	if ((rc != 0)); then
+		repro_teardown
+		exit "$rc"
+	fi
+	trap - INT TERM
+	repro_emit
+	repro_log "made; tear down with: $(dirname "${BASH_SOURCE[0]}")/cleanup.sh FILE-WITH-THESE-LINES"
+}

@@ -1,0 +1,8 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# (a) A container's tmpfs outlives its mount namespace, held by one fd opened from outside.
+# Run as root; prints shell-evaluable lines describing the leak and leaves it in place.
+# Usage: repro/orphan-fd.sh >state; residue orphans; repro/cleanup.sh state
+# shellcheck source=repro/lib.sh
+. "$(dirname "$0")/lib.sh"
+repro_main repro_case_orphan_fd

@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Helpers of the root integration tests.  A test builds its leak and the look-alikes with
+# repro/lib.sh (each checked there against the kernel's own view first), runs the real residue,
+# and asserts with jq exactly the finding it made and no finding about any look-alike.  Teardown
+# runs from a trap on EXIT, INT and TERM, so it happens on success, failure and meson's timeout.
+# Exit codes follow meson: 0 pass, 1 fail, 77 skip (with the reason printed).
+# shellcheck shell=bash
+# jq programs are single-quoted on purpose; case results are globals set by repro/lib.sh:
+# shellcheck disable=SC2016,SC2153
+
+T_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T_TOP=$(cd "$T_HERE/../.." && pwd)
+# shellcheck source=repro/lib.sh
+. "$T_TOP/repro/lib.sh"
+
+T_FAILS=0
+T_JSON=""
+
+t_log() { echo "# $*"; }
+t_skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+t_bail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+t_trap() {
+	local rc=$? why=$1
+	trap - EXIT INT TERM
+	case $why in
+	INT) rc=130 ;;
+	TERM) rc=143 ;;
+	esac
+	if ! repro_teardown; then
+		echo "FAIL: teardown left something behind"
+		((rc == 0)) && rc=1
+	fi
+	exit "$rc"
+}
+
+t_init() {
+	local rc
+	[[ $(id -u) == 0 ]] || t_skip "needs root"
+	command -v jq >/dev/null || t_skip "jq is not installed"
+	RESIDUE=${RESIDUE:-$T_TOP/build/residue}
+	[[ -x $RESIDUE ]] || t_skip "no residue binary at $RESIDUE (build it with make)"
+	export RESIDUE_HOLD=${RESIDUE_HOLD:-$T_TOP/build/repro/residue-hold}
+	trap 't_trap EXIT' EXIT
+	trap 't_trap INT' INT
+	trap 't_trap TERM' TERM
+	repro_init
+	rc=$?
+	((rc == 77)) && t_skip "cannot build reproducers here (see above)"
+	((rc == 0)) || t_bail "repro_init failed"
+	T_JSON=$REPRO_DIR/residue.json
+}
+
+# Build one repro_* world; its own kernel-side checks failing is a test failure, 77 a skip.
+t_repro() {
+	local rc k before=$REPRO_KEYS line=""
+	"$@"
+	rc=$?
+	((rc == 77)) && t_skip "$1: this kernel or host lacks what it needs (see above)"
+	((rc == 0)) || t_bail "$1 did not build the expected kernel state (log: $(tail -n 5 "$REPRO_DIR/log"))"
+	for k in ${REPRO_KEYS#"$before"}; do line+=" $k=$(printf %q "${!k}")"; done
+	t_log "$1:$line"
+}
+
+# Run `residue orphans -J` into T_JSON; anything but exit 0 and an "orphans" array is a failure.
+t_residue() {
+	local rc
+	"$RESIDUE" orphans -J >"$T_JSON" 2>"$REPRO_DIR/residue.err"
+	rc=$?
+	((rc == 0)) || t_bail "residue orphans -J exited $rc: $(head -c 2000 "$REPRO_DIR/residue.err")"
+	jq -e '(.orphans | type) == "array"' "$T_JSON" >/dev/null ||
+		t_bail "residue orphans -J printed no \"orphans\" array: $(head -c 2000 "$T_JSON")"
+}
+
+# t_expect DESCRIPTION [jq options...] FILTER: the filter must yield true on T_JSON.
+t_expect() {
+	local desc=$1
+	shift
+	if [[ $(jq "$@" "$T_JSON" 2>&1) == true ]]; then
+		echo "ok - $desc"
+	else
+		echo "not ok - $desc"
+		T_FAILS=$((T_FAILS + 1))
+	fi
+}
+
+# t_check DESCRIPTION COMMAND...: a plain shell assertion, counted like t_expect.
+t_check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		echo "ok - $desc"
+	else
+		echo "not ok - $desc"
+		T_FAILS=$((T_FAILS + 1))
+	fi
+}
+
+t_abs_le='def absle($x; $tol): (if $x < 0 then -$x else $x end) <= $tol;'
+
+# The orphan described by DEV FSTYPE STATE RISK HOLDER_PID HOW FD MODE HPATH [BYTES NFILES].
+t_assert_orphan() {
+	local o='.orphans[] | select(.dev == $dev)'
+	local h='.holders[]? | select(.pid == $pid and .how == $how)'
+	local a=(--arg dev "$DEV" --argjson pid "$HOLDER_PID" --arg how "$HOW")
+	t_expect "exactly one orphan has dev $DEV" "${a[@]}" "[$o] | length == 1"
+	t_expect "orphan $DEV: fstype $FSTYPE" "${a[@]}" --arg v "$FSTYPE" "[$o | .fstype == \$v] == [true]"
+	t_expect "orphan $DEV: state $STATE" "${a[@]}" --arg v "$STATE" "[$o | .state == \$v] == [true]"
+	t_expect "orphan $DEV: risk $RISK" "${a[@]}" --arg v "$RISK" "[$o | .risk == \$v] == [true]"
+	t_expect "orphan $DEV: held by pid $HOLDER_PID how $HOW" "${a[@]}" "[$o | $h] | length >= 1"
+	t_expect "orphan $DEV: that holder's comm is residue-hold" "${a[@]}" \
+		"[$o | $h | .comm] | length >= 1 and all(. == \"residue-hold\")"
+	t_expect "orphan $DEV: that holder's fd is $FD" "${a[@]}" --argjson v "$FD" \
+		"[$o | $h | .fd == \$v] | length >= 1 and all"
+	if [[ -n $MODE ]]; then
+		t_expect "orphan $DEV: that holder's mode is $MODE" "${a[@]}" --arg v "$MODE" \
+			"[$o | $h | .mode == \$v] | length >= 1 and all"
+	fi
+	if [[ -n $HPATH ]]; then
+		t_expect "orphan $DEV: that holder's path is $HPATH" "${a[@]}" --arg v "$HPATH" \
+			"[$o | $h | .path == \$v] | length >= 1 and all"
+	fi
+	if [[ -n ${BYTES:-} ]]; then
+		local tol=$((NFILES * REPRO_PAGE))
+		t_expect "orphan $DEV: pinned_bytes is $BYTES +- $tol" "${a[@]}" --argjson want "$BYTES" \
+			--argjson tol "$tol" "$t_abs_le [$o | absle(.pinned_bytes - \$want; \$tol)] == [true]"
+	else
+		t_expect "orphan $DEV: pinned_bytes is a number" "${a[@]}" \
+			"[$o | .pinned_bytes | type] == [\"number\"]"
+	fi
+}
+
+# The process-less namespace described by NS_ID NS_INODE NS_MOUNTS NS_DEV BYTES NFILES HOW and
+# HOLDER_PID FD (ns-fd) or KEEPER_NS_ID NSFILE (ns-bind).
+t_assert_namespace() {
+	local n='.namespaces[] | select(.ns_id == $id)'
+	local a=(--argjson id "$NS_ID")
+	local tol=$((NFILES * REPRO_PAGE))
+	t_expect "the JSON has a \"namespaces\" array" '(.namespaces | type) == "array"'
+	t_expect "exactly one namespace has ns_id $NS_ID" "${a[@]}" "[$n] | length == 1"
+	t_expect "namespace $NS_ID: inode $NS_INODE" "${a[@]}" --argjson v "$NS_INODE" \
+		"[$n | .inode == \$v] == [true]"
+	t_expect "namespace $NS_ID: mounts $NS_MOUNTS" "${a[@]}" --argjson v "$NS_MOUNTS" \
+		"[$n | .mounts == \$v] == [true]"
+	t_expect "namespace $NS_ID: pinned_bytes is $BYTES +- $tol" "${a[@]}" --argjson want "$BYTES" \
+		--argjson tol "$tol" "$t_abs_le [$n | absle(.pinned_bytes - \$want; \$tol)] == [true]"
+	if [[ $HOW == ns-fd ]]; then
+		t_expect "namespace $NS_ID: held by ns-fd pid $HOLDER_PID fd $FD" "${a[@]}" \
+			--argjson pid "$HOLDER_PID" --argjson fd "$FD" \
+			"[$n | .holders[]? | select(.how == \"ns-fd\" and .pid == \$pid and .fd == \$fd)] | length == 1"
+	else
+		t_expect "namespace $NS_ID: held by ns-bind in namespace $KEEPER_NS_ID at $NSFILE" \
+			"${a[@]}" --argjson kid "$KEEPER_NS_ID" --arg path "$NSFILE" \
+			"[$n | .holders[]? | select(.how == \"ns-bind\" and .ns_id == \$kid and .path == \$path)] | length == 1"
+	fi
+	# Its tmpfs is still mounted -- in that namespace -- so it is no orphan.
+	t_expect "no orphan has dev $NS_DEV (mounted in the process-less namespace)" --arg d "$NS_DEV" \
+		'[.orphans[] | select(.dev == $d)] | length == 0'
+}
+
+# PID is named as a holder in no orphan (for namespace cases) / no namespace (for orphan cases).
+t_assert_no_orphan_holder() {
+	t_expect "no orphan is held by pid $1" --argjson p "$1" \
+		'[.orphans[].holders[]? | select(.pid == $p)] | length == 0'
+}
+t_assert_no_namespace_holder() {
+	t_expect "no namespace is held by pid $1" --argjson p "$1" \
+		'[(.namespaces // [])[].holders[]? | select(.pid == $p)] | length == 0'
+}
+
+# None of the look-alikes from repro_controls is reported, by dev, pid or namespace id.
+t_assert_controls() {
+	local x
+	for x in $CTL_DEVS; do
+		t_expect "no orphan has control dev $x" --arg d "$x" '[.orphans[] | select(.dev == $d)] | length == 0'
+	done
+	for x in $CTL_PIDS; do
+		t_expect "no orphan or namespace names control pid $x" --argjson p "$x" \
+			'[(.orphans[], (.namespaces // [])[]) | .holders[]? | select(.pid == $p)] | length == 0'
+	done
+	for x in $CTL_NS_IDS; do
+		t_expect "no namespace entry for the live namespace $x" --argjson i "$x" \
+			'[(.namespaces // [])[] | select(.ns_id == $i or .holders[]?.ns_id == $i)] | length == 0'
+	done
+}
+
+# Finish: on failure show what residue said about the objects this test made.
+t_done() {
+	if ((T_FAILS > 0)); then
+		echo "FAIL: $T_FAILS assertion(s) failed"
+		if [[ -s $T_JSON ]]; then
+			echo "residue orphans -J said:"
+			jq . "$T_JSON" 2>/dev/null | head -c 30000
+			echo
+		fi
+		exit 1
+	fi
+	exit 0
+}
