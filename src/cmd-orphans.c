@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* `residue orphans`: the orphaned-filesystem table, lsfd/findmnt style. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,8 +81,10 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 		return 0;
 	}
 	if (output) {
-		if (columns_parse(output, to.cols, _COL_MAX, &to.n_cols) < 0) {
-			fprintf(stderr, "residue: unknown column in '%s' (see --list-columns)\n", output);
+		int r = columns_parse(output, to.cols, _COL_MAX, &to.n_cols);
+		if (r < 0) {
+			fprintf(stderr, "residue: %s in '%s' (see --list-columns)\n",
+				r == -E2BIG ? "too many columns" : "unknown column", output);
 			return EXIT_ERROR;
 		}
 	} else {

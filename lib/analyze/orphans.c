@@ -94,11 +94,12 @@ static const Holder *hint_holder(const Snapshot *s, const Orphan *o)
 
 static char *orphan_hint(const Snapshot *s, const Orphan *o)
 {
-	char bytes[32], what[160];
 	const Holder *h = hint_holder(s, o);
 	const Process *p = &s->procs[h->proc];
-	char *hint = NULL;
+	_cleanup_free_ char *what = NULL, *others = NULL, *gain = NULL;
+	char bytes[32];
 	size_t pids = 0;
+	int r;
 
 	/* Distinct processes among the holders. */
 	for (size_t i = 0; i < o->n_holders; i++) {
@@ -107,53 +108,48 @@ static char *orphan_hint(const Snapshot *s, const Orphan *o)
 			seen = s->holders[o->holders[j]].proc == s->holders[o->holders[i]].proc;
 		pids += !seen;
 	}
-	fmt_bytes(o->pinned_bytes, bytes, sizeof(bytes));
 	switch ((HolderHow)h->how) {
 	case HOLD_FD:
 	case HOLD_MOUNT_FD:
-		snprintf(what, sizeof(what), "close fd %d of pid %d (%s)", h->fd, p->pid, p->comm);
+		r = asprintf(&what, "close fd %d of pid %d (%s)", h->fd, p->pid, p->comm);
 		break;
 	case HOLD_MMAP:
-		snprintf(what, sizeof(what), "unmap %s in pid %d (%s)", h->path ? h->path : "the file",
-			 p->pid, p->comm);
+		r = asprintf(&what, "unmap %s in pid %d (%s)", h->path ? h->path : "the file", p->pid,
+			     p->comm);
 		break;
 	case HOLD_CWD:
-		snprintf(what, sizeof(what), "move pid %d (%s) out of its cwd %s", h->tid ? h->tid : p->pid,
-			 p->comm, h->path ? h->path : "");
+		r = asprintf(&what, "move pid %d (%s) out of its cwd%s%s", h->tid ? h->tid : p->pid,
+			     p->comm, h->path ? " " : "", h->path ? h->path : "");
 		break;
 	case HOLD_ROOT:
-		snprintf(what, sizeof(what), "stop pid %d (%s), chrooted into it", p->pid, p->comm);
+		r = asprintf(&what, "stop pid %d (%s), chrooted into it", p->pid, p->comm);
 		break;
 	default:
-		snprintf(what, sizeof(what), "stop pid %d (%s)", p->pid, p->comm);
+		r = asprintf(&what, "stop pid %d (%s)", p->pid, p->comm);
 		break;
 	}
-	const char *tail = "";
-	if (o->risk == RISK_DATA_LOSS)
-		tail = "; it is open for writing: sync before the device goes away";
-	else if (o->sb && o->sb->memory_backed && o->sb->files_listed)
-		tail = "; or free the unheld files now: residue release DEV --delete-unheld";
-	int r;
-	if (pids > 1)
-		r = asprintf(&hint, "%s and %zu other process%s holding it to free %s%s", what, pids - 1,
-			     pids > 2 ? "es" : "", bytes, tail);
-	else
-		r = asprintf(&hint, "%s to free %s%s", what, bytes, tail);
 	if (r < 0)
 		return NULL;
-	/* Put the device in the release command. */
-	char *dev = strstr(hint, "DEV");
-	if (dev) {
-		char *full;
-		if (asprintf(&full, "%.*s%u:%u%s", (int)(dev - hint), hint, major(o->dev), minor(o->dev),
-			     dev + 3) < 0) {
-			free(hint);
+	if (pids > 1 && asprintf(&others, " and %zu other process%s holding it", pids - 1,
+				 pids > 2 ? "es" : "") < 0)
+		return NULL;
+	if (o->pinned_known) {
+		fmt_bytes(o->pinned_bytes, bytes, sizeof(bytes));
+		if (asprintf(&gain, " to free %s", bytes) < 0)
 			return NULL;
-		}
-		free(hint);
-		hint = full;
 	}
-	return hint;
+
+	char *hint = NULL;
+	if (o->risk == RISK_DATA_LOSS)
+		r = asprintf(&hint, "%s%s%s; it is open for writing: sync before the device goes away",
+			     what, others ?: "", gain ?: "");
+	else if (o->sb && o->sb->memory_backed && o->sb->files_listed)
+		r = asprintf(&hint,
+			     "%s%s%s; or free the unheld files now: residue release %u:%u --delete-unheld",
+			     what, others ?: "", gain ?: "", major(o->dev), minor(o->dev));
+	else
+		r = asprintf(&hint, "%s%s%s", what, others ?: "", gain ?: "");
+	return r < 0 ? NULL : hint;
 }
 
 static int collect_orphans(const Snapshot *s, OrphanReport *rep)
@@ -199,7 +195,8 @@ static int collect_orphans(const Snapshot *s, OrphanReport *rep)
 			o->risk = RISK_MEMORY;
 		else if (o->sb && o->sb->block_backed && writes)
 			o->risk = RISK_DATA_LOSS;
-		o->pinned_bytes = o->sb && o->sb->have_used ? o->sb->used_bytes : 0;
+		o->pinned_known = o->sb && o->sb->have_used;
+		o->pinned_bytes = o->pinned_known ? o->sb->used_bytes : 0;
 		if (!(o->hint = orphan_hint(s, o)))
 			return -ENOMEM;
 	}

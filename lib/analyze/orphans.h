@@ -29,6 +29,7 @@ typedef struct Orphan {
 	const SbProbe *sb; /* may be NULL when the probe learned nothing */
 	OrphanState state;
 	Risk risk;
+	bool pinned_known; /* false: the probe could not measure it */
 	uint64_t pinned_bytes;
 	size_t *holders; /* indices into Snapshot.holders */
 	size_t n_holders;

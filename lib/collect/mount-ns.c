@@ -419,8 +419,10 @@ static int ns_tmpfs_bytes(Snapshot *s, MountNs *ns, int nsfd, struct rs_statmoun
 		t->mnt_id = ns->mnt_ids[i];
 	}
 	ns->tmpfs_mounts = (uint32_t)n;
-	if (n == 0)
+	if (n == 0) {
+		ns->tmpfs_known = true;
 		goto out;
+	}
 
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -465,6 +467,8 @@ static int ns_tmpfs_bytes(Snapshot *s, MountNs *ns, int nsfd, struct rs_statmoun
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		snapshot_add_gap(s, "tmpfs bytes of a process-less namespace", "setns", EIO);
+	else
+		ns->tmpfs_known = true;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(m[i].point);

@@ -74,6 +74,7 @@ typedef struct MountNs {
 	 * Process-less namespaces: bytes in the tmpfs superblocks that only
 	 * namespaces without processes mount, i.e. what its death would free.
 	 */
+	bool tmpfs_known;
 	uint64_t tmpfs_bytes;
 	uint32_t tmpfs_mounts;
 } MountNs;

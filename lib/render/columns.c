@@ -52,24 +52,29 @@ static int column_by_name(const char *name, size_t len)
 
 int columns_parse(const char *spec, int *ret_cols, size_t max, size_t *ret_n)
 {
+	int cols[_COL_MAX * 2];
 	size_t n = 0;
 
+	max = MIN(max, ARRAY_SIZE(cols));
 	if (*spec == '+') {
-		columns_default(ret_cols, max, &n);
+		columns_default(cols, max, &n);
 		spec++;
 	}
 	while (*spec) {
 		size_t len = strcspn(spec, ",");
 		int c = column_by_name(spec, len);
-		if (c < 0 || n >= max)
+		if (c < 0)
 			return -EINVAL;
-		ret_cols[n++] = c;
+		if (n >= max)
+			return -E2BIG;
+		cols[n++] = c;
 		spec += len;
-		if (*spec == ',')
-			spec++;
+		if (*spec == ',' && *++spec == '\0')
+			return -EINVAL; /* trailing comma */
 	}
 	if (n == 0)
 		return -EINVAL;
+	memcpy(ret_cols, cols, n * sizeof(int));
 	*ret_n = n;
 	return 0;
 }
@@ -91,17 +96,23 @@ void format_bytes(uint64_t b, bool exact, char *buf, size_t size)
 		snprintf(buf, size, "%llu%s", (unsigned long long)b, exact ? "" : "B");
 		return;
 	}
-	double v = (double)b;
+	/* util-linux size_to_human_string(): 64M, 1.5G; one decimal, dropped when it is 0. */
 	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
-		v /= 1024;
+	uint64_t whole = b, rem = 0;
+	while (whole >= 1024 && u + 1 < sizeof(units) - 1) {
+		rem = whole % 1024;
+		whole /= 1024;
 		u++;
 	}
-	/* findmnt style: 64M, 1.5G */
-	if (v < 10 && v != (double)(uint64_t)v)
-		snprintf(buf, size, "%.1f%c", v, units[u]);
+	unsigned tenth = (unsigned)((rem * 10 + 512) / 1024);
+	if (tenth == 10) {
+		whole++;
+		tenth = 0;
+	}
+	if (tenth)
+		snprintf(buf, size, "%llu.%u%c", (unsigned long long)whole, tenth, units[u]);
 	else
-		snprintf(buf, size, "%.0f%c", v, units[u]);
+		snprintf(buf, size, "%llu%c", (unsigned long long)whole, units[u]);
 }
 
 void format_dev(uint64_t dev, char *buf, size_t size)

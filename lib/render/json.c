@@ -9,11 +9,16 @@
 #include <string.h>
 
 #include "base/macro.h"
+#include "base/strescape.h"
 #include "render.h"
 
+/* Strings from the system may be any bytes: JSON must stay valid UTF-8. */
 static json_object *str_or_null(const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	if (!s)
+		return NULL;
+	_cleanup_free_ char *e = str_escape_utf8(s);
+	return e ? json_object_new_string(e) : NULL;
 }
 
 static void add(json_object *o, const char *key, json_object *v)
@@ -24,7 +29,7 @@ static void add(json_object *o, const char *key, json_object *v)
 static json_object *process_fields(json_object *o, const Process *p)
 {
 	add(o, "pid", json_object_new_int64(p->pid));
-	add(o, "comm", json_object_new_string(p->comm));
+	add(o, "comm", str_or_null(p->comm));
 	add(o, "cgroup", str_or_null(p->cgroup));
 	return o;
 }
@@ -35,8 +40,7 @@ static json_object *holder_json(const Snapshot *s, const Holder *h)
 	char mode[8];
 
 	process_fields(o, &s->procs[h->proc]);
-	if (h->tid)
-		add(o, "tid", json_object_new_int64(h->tid));
+	add(o, "tid", h->tid ? json_object_new_int64(h->tid) : NULL);
 	add(o, "how", json_object_new_string(holder_how_to_string((HolderHow)h->how)));
 	add(o, "fd", h->fd >= 0 ? json_object_new_int64(h->fd) : NULL);
 	add(o, "path", str_or_null(h->path));
@@ -56,20 +60,19 @@ static json_object *orphan_json(const Snapshot *s, const Orphan *or)
 	add(o, "fstype", str_or_null(or->sb ? or->sb->fstype : NULL));
 	add(o, "source", str_or_null(or->sb ? or->sb->source : NULL));
 	add(o, "state", json_object_new_string(orphan_state_to_string(or->state)));
-	add(o, "pinned_bytes", json_object_new_uint64(or->pinned_bytes));
+	add(o, "pinned_bytes", or->pinned_known ? json_object_new_uint64(or->pinned_bytes) : NULL);
 	add(o, "risk", json_object_new_string(risk_to_string(or->risk)));
 	add(o, "hint", str_or_null(or->hint));
-	if (or->sb) {
-		for (size_t i = 0; i < or->sb->n_files; i++) {
-			json_object *f = json_object_new_object();
-			add(f, "path", json_object_new_string(or->sb->files[i].path));
-			add(f, "bytes", json_object_new_uint64(or->sb->files[i].bytes));
-			add(f, "size", json_object_new_uint64(or->sb->files[i].size));
-			json_object_array_add(files, f);
-		}
-		add(o, "nr_files", or->sb->files_listed ? json_object_new_uint64(or->sb->nr_files) : NULL);
-		add(o, "files_note", str_or_null(or->sb->files_note));
+	const SbProbe *sb = or->sb;
+	for (size_t i = 0; sb && i < sb->n_files; i++) {
+		json_object *f = json_object_new_object();
+		add(f, "path", str_or_null(sb->files[i].path));
+		add(f, "bytes", json_object_new_uint64(sb->files[i].bytes));
+		add(f, "size", json_object_new_uint64(sb->files[i].size));
+		json_object_array_add(files, f);
 	}
+	add(o, "nr_files", sb && sb->files_listed ? json_object_new_uint64(sb->nr_files) : NULL);
+	add(o, "files_note", str_or_null(sb ? sb->files_note : NULL));
 	add(o, "files", files);
 	for (size_t i = 0; i < or->n_holders; i++)
 		json_object_array_add(holders, holder_json(s, &s->holders[or->holders[i]]));
@@ -86,7 +89,7 @@ static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 	add(o, "inode", json_object_new_uint64(l->ns->ino));
 	add(o, "mounts", json_object_new_uint64(l->ns->nr_mounts));
 	add(o, "tmpfs_mounts", json_object_new_uint64(l->ns->tmpfs_mounts));
-	add(o, "pinned_bytes", json_object_new_uint64(l->ns->tmpfs_bytes));
+	add(o, "pinned_bytes", l->ns->tmpfs_known ? json_object_new_uint64(l->ns->tmpfs_bytes) : NULL);
 	add(o, "hint", str_or_null(l->hint));
 	for (size_t i = 0; i < l->n_holders; i++) {
 		const NsHolder *nh = &l->holders[i];
@@ -100,7 +103,7 @@ static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 			const NsBind *b = &s->nsbinds[nh->index];
 			add(h, "how", json_object_new_string("ns-bind"));
 			add(h, "ns_id", json_object_new_uint64(b->in_ns_id));
-			add(h, "path", json_object_new_string(b->path));
+			add(h, "path", str_or_null(b->path));
 		}
 		json_object_array_add(holders, h);
 	}

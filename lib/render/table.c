@@ -11,7 +11,16 @@
 #include <string.h>
 
 #include "base/macro.h"
+#include "base/strescape.h"
 #include "render.h"
+
+/* fputs() for strings from the system: never raw bytes to a terminal. */
+static void put_safe(const char *str, FILE *f)
+{
+	_cleanup_free_ char *e = str ? str_escape_text(str) : NULL;
+	if (e)
+		fputs(e, f);
+}
 
 static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder *h, int col,
 			       bool exact, char *buf, size_t size)
@@ -32,6 +41,8 @@ static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder 
 	case COL_RISK:
 		return risk_to_string(o->risk);
 	case COL_PINNED:
+		if (!o->pinned_known)
+			return "";
 		format_bytes(o->pinned_bytes, exact, buf, size);
 		return buf;
 	case COL_PID:
@@ -107,36 +118,46 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 			}
 		}
 	}
-	if (r->n_orphans > 0 || !o->raw)
+	if (r->n_orphans > 0)
 		scols_print_table(tb);
-	if (!o->raw && !o->noheadings) {
-		for (size_t i = 0; i < r->n_orphans; i++) {
-			const Orphan *or = &r->orphans[i];
-			char dev[32], b[32];
-			format_dev(or->dev, dev, sizeof(dev));
-			fprintf(f, "\n%s: %s\n", dev, or->hint ? or->hint : "");
-			if (!or->sb)
-				continue;
-			for (size_t j = 0; j < or->sb->n_files; j++) {
-				format_bytes(or->sb->files[j].bytes, o->bytes, b, sizeof(b));
-				fprintf(f, "  %8s  %s\n", b, or->sb->files[j].path);
-			}
-			if (or->sb->files_listed && or->sb->nr_files > or->sb->n_files)
-				fprintf(f, "  (%llu files in all)\n",
-					(unsigned long long)or->sb->nr_files);
-			if (or->sb->files_note)
-				fprintf(f, "  (%s)\n", or->sb->files_note);
+	/* Footers: hints, largest files, process-less namespaces; not with -r or -n. */
+	if (o->raw || o->noheadings)
+		goto out;
+	for (size_t i = 0; i < r->n_orphans; i++) {
+		const Orphan *or = &r->orphans[i];
+		char dev[32], b[32];
+		format_dev(or->dev, dev, sizeof(dev));
+		fprintf(f, "\n%s: ", dev);
+		put_safe(or->hint, f);
+		fputc('\n', f);
+		if (!or->sb)
+			continue;
+		for (size_t j = 0; j < or->sb->n_files; j++) {
+			format_bytes(or->sb->files[j].bytes, o->bytes, b, sizeof(b));
+			fprintf(f, "  %8s  ", b);
+			put_safe(or->sb->files[j].path, f);
+			fputc('\n', f);
+		}
+		if (or->sb->files_listed && or->sb->nr_files > or->sb->n_files)
+			fprintf(f, "  (%llu files in all)\n", (unsigned long long)or->sb->nr_files);
+		if (or->sb->files_note) {
+			fputs("  (", f);
+			put_safe(or->sb->files_note, f);
+			fputs(")\n", f);
 		}
 	}
-	if (r->n_nss > 0 && !o->raw) {
-		fprintf(f, "\nMount namespaces with no process:\n");
+	if (r->n_nss > 0) {
+		fprintf(f, "%sMount namespaces with no process:\n", r->n_orphans ? "\n" : "");
 		for (size_t i = 0; i < r->n_nss; i++) {
 			const LonelyNs *l = &r->nss[i];
-			char b[32];
-			format_bytes(l->ns->tmpfs_bytes, o->bytes, b, sizeof(b));
-			fprintf(f, "  mnt:[%llu] id %llu: %u mounts, %s in tmpfs; %s\n",
+			char b[32] = "?";
+			if (l->ns->tmpfs_known)
+				format_bytes(l->ns->tmpfs_bytes, o->bytes, b, sizeof(b));
+			fprintf(f, "  mnt:[%llu] id %llu: %u mount%s, %s in tmpfs; ",
 				(unsigned long long)l->ns->ino, (unsigned long long)l->ns->id,
-				l->ns->nr_mounts, b, l->hint ? l->hint : "");
+				l->ns->nr_mounts, l->ns->nr_mounts == 1 ? "" : "s", b);
+			put_safe(l->hint, f);
+			fputc('\n', f);
 		}
 	}
 out:
@@ -148,7 +169,9 @@ void render_gaps_text(const Snapshot *s, FILE *f)
 {
 	for (size_t i = 0; i < s->n_gaps; i++) {
 		const Gap *g = &s->gaps[i];
-		fprintf(f, "gap: %s: %s: %s", g->what, g->call, strerror(g->err));
+		fputs("gap: ", f);
+		put_safe(g->what, f);
+		fprintf(f, ": %s: %s", g->call, strerror(g->err));
 		if (g->count > 1)
 			fprintf(f, " (%u times", g->count);
 		if (g->example)
@@ -159,10 +182,15 @@ void render_gaps_text(const Snapshot *s, FILE *f)
 	}
 }
 
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FILE *f)
 {
 	uint64_t pinned = 0, ns_bytes = 0;
-	size_t memory = 0, dataloss = 0;
+	size_t memory = 0, dataloss = 0, mounts = 0;
 	char b[32];
 
 	for (size_t i = 0; i < r->n_orphans; i++) {
@@ -172,12 +200,13 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 	}
 	for (size_t i = 0; i < r->n_nss; i++)
 		ns_bytes += r->nss[i].ns->tmpfs_bytes;
-
-	size_t mounts = 0;
 	for (size_t i = 0; i < s->n_nss; i++)
 		mounts += s->nss[i].n_mnt_ids;
-	fprintf(f, "residue: scanned %zu processes, %zu references, %zu mount namespaces, %zu mounts in %.0f ms\n",
-		s->n_procs, s->n_holders, s->n_nss, mounts, scan_ms);
+	fprintf(f, "residue: scanned %zu %s, %zu %s, %zu mount %s, %zu %s in %.0f ms\n", s->n_procs,
+		plural(s->n_procs, "process", "processes"), s->n_holders,
+		plural(s->n_holders, "reference", "references"), s->n_nss,
+		plural(s->n_nss, "namespace", "namespaces"), mounts, plural(mounts, "mount", "mounts"),
+		scan_ms);
 
 	format_bytes(pinned, false, b, sizeof(b));
 	fprintf(f, "\nOrphaned filesystems: %zu", r->n_orphans);
@@ -188,20 +217,25 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 		const Orphan *o = &r->orphans[i];
 		char dev[32];
 		format_dev(o->dev, dev, sizeof(dev));
-		format_bytes(o->pinned_bytes, false, b, sizeof(b));
-		fprintf(f, "  %-8s %-6s %-8s %6s %-9s %s\n", dev, o->sb ? o->sb->fstype : "?",
-			orphan_state_to_string(o->state), b, risk_to_string(o->risk),
-			o->hint ? o->hint : "");
+		snprintf(b, sizeof(b), "?");
+		if (o->pinned_known)
+			format_bytes(o->pinned_bytes, false, b, sizeof(b));
+		fprintf(f, "  %-8s %-9s %-8s %6s %-9s ", dev, o->sb ? o->sb->fstype : "?",
+			orphan_state_to_string(o->state), b, risk_to_string(o->risk));
+		put_safe(o->hint, f);
+		fputc('\n', f);
 	}
 	format_bytes(ns_bytes, false, b, sizeof(b));
 	fprintf(f, "\nMount namespaces with no process: %zu", r->n_nss);
 	if (r->n_nss)
-		fprintf(f, ", holding %s in tmpfs", b);
+		fprintf(f, ", holding %s in tmpfs only they mount", b);
 	fputc('\n', f);
 	for (size_t i = 0; i < r->n_nss; i++) {
 		const LonelyNs *l = &r->nss[i];
-		fprintf(f, "  mnt:[%llu] %u mounts: %s\n", (unsigned long long)l->ns->ino,
-			l->ns->nr_mounts, l->hint ? l->hint : "");
+		fprintf(f, "  mnt:[%llu] %u %s: ", (unsigned long long)l->ns->ino, l->ns->nr_mounts,
+			plural(l->ns->nr_mounts, "mount", "mounts"));
+		put_safe(l->hint, f);
+		fputc('\n', f);
 	}
 	if (r->n_orphans || r->n_nss)
 		fprintf(f, "\nDetails: residue orphans; everything as JSON: residue --json\n");
