@@ -170,6 +170,22 @@ static void test_length_bounds(void)
 	}
 }
 
+/* A number followed by anything but blanks is not the kernel's: the field is ignored. */
+static void test_trailing_garbage(void)
+{
+	static const char bad_flags[] = "pos:\t0\nflags:\t0128\n";
+	static const char bad_mnt[] = "pos:\t0\nflags:\t02\nmnt_id:\t27x\nino:\t5 \n";
+	FdInfo fi;
+
+	CHECK_EQ_INT(parse_fdinfo(bad_flags, sizeof(bad_flags) - 1, &fi), -EINVAL);
+	if (CHECK_EQ_INT(parse_fdinfo(bad_mnt, sizeof(bad_mnt) - 1, &fi), 0)) {
+		CHECK_EQ_U64(fi.flags, 2);
+		CHECK(!fi.has_mnt_id);
+		CHECK(fi.has_ino); /* trailing blanks are fine */
+		CHECK_EQ_U64(fi.ino, 5);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -179,5 +195,6 @@ int main(int argc, char **argv)
 	RUN(test_missing_flags);
 	RUN(test_ranges);
 	RUN(test_length_bounds);
+	RUN(test_trailing_garbage);
 	return tap_done();
 }

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libFuzzer target for parse_fdinfo(): the input is a whole
+ * /proc/PID/fdinfo/N file.  Checks the contract that success means a flags
+ * line was seen and failure leaves the output untouched.
+ */
+#include "fuzz.h"
+
+#include "base/procfmt.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = fuzz_dup(data, size, 0);
+	FdInfo fi, orig;
+
+	memset(&fi, 0xa5, sizeof(fi));
+	orig = fi;
+	if (parse_fdinfo(buf, size, &fi) == 0) {
+		FUZZ_ASSERT(fi.has_flags);
+		FUZZ_ASSERT(fi.has_mnt_id || fi.mnt_id == 0);
+		FUZZ_ASSERT(fi.has_ino || fi.ino == 0);
+	} else {
+		FUZZ_ASSERT(memcmp(&fi, &orig, sizeof(fi)) == 0);
+	}
+	free(buf);
+	return 0;
+}
