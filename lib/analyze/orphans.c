@@ -236,7 +236,7 @@ static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
 
 	for (size_t i = 0; i < s->n_nss; i++) {
 		const MountNs *ns = &s->nss[i];
-		if (ns->nr_procs > 0)
+		if (ns->nr_procs > 0 || ns->gone)
 			continue;
 		LonelyNs *l = ARRAY_PUSH(rep->nss, rep->n_nss, cap);
 		if (!l)
@@ -259,6 +259,15 @@ static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
 			if (!nh)
 				return -ENOMEM;
 			*nh = (NsHolder){ NS_HOLDER_BIND, j };
+		}
+		/*
+		 * Nothing visible keeps it: if some process's namespace could not be
+		 * read (pid 1 here), that process may well live in this one.
+		 */
+		if (l->n_holders == 0 && s->procs_ns_unknown > 0) {
+			free(l->holders);
+			rep->n_nss--;
+			continue;
 		}
 		if (!(l->hint = ns_hint(s, l)))
 			return -ENOMEM;

@@ -43,6 +43,14 @@ static int take_u64(const char **p, const char *end, int base, uint64_t *ret)
 	return 0;
 }
 
+/* A field's number must fill the rest of its line (the kernel writes nothing after it). */
+static bool at_line_end(const char *p, const char *le)
+{
+	while (p < le && (*p == ' ' || *p == '\t'))
+		p++;
+	return p == le;
+}
+
 static const char *skip_blank(const char *p, const char *end)
 {
 	while (p < end && (*p == ' ' || *p == '\t'))
@@ -74,25 +82,25 @@ int parse_fdinfo(const char *buf, size_t len, FdInfo *ret)
 
 		if (has_prefix(p, le, "flags:")) {
 			v = skip_blank(p + 6, le);
-			if (take_u64(&v, le, 8, &x) == 0 && x <= UINT32_MAX) {
+			if (take_u64(&v, le, 8, &x) == 0 && at_line_end(v, le) && x <= UINT32_MAX) {
 				fi.flags = (uint32_t)x;
 				fi.has_flags = true;
 			}
 		} else if (has_prefix(p, le, "mnt_id:")) {
 			v = skip_blank(p + 7, le);
-			if (take_u64(&v, le, 10, &x) == 0 && x <= UINT32_MAX) {
+			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le) && x <= UINT32_MAX) {
 				fi.mnt_id = (uint32_t)x;
 				fi.has_mnt_id = true;
 			}
 		} else if (has_prefix(p, le, "ino:")) {
 			v = skip_blank(p + 4, le);
-			if (take_u64(&v, le, 10, &x) == 0) {
+			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le)) {
 				fi.ino = x;
 				fi.has_ino = true;
 			}
 		} else if (has_prefix(p, le, "pos:")) {
 			v = skip_blank(p + 4, le);
-			if (take_u64(&v, le, 10, &x) == 0)
+			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le))
 				fi.pos = x;
 		}
 		p = le < end ? le + 1 : end;
@@ -162,7 +170,7 @@ int parse_ns_link(const char *s, size_t len, const char *type, uint64_t *ret_ino
 	if (len < tl + 4 || memcmp(s, type, tl) != 0 || s[tl] != ':' || s[tl + 1] != '[')
 		return -EINVAL;
 	const char *p = s + tl + 2;
-	if (take_u64(&p, end, 10, &v) < 0 || p + 1 != end || *p != ']')
+	if (take_u64(&p, end, 10, &v) < 0 || end - p != 1 || *p != ']')
 		return -EINVAL;
 	*ret_ino = v;
 	return 0;
@@ -194,7 +202,7 @@ int parse_maps_perms(const char *buf, size_t len, uint64_t start, char ret_perms
 
 		if (take_u64(&q, le, 16, &a) == 0 && a == start && q < le && *q == '-') {
 			q++;
-			if (take_u64(&q, le, 16, &b) == 0 && q + 5 <= le && *q == ' ') {
+			if (take_u64(&q, le, 16, &b) == 0 && le - q >= 5 && *q == ' ') {
 				memcpy(ret_perms, q + 1, 4);
 				ret_perms[4] = '\0';
 				return 0;

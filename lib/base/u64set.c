@@ -40,10 +40,11 @@ static int rehash(U64Set *s, size_t ncap)
 int u64set_add(U64Set *s, uint64_t key)
 {
 	if (key == 0) {
-		if (!s->has_zero)
-			s->len++;
+		if (s->has_zero)
+			return 0;
 		s->has_zero = true;
-		return 0;
+		s->len++;
+		return 1;
 	}
 	if ((s->len + 1) * 2 > s->cap) {
 		int r = rehash(s, s->cap ? s->cap * 2 : 64);

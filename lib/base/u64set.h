@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * An open-addressing set of non-zero 64-bit keys (mount ids, device numbers,
+ * An open-addressing set of 64-bit keys (mount ids, device numbers,
  * namespace ids).  Scans look up every holder's mount id, so membership
  * must be O(1) and allocation-free on the hot path.
  */
@@ -17,6 +17,7 @@ typedef struct U64Set {
 	bool has_zero;
 } U64Set;
 
+/* 1 when @key is new, 0 when it was there, -ENOMEM. */
 int u64set_add(U64Set *s, uint64_t key);
 bool u64set_contains(const U64Set *s, uint64_t key);
 void u64set_clear(U64Set *s);

@@ -484,11 +484,19 @@ static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info,
 {
 	TmpfsWalk *w = userdata;
 	MountNs *ns = snapshot_find_ns(s, info->mnt_ns_id);
-	if (!ns || ns->nr_procs > 0 || !ns->listed)
+	if (!ns || ns->nr_procs > 0)
+		return 0;
+	ns->gone = false;
+	if (!ns->listed)
 		return 0;
 	return ns_tmpfs_bytes(s, ns, nsfd, w->sm);
 }
 
+/*
+ * Walk again, after the process scan: confirm each process-less namespace
+ * still exists (one whose last process exited mid-scan is gone) and measure
+ * the tmpfs bytes only it keeps.
+ */
 int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 {
 	bool any = false;
@@ -505,7 +513,13 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 		return -ENOMEM;
 	if (self < 0)
 		return 0;
+	/* Whatever this walk does not meet again died while we scanned. */
+	for (size_t i = 0; i < s->n_nss; i++)
+		s->nss[i].gone = s->nss[i].nr_procs == 0 && s->nss[i].id != s->self_mntns_id;
 	TmpfsWalk w = { sm };
 	int r = walk_namespaces(s, self, visit_tmpfs, &w);
+	if (r < 0)
+		for (size_t i = 0; i < s->n_nss; i++)
+			s->nss[i].gone = false; /* the walk broke off: we know nothing more */
 	return r == -ENOMEM ? r : 0;
 }

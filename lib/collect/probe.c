@@ -242,58 +242,88 @@ static int orphan_root_from_dir(int dirfd_in)
 }
 
 /*
+ * One fanotify group serves a whole probe: destroying a group waits for an
+ * SRCU grace period (7-17 ms measured here), so one per orphan would cost
+ * more than the rest of the scan.
+ */
+typedef struct Probe {
+	int procfd;
+	int fan; /* -EBADF until first needed */
+} Probe;
+
+static void probe_done(Probe *p)
+{
+	p->fan = safe_close(p->fan);
+	p->procfd = safe_close(p->procfd);
+}
+
+/*
  * A regular file's parent directory, found by fanotify: mark the file, open
  * it once more, and the event carries the parent's handle (FAN_REPORT_DFID_NAME).
  */
-static int parent_dir_by_fanotify(int procfd, const char *link)
+static int parent_dir_by_fanotify(Probe *p, const char *link)
 {
-	_cleanup_close_ int fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC |
-							FAN_NONBLOCK,
-						O_RDONLY | O_CLOEXEC);
-	if (fan < 0)
-		return -errno;
-	_cleanup_close_ int file = openat(procfd, link, O_PATH | O_CLOEXEC);
+	if (p->fan < 0) {
+		p->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC |
+					       FAN_NONBLOCK,
+				       O_RDONLY | O_CLOEXEC);
+		if (p->fan < 0)
+			return -errno;
+	}
+	_cleanup_close_ int file = openat(p->procfd, link, O_PATH | O_CLOEXEC);
 	if (file < 0)
 		return -errno;
 	char self[64];
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", file);
-	if (fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN, AT_FDCWD, self) < 0)
+	if (fanotify_mark(p->fan, FAN_MARK_ADD, FAN_OPEN, AT_FDCWD, self) < 0)
 		return -errno;
 	/* A plain read-only, non-blocking open: generates FAN_OPEN, reads nothing. */
 	_cleanup_close_ int reopened =
-		openat(procfd, link, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOATIME | O_CLOEXEC);
+		openat(p->procfd, link, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOATIME | O_CLOEXEC);
 	if (reopened < 0)
-		reopened = openat(procfd, link, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		reopened = openat(p->procfd, link, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int saved = errno;
+	(void)fanotify_mark(p->fan, FAN_MARK_REMOVE, FAN_OPEN, AT_FDCWD, self);
 	if (reopened < 0)
-		return -errno;
+		return -saved;
 
+	/*
+	 * Only our open can be queued: the mark lived from just before it to just
+	 * after.  Someone else opening the file in that window yields the same
+	 * parent, so any event will do; drain them all.
+	 */
 	char buf[4096] __attribute__((aligned(8)));
-	ssize_t n = read(fan, buf, sizeof(buf));
-	if (n <= 0)
-		return n < 0 ? -errno : -ENODATA;
-	struct fanotify_event_metadata *m = (struct fanotify_event_metadata *)buf;
-	if (!FAN_EVENT_OK(m, n) || m->event_len <= sizeof(*m))
-		return -ENODATA;
-	struct fanotify_event_info_fid *fid = (struct fanotify_event_info_fid *)(m + 1);
-	if (fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME &&
-	    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID)
-		return -ENODATA;
-	struct file_handle *fh = (struct file_handle *)fid->handle;
-	int dir = open_by_handle_at(reopened, fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return dir < 0 ? -errno : dir;
+	int dir = -ENODATA;
+	ssize_t n;
+	while ((n = read(p->fan, buf, sizeof(buf))) > 0) {
+		struct fanotify_event_metadata *m = (struct fanotify_event_metadata *)buf;
+		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+			if (dir >= 0 || m->event_len <= sizeof(*m))
+				continue;
+			struct fanotify_event_info_fid *fid = (struct fanotify_event_info_fid *)(m + 1);
+			if (fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME &&
+			    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID)
+				continue;
+			struct file_handle *fh = (struct file_handle *)fid->handle;
+			dir = open_by_handle_at(reopened, fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dir < 0)
+				dir = -errno;
+		}
+	}
+	return dir;
 }
 
 /* The root directory of the filesystem a holder is on; -EMEDIUMTYPE for holders of other kinds. */
-static int root_from_link(int procfd, const Holder *h, const char *link)
+static int root_from_link(Probe *p, const Holder *h, const char *link)
 {
 	_cleanup_close_ int start = -EBADF;
 
 	if (S_ISDIR(h->st_mode)) {
-		start = openat(procfd, link, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		start = openat(p->procfd, link, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (start < 0)
 			return -errno;
 	} else if (S_ISREG(h->st_mode)) {
-		start = parent_dir_by_fanotify(procfd, link);
+		start = parent_dir_by_fanotify(p, link);
 		if (start < 0)
 			return start;
 	} else {
@@ -304,18 +334,20 @@ static int root_from_link(int procfd, const Holder *h, const char *link)
 
 int probe_open_root(const Snapshot *s, const Holder *h)
 {
+	Probe p = { open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), -EBADF };
 	char link[128];
-	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
 
-	if (procfd < 0)
+	if (p.procfd < 0)
 		return -errno;
-	int r = holder_path(procfd, s, h, link, sizeof(link));
-	if (r < 0)
-		return r;
-	return root_from_link(procfd, h, link);
+	r = holder_path(p.procfd, s, h, link, sizeof(link));
+	if (r == 0)
+		r = root_from_link(&p, h, link);
+	probe_done(&p);
+	return r;
 }
 
-static void list_files(int procfd, Snapshot *s, SbProbe *sb, const Holder *h, const char *link,
+static void list_files(Probe *p, SbProbe *sb, const Holder *h, const char *link,
 		       unsigned max_files)
 {
 	if (sb->files_listed || sb->files_note)
@@ -324,7 +356,7 @@ static void list_files(int procfd, Snapshot *s, SbProbe *sb, const Holder *h, co
 		sb->files_note = strdup("not walked: a network or unknown filesystem could hang");
 		return;
 	}
-	_cleanup_close_ int root = root_from_link(procfd, h, link);
+	_cleanup_close_ int root = root_from_link(p, h, link);
 	if (root == -EMEDIUMTYPE)
 		return; /* another holder may be a file or directory */
 	if (root < 0) {
@@ -348,7 +380,6 @@ static void list_files(int procfd, Snapshot *s, SbProbe *sb, const Holder *h, co
 		sb->used_bytes = w.sum_bytes;
 		sb->have_used = true;
 	}
-	(void)s;
 }
 
 static void read_open_mode(int procfd, const Snapshot *s, Holder *h)
@@ -381,8 +412,9 @@ static void read_map_perms(int procfd, const Snapshot *s, Holder *h)
 	h->writes = h->perms[1] == 'w' && h->perms[3] == 's';
 }
 
-static int probe_holder(int procfd, Snapshot *s, Holder *h, const ScanOptions *o)
+static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 {
+	int procfd = p->procfd;
 	char link[128], target[PATH_MAX];
 	RefStat rs;
 	struct statfs sf;
@@ -430,23 +462,22 @@ static int probe_holder(int procfd, Snapshot *s, Holder *h, const ScanOptions *o
 			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx", (unsigned long long)sb->magic);
 	}
 	if (!s->live_devs_known || !u64set_contains(&s->live_devs, h->dev))
-		list_files(procfd, s, sb, h, link, o->max_files);
+		list_files(p, sb, h, link, o->max_files);
 	return 0;
 }
 
 int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
 {
-	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0)
+	Probe p = { open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), -EBADF };
+	int r = 0;
+
+	if (p.procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);
-	for (size_t i = 0; i < s->n_holders; i++) {
+	for (size_t i = 0; i < s->n_holders && r >= 0; i++) {
 		Holder *h = &s->holders[i];
-		if (!holder_is_unattached(s, h) || h->has_detail)
-			continue;
-		int r = probe_holder(procfd, s, h, o);
-		if (r < 0)
-			return r;
+		if (holder_is_unattached(s, h) && !h->has_detail)
+			r = probe_holder(&p, s, h, o);
 	}
-	/* A superblock whose root only a regular-file holder reaches may be listed now. */
-	return 0;
+	probe_done(&p);
+	return r;
 }

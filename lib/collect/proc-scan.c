@@ -237,10 +237,12 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 			if (ns->nr_procs++ == 0)
 				ns->pid = p->pid;
 		} else if (!errno_is_vanished(-r)) {
+			s->procs_ns_unknown++;
 			snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)", "open", -r,
 					     p->pid);
 		}
 	} else if (!errno_is_vanished(errno)) {
+		s->procs_ns_unknown++;
 		snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)", "stat", errno,
 				     p->pid);
 	}

@@ -68,6 +68,7 @@ typedef struct MountNs {
 	uint32_t nr_procs; /* processes whose ns/mnt is this one */
 	pid_t pid;	   /* a representative process, 0 when none */
 	bool listed;	   /* its mounts are in Snapshot.live_mnt_ids */
+	bool gone;	   /* process-less, and absent from the walk after the process scan */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
 	size_t n_mnt_ids;
 	/*
@@ -133,6 +134,7 @@ typedef struct Snapshot {
 	bool live_devs_known;
 	uint64_t nsfs_dev; /* st_dev of nsfs: recognises namespace fds */
 
+	unsigned procs_ns_unknown; /* processes whose ns/mnt could not be read */
 	uid_t uid;
 	bool privileged;     /* CAP_SYS_ADMIN and CAP_SYS_PTRACE */
 	bool ns_walk;	     /* NS_MNT_GET_NEXT/PREV worked */

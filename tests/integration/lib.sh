@@ -68,10 +68,10 @@ t_repro() {
 	t_log "$1:$line"
 }
 
-# Run `residue orphans -J` into T_JSON; anything but exit 0 and an "orphans" array is a failure.
+# Run `residue orphans -J [ARGS]` into T_JSON; anything but exit 0 and an "orphans" array is a failure.
 t_residue() {
 	local rc
-	"$RESIDUE" orphans -J >"$T_JSON" 2>"$REPRO_DIR/residue.err"
+	"$RESIDUE" orphans -J "$@" >"$T_JSON" 2>"$REPRO_DIR/residue.err"
 	rc=$?
 	((rc == 0)) || t_bail "residue orphans -J exited $rc: $(head -c 2000 "$REPRO_DIR/residue.err")"
 	jq -e '(.orphans | type) == "array"' "$T_JSON" >/dev/null ||

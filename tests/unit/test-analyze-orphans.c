@@ -660,6 +660,32 @@ static void test_hint_long_path(void)
 	snapshot_free(s);
 }
 
+/*
+ * A namespace that died during the scan (absent from the second walk) is not
+ * reported; one with no visible holder is not reported either when some
+ * process's namespace could not be read: that process may be in it.
+ */
+static void test_namespaces_uncertain(void)
+{
+	Snapshot *s = build("namespaces");
+	snapshot_find_ns(s, FX_NS_FD_ID)->gone = true;
+	OrphanReport *r = analyze(s);
+	CHECK_EQ_U64(r->n_nss, 4);
+	for (size_t i = 0; i < r->n_nss; i++)
+		CHECK(r->nss[i].ns->id != FX_NS_FD_ID);
+	orphan_report_free(r);
+
+	s->procs_ns_unknown = 1;
+	r = analyze(s);
+	CHECK_EQ_U64(r->n_nss, 3);
+	for (size_t i = 0; i < r->n_nss; i++) {
+		CHECK(r->nss[i].ns->id != FX_NS_NONE_ID);
+		CHECK(r->nss[i].n_holders > 0);
+	}
+	orphan_report_free(r);
+	snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -673,6 +699,7 @@ int main(int argc, char **argv)
 	RUN(test_live_internal);
 	RUN(test_vanished);
 	RUN(test_namespaces);
+	RUN(test_namespaces_uncertain);
 	RUN(test_shared);
 	RUN(test_gaps);
 	RUN(test_no_probe);
