@@ -30,11 +30,16 @@ static void usage(FILE *f)
 int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "list-columns", no_argument, NULL, 'L' },
-		{ "json", no_argument, NULL, 'J' },	    { "raw", no_argument, NULL, 'r' },
-		{ "noheadings", no_argument, NULL, 'n' },   { "bytes", no_argument, NULL, 'b' },
-		{ "check", no_argument, NULL, 'C' },	    { "fallback", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },	    {},
+		{ "output", required_argument, NULL, 'o' },
+		{ "list-columns", no_argument, NULL, 'L' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "fallback", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
 	};
 	TableOptions to = { 0 };
 	ScanOptions so = { .want_orphans = true, .max_files = 10 };
@@ -97,6 +102,7 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 	if (r)
 		return r;
 	warn_unprivileged(s);
+	report_interfaces(g, s);
 	if (json) {
 		json_object *o = render_orphans_json(s, rep);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;

@@ -30,7 +30,7 @@ typedef struct Release {
 	uint64_t dev;
 	bool execute;
 	bool json;
-	U64Set held;	  /* inodes some holder has open or mapped */
+	U64Set held; /* inodes some holder has open or mapped */
 	U64Set reachable; /* directories a holder can reach: their subtree stays */
 	uint64_t bytes, files, kept, failed;
 	json_object *list;
@@ -78,7 +78,8 @@ static int release_dir(Release *rl, int dfd, char *path, size_t plen, unsigned d
 			continue;
 		path[plen] = '/';
 		memcpy(path + plen + 1, de->d_name, nl + 1);
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != rl->dev)
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_dev != rl->dev)
 			continue; /* gone, or another filesystem mounted here */
 		if (S_ISDIR(st.st_mode)) {
 			if (u64set_contains(&rl->reachable, st.st_ino)) {
@@ -88,7 +89,8 @@ static int release_dir(Release *rl, int dfd, char *path, size_t plen, unsigned d
 			}
 			if (depth >= 64)
 				continue;
-			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				(void)release_dir(rl, sub, path, plen + 1 + nl, depth + 1);
 			continue;
@@ -134,8 +136,10 @@ static uint64_t used_bytes(int fd)
 int cmd_release(const GlobalOptions *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "delete-unheld", no_argument, NULL, 'D' }, { "yes", no_argument, NULL, 'y' },
-		{ "json", no_argument, NULL, 'J' },	     { "help", no_argument, NULL, 'h' },
+		{ "delete-unheld", no_argument, NULL, 'D' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	Release rl = { .json = g->json };
@@ -174,18 +178,21 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 	if (r)
 		return r;
 	warn_unprivileged(s);
+	report_interfaces(g, s);
 
 	const Orphan *o = NULL;
 	for (size_t i = 0; i < rep->n_orphans && !o; i++)
 		if (rep->orphans[i].dev == rl.dev)
 			o = &rep->orphans[i];
 	if (!o) {
-		fprintf(stderr, "residue: %s is not an orphaned filesystem on this host now\n", argv[optind]);
+		fprintf(stderr, "residue: %s is not an orphaned filesystem on this host now\n",
+			argv[optind]);
 		goto out;
 	}
 	if (!o->sb || !o->sb->memory_backed) {
-		fprintf(stderr, "residue: %s is %s, not memory-backed: release only frees tmpfs-like "
-				"filesystems; stop its holders instead\n",
+		fprintf(stderr,
+			"residue: %s is %s, not memory-backed: release only frees tmpfs-like "
+			"filesystems; stop its holders instead\n",
 			argv[optind], o->sb ? o->sb->fstype : "unknown");
 		goto out;
 	}
@@ -207,8 +214,9 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 	}
 	/* A holder whose cwd or root is the filesystem root keeps everything. */
 	if (u64set_contains(&rl.reachable, rst.st_ino)) {
-		fprintf(stderr, "residue: a holder can reach the whole of %s (its cwd or root is the "
-				"top directory); nothing can be deleted safely\n",
+		fprintf(stderr,
+			"residue: a holder can reach the whole of %s (its cwd or root is the "
+			"top directory); nothing can be deleted safely\n",
 			argv[optind]);
 		goto out;
 	}
@@ -235,7 +243,8 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 		json_object_object_add(j, "dev", json_object_new_string(dev));
 		json_object_object_add(j, "dry_run", json_object_new_boolean(!rl.execute));
 		json_object_object_add(j, "files", rl.list);
-		json_object_object_add(j, "deleted_files", json_object_new_uint64(rl.execute ? rl.files : 0));
+		json_object_object_add(j, "deleted_files",
+				       json_object_new_uint64(rl.execute ? rl.files : 0));
 		json_object_object_add(j, "deletable_bytes", json_object_new_uint64(rl.bytes));
 		json_object_object_add(j, "kept", json_object_new_uint64(rl.kept));
 		json_object_object_add(j, "failed", json_object_new_uint64(rl.failed));

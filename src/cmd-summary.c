@@ -18,6 +18,7 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 	if (r)
 		return r;
 	warn_unprivileged(s);
+	report_interfaces(g, s);
 	if (g->json) {
 		json_object *o = render_orphans_json(s, rep);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;

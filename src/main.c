@@ -51,10 +51,25 @@ int run_scan(const ScanOptions *so, Snapshot **ret_snap, OrphanReport **ret_rep,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if (ret_ms)
-		*ret_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+		*ret_ms =
+			(double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	*ret_snap = s;
 	*ret_rep = rep;
 	return 0;
+}
+
+void report_interfaces(const GlobalOptions *g, const Snapshot *s)
+{
+	if (!g->verbose)
+		return;
+	fprintf(stderr, "residue: mount namespaces: %s; mount tables: %s; mount ids: %s\n",
+		s->ns_walk ? "nsfs NS_MNT_GET_PREV/NEXT walk" : "/proc/PID/ns/mnt scan",
+		s->has_listmount ? "listmount(2)" : "/proc/PID/mountinfo",
+		s->has_listmount ? "64-bit unique (STATX_MNT_ID_UNIQUE)" : "32-bit (STATX_MNT_ID)");
+	fprintf(stderr, "residue: %zu kernel-internal mounts calibrated; %s\n",
+		s->internal_mnt_ids.len,
+		s->live_devs_known ? "superblocks of all mounts read (statmount/mountinfo)" :
+				     "no unattached reference: mount details not needed");
 }
 
 void warn_unprivileged(const Snapshot *s)
@@ -71,7 +86,7 @@ void warn_unprivileged(const Snapshot *s)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },  { "check", no_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'J' },    { "check", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, {},
 	};

@@ -22,6 +22,8 @@ typedef struct GlobalOptions {
 /* Scan and analyse; prints the error and returns EXIT_ERROR on failure. */
 int run_scan(const ScanOptions *so, Snapshot **ret_snap, OrphanReport **ret_rep, double *ret_ms);
 void warn_unprivileged(const Snapshot *s);
+/* --verbose: which kernel interfaces this scan used. */
+void report_interfaces(const GlobalOptions *g, const Snapshot *s);
 
 int cmd_summary(const GlobalOptions *g, int argc, char **argv);
 int cmd_orphans(const GlobalOptions *g, int argc, char **argv);

@@ -80,7 +80,7 @@ static void fmt_bytes(uint64_t b, char *buf, size_t size)
 static const Holder *hint_holder(const Snapshot *s, const Orphan *o)
 {
 	static const int rank[_HOLD_MAX] = {
-		[HOLD_ROOT] = 5, [HOLD_CWD] = 4, [HOLD_MOUNT_FD] = 3,
+		[HOLD_ROOT] = 5, [HOLD_CWD] = 4,  [HOLD_MOUNT_FD] = 3,
 		[HOLD_FD] = 2,	 [HOLD_MMAP] = 1, [HOLD_EXE] = 0,
 	};
 	const Holder *best = &s->holders[o->holders[0]];
@@ -114,8 +114,8 @@ static char *orphan_hint(const Snapshot *s, const Orphan *o)
 		r = asprintf(&what, "close fd %d of pid %d (%s)", h->fd, p->pid, p->comm);
 		break;
 	case HOLD_MMAP:
-		r = asprintf(&what, "unmap %s in pid %d (%s)", h->path ? h->path : "the file", p->pid,
-			     p->comm);
+		r = asprintf(&what, "unmap %s in pid %d (%s)", h->path ? h->path : "the file",
+			     p->pid, p->comm);
 		break;
 	case HOLD_CWD:
 		r = asprintf(&what, "move pid %d (%s) out of its cwd%s%s", h->tid ? h->tid : p->pid,
@@ -141,12 +141,14 @@ static char *orphan_hint(const Snapshot *s, const Orphan *o)
 
 	char *hint = NULL;
 	if (o->risk == RISK_DATA_LOSS)
-		r = asprintf(&hint, "%s%s%s; it is open for writing: sync before the device goes away",
+		r = asprintf(&hint,
+			     "%s%s%s; it is open for writing: sync before the device goes away",
 			     what, others ?: "", gain ?: "");
 	else if (o->sb && o->sb->memory_backed && o->sb->files_listed)
-		r = asprintf(&hint,
-			     "%s%s%s; or free the unheld files now: residue release %u:%u --delete-unheld",
-			     what, others ?: "", gain ?: "", major(o->dev), minor(o->dev));
+		r = asprintf(
+			&hint,
+			"%s%s%s; or free the unheld files now: residue release %u:%u --delete-unheld",
+			what, others ?: "", gain ?: "", major(o->dev), minor(o->dev));
 	else
 		r = asprintf(&hint, "%s%s%s", what, others ?: "", gain ?: "");
 	return r < 0 ? NULL : hint;
@@ -209,7 +211,8 @@ static char *ns_hint(const Snapshot *s, const LonelyNs *l)
 	int r;
 
 	if (l->n_holders == 0)
-		return strdup("no holder visible: it is being torn down, or held from where residue cannot look");
+		return strdup(
+			"no holder visible: it is being torn down, or held from where residue cannot look");
 	const NsHolder *nh = &l->holders[0];
 	if (nh->kind == NS_HOLDER_FD) {
 		const Holder *h = &s->holders[nh->index];
@@ -245,7 +248,8 @@ static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
 		size_t hcap = 0;
 		for (size_t j = 0; j < s->n_holders; j++) {
 			const Holder *h = &s->holders[j];
-			if (h->how != HOLD_FD || !s->nsfs_dev || h->dev != s->nsfs_dev || h->ino != ns->ino)
+			if (h->how != HOLD_FD || !s->nsfs_dev || h->dev != s->nsfs_dev ||
+			    h->ino != ns->ino)
 				continue;
 			NsHolder *nh = ARRAY_PUSH(l->holders, l->n_holders, hcap);
 			if (!nh)

@@ -19,7 +19,7 @@ typedef enum OrphanState {
 
 typedef enum Risk {
 	RISK_NONE,
-	RISK_MEMORY,	/* memory-backed: the bytes stay in RAM */
+	RISK_MEMORY, /* memory-backed: the bytes stay in RAM */
 	RISK_DATA_LOSS, /* block-backed and written to: the device can be pulled mid-write */
 	_RISK_MAX,
 } Risk;
@@ -36,7 +36,10 @@ typedef struct Orphan {
 	char *hint;
 } Orphan;
 
-typedef enum NsHolderKind { NS_HOLDER_FD, NS_HOLDER_BIND } NsHolderKind;
+typedef enum NsHolderKind {
+	NS_HOLDER_FD,
+	NS_HOLDER_BIND
+} NsHolderKind;
 
 typedef struct NsHolder {
 	NsHolderKind kind;

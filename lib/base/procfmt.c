@@ -88,7 +88,8 @@ int parse_fdinfo(const char *buf, size_t len, FdInfo *ret)
 			}
 		} else if (has_prefix(p, le, "mnt_id:")) {
 			v = skip_blank(p + 7, le);
-			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le) && x <= UINT32_MAX) {
+			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le) &&
+			    x <= UINT32_MAX) {
 				fi.mnt_id = (uint32_t)x;
 				fi.has_mnt_id = true;
 			}
@@ -304,8 +305,8 @@ int parse_mountinfo_line(char *line, size_t len, MountinfoEntry *ret)
 	return 0;
 }
 
-int statmount_string(const struct rs_statmount *sm, size_t bufsize, uint64_t mask_bit,
-		     uint32_t off, const char **ret)
+int statmount_string(const struct rs_statmount *sm, size_t bufsize, uint64_t mask_bit, uint32_t off,
+		     const char **ret)
 {
 	size_t hdr = offsetof(struct rs_statmount, str);
 

@@ -60,5 +60,5 @@ int parse_mountinfo_line(char *line, size_t len, MountinfoEntry *ret);
  * A string field of a statmount(2) reply: bounds-checked against the
  * reply's own size and the buffer's, NUL-terminated within both.
  */
-int statmount_string(const struct rs_statmount *sm, size_t bufsize, uint64_t mask_bit,
-		     uint32_t off, const char **ret);
+int statmount_string(const struct rs_statmount *sm, size_t bufsize, uint64_t mask_bit, uint32_t off,
+		     const char **ret);

@@ -48,9 +48,8 @@ static char *escape(const char *s, bool controls)
 		uint32_t cp = 0;
 		if (n == 2)
 			cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
-		bool bad = n == 0 ||
-			   (controls && ((n == 1 && (*p < 0x20 || *p == 0x7f)) ||
-					 (n == 2 && cp >= 0x80 && cp <= 0x9f)));
+		bool bad = n == 0 || (controls && ((n == 1 && (*p < 0x20 || *p == 0x7f)) ||
+						   (n == 2 && cp >= 0x80 && cp <= 0x9f)));
 		if (bad) {
 			size_t k = n ? n : 1;
 			for (size_t i = 0; i < k; i++) {

@@ -12,7 +12,7 @@
 
 typedef struct U64Set {
 	uint64_t *slots; /* 0 marks an empty slot */
-	size_t cap;	 /* power of two */
+	size_t cap; /* power of two */
 	size_t len;
 	bool has_zero;
 } U64Set;

@@ -29,7 +29,8 @@ static int unique_ids = -1; /* -1 unknown, 0 no, 1 yes */
 int ref_stat(int dirfd, const char *name, int flags, RefStat *ret)
 {
 	struct statx sx;
-	unsigned mask = STATX_TYPE | STATX_INO | (unique_ids == 0 ? STATX_MNT_ID : STATX_MNT_ID_UNIQUE);
+	unsigned mask =
+		STATX_TYPE | STATX_INO | (unique_ids == 0 ? STATX_MNT_ID : STATX_MNT_ID_UNIQUE);
 
 	if (statx(dirfd, name, flags | AT_STATX_DONT_SYNC, mask, &sx) < 0)
 		return -errno;
@@ -37,8 +38,8 @@ int ref_stat(int dirfd, const char *name, int flags, RefStat *ret)
 		unique_ids = !!(sx.stx_mask & STATX_MNT_ID_UNIQUE);
 	if (!(sx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID))) {
 		/* Pre-6.8 kernel: ask again for the old id, which mountinfo shows too. */
-		if (statx(dirfd, name, flags | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO | STATX_MNT_ID,
-			  &sx) < 0)
+		if (statx(dirfd, name, flags | AT_STATX_DONT_SYNC,
+			  STATX_TYPE | STATX_INO | STATX_MNT_ID, &sx) < 0)
 			return -errno;
 	}
 	*ret = (RefStat){

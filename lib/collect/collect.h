@@ -12,9 +12,9 @@
 #include "model/snapshot.h"
 
 typedef struct ScanOptions {
-	bool want_orphans;    /* holders, probes, re-check */
-	bool force_fallback;  /* ignore listmount/nsfs ioctls (tests of the old-kernel path) */
-	unsigned max_files;   /* largest files kept per orphan */
+	bool want_orphans; /* holders, probes, re-check */
+	bool force_fallback; /* ignore listmount/nsfs ioctls (tests of the old-kernel path) */
+	unsigned max_files; /* largest files kept per orphan */
 } ScanOptions;
 
 /* What statx tells about one reference: the ids that tie it to a mount. */

@@ -106,7 +106,8 @@ static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool detail
 				uint64_t ino;
 				if (strcmp(e.fstype, "nsfs") == 0 &&
 				    parse_ns_link(e.root, strlen(e.root), "mnt", &ino) == 0) {
-					NsBind *b = ARRAY_PUSH(s->nsbinds, s->n_nsbinds, s->cap_nsbinds);
+					NsBind *b = ARRAY_PUSH(s->nsbinds, s->n_nsbinds,
+							       s->cap_nsbinds);
 					if (!b || !(b->path = strdup(e.mount_point)))
 						return -ENOMEM;
 					b->in_ns_id = ns->id;
@@ -154,9 +155,8 @@ static int add_walked_ns(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *inf
  * Walk every mount namespace from ours: PREV to the oldest, NEXT to the
  * newest.  Each step returns a new nsfs fd for the neighbour.
  */
-static int walk_namespaces(Snapshot *s, int selffd, int (*visit)(Snapshot *, int,
-								  const struct rs_mnt_ns_info *,
-								  void *),
+static int walk_namespaces(Snapshot *s, int selffd,
+			   int (*visit)(Snapshot *, int, const struct rs_mnt_ns_info *, void *),
 			   void *userdata)
 {
 	static const unsigned long dirs[] = { RS_NS_MNT_GET_PREV, RS_NS_MNT_GET_NEXT };
@@ -279,13 +279,15 @@ static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 			return -ENOMEM;
 		if (sm->sb_magic != RS_NSFS_MAGIC)
 			continue;
-		if (statmount_one(ns->id, ns->mnt_ids[i], RS_STATMOUNT_MNT_ROOT | RS_STATMOUNT_MNT_POINT,
-				  sm) < 0)
+		if (statmount_one(ns->id, ns->mnt_ids[i],
+				  RS_STATMOUNT_MNT_ROOT | RS_STATMOUNT_MNT_POINT, sm) < 0)
 			continue;
 		const char *root, *point;
 		uint64_t ino;
-		if (statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_ROOT, sm->mnt_root, &root) < 0 ||
-		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point, &point) < 0 ||
+		if (statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_ROOT, sm->mnt_root,
+				     &root) < 0 ||
+		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
+				     &point) < 0 ||
 		    parse_ns_link(root, strlen(root), "mnt", &ino) < 0)
 			continue;
 		NsBind *b = ARRAY_PUSH(s->nsbinds, s->n_nsbinds, s->cap_nsbinds);
@@ -319,7 +321,8 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 			r = dfd < 0 ? -errno : list_ns_mountinfo(s, ns, dfd, true);
 			if (r < 0 && r != -ENOMEM) {
 				if (!errno_is_vanished(-r))
-					snapshot_add_pid_gap(s, "mount details", "read mountinfo", -r, ns->pid);
+					snapshot_add_pid_gap(s, "mount details", "read mountinfo",
+							     -r, ns->pid);
 				r = 0;
 			}
 		}
@@ -386,8 +389,8 @@ static _Noreturn void tmpfs_child(int nsfd, const TmpfsMount *m, size_t n, int o
 		_cleanup_close_ int fd = open(m[i].point, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		RefStat rs;
 		struct statfs sf;
-		if (fd < 0 || ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 || rs.mnt_id != m[i].mnt_id ||
-		    fstatfs(fd, &sf) < 0)
+		if (fd < 0 || ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 ||
+		    rs.mnt_id != m[i].mnt_id || fstatfs(fd, &sf) < 0)
 			continue;
 		TmpfsResult res = { m[i].mnt_id,
 				    (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize };
@@ -408,8 +411,10 @@ static int ns_tmpfs_bytes(Snapshot *s, MountNs *ns, int nsfd, struct rs_statmoun
 		if (statmount_one(ns->id, ns->mnt_ids[i],
 				  RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_POINT, sm) < 0 ||
 		    sm->sb_magic != RS_TMPFS_MAGIC ||
-		    u64set_contains(&s->peopled_devs, makedev(sm->sb_dev_major, sm->sb_dev_minor)) ||
-		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point, &point) < 0)
+		    u64set_contains(&s->peopled_devs,
+				    makedev(sm->sb_dev_major, sm->sb_dev_minor)) ||
+		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
+				     &point) < 0)
 			continue;
 		TmpfsMount *t = ARRAY_PUSH(m, n, cap);
 		if (!t || !(t->point = strdup(point))) {

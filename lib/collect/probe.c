@@ -78,7 +78,8 @@ static int map_files_name(int procfd, const Snapshot *s, const Holder *h, char *
 	int r = -ENOENT;
 	for (struct dirent *de; (de = readdir(d));) {
 		uint64_t a, b;
-		if (parse_map_range(de->d_name, strlen(de->d_name), &a, &b) == 0 && a == h->map_start) {
+		if (parse_map_range(de->d_name, strlen(de->d_name), &a, &b) == 0 &&
+		    a == h->map_start) {
 			snprintf(buf, size, "%s/%s", dir, de->d_name);
 			r = 0;
 			break;
@@ -155,7 +156,8 @@ static int keep_file(Walk *w, const char *path, const struct stat *st)
 	f->bytes = bytes;
 	f->size = (uint64_t)st->st_size;
 	/* Keep sorted, largest first: insertion into a short list. */
-	for (size_t i = sb->n_files - 1; i > 0 && sb->files[i].bytes > sb->files[i - 1].bytes; i--) {
+	for (size_t i = sb->n_files - 1; i > 0 && sb->files[i].bytes > sb->files[i - 1].bytes;
+	     i--) {
 		FileEntry t = sb->files[i];
 		sb->files[i] = sb->files[i - 1];
 		sb->files[i - 1] = t;
@@ -300,7 +302,8 @@ static int parent_dir_by_fanotify(Probe *p, const char *link)
 		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
 			if (dir >= 0 || m->event_len <= sizeof(*m))
 				continue;
-			struct fanotify_event_info_fid *fid = (struct fanotify_event_info_fid *)(m + 1);
+			struct fanotify_event_info_fid *fid =
+				(struct fanotify_event_info_fid *)(m + 1);
 			if (fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME &&
 			    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID)
 				continue;
@@ -347,8 +350,7 @@ int probe_open_root(const Snapshot *s, const Holder *h)
 	return r;
 }
 
-static void list_files(Probe *p, SbProbe *sb, const Holder *h, const char *link,
-		       unsigned max_files)
+static void list_files(Probe *p, SbProbe *sb, const Holder *h, const char *link, unsigned max_files)
 {
 	if (sb->files_listed || sb->files_note)
 		return;
@@ -434,7 +436,8 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 		return u64set_add(&s->internal_mnt_ids, h->mnt_id) < 0 ? -ENOMEM : 0;
 	}
 	h->has_detail = true;
-	if (readlink_small_at(procfd, link, target, sizeof(target)) >= 0 && !(h->path = strdup(target)))
+	if (readlink_small_at(procfd, link, target, sizeof(target)) >= 0 &&
+	    !(h->path = strdup(target)))
 		return -ENOMEM;
 	if (h->how == HOLD_FD)
 		read_open_mode(procfd, s, h);
@@ -453,13 +456,15 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 		sb->network = fs_magic_is_network(sb->magic);
 		sb->total_bytes = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize;
 		if (sf.f_blocks > 0) {
-			sb->used_bytes = (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
+			sb->used_bytes =
+				(uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
 			sb->have_used = true;
 		}
 		if (major(sb->dev) != 0)
 			describe_block_source(sb);
 		if (!sb->fstype[0])
-			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx", (unsigned long long)sb->magic);
+			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx",
+				 (unsigned long long)sb->magic);
 	}
 	if (!s->live_devs_known || !u64set_contains(&s->live_devs, h->dev))
 		list_files(p, sb, h, link, o->max_files);

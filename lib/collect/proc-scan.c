@@ -182,8 +182,8 @@ static int scan_links(ProcCtx *c, int piddirfd)
 		if (r < 0) {
 			/* Kernel threads have no exe; a zombie has none of these. */
 			if (r != -ENOENT && r != -ESRCH)
-				snapshot_add_pid_gap(c->s, "cwd, root and exe (/proc/PID/…)", "statx", -r,
-						     c->pid);
+				snapshot_add_pid_gap(c->s, "cwd, root and exe (/proc/PID/…)",
+						     "statx", -r, c->pid);
 			continue;
 		}
 		if (links[i].how == HOLD_CWD)
@@ -209,8 +209,9 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 	if (!p)
 		return -ENOMEM;
 	p->pid = atoi(name);
-	ProcCtx c = { .s = s, .o = o, .proc = (uint32_t)(s->n_procs - 1), .pid = p->pid,
-		      .dirfd = -EBADF };
+	ProcCtx c = {
+		.s = s, .o = o, .proc = (uint32_t)(s->n_procs - 1), .pid = p->pid, .dirfd = -EBADF
+	};
 
 	n = read_small_at(dfd, "comm", p->comm, sizeof(p->comm));
 	if (n < 0) {
@@ -238,8 +239,8 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 				ns->pid = p->pid;
 		} else if (!errno_is_vanished(-r)) {
 			s->procs_ns_unknown++;
-			snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)", "open", -r,
-					     p->pid);
+			snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)",
+					     "open", -r, p->pid);
 		}
 	} else if (!errno_is_vanished(errno)) {
 		s->procs_ns_unknown++;

@@ -131,7 +131,7 @@ bool holder_is_unattached(const Snapshot *s, const Holder *h)
 }
 
 static const char *const how_names[_HOLD_MAX] = {
-	[HOLD_FD] = "fd",   [HOLD_MMAP] = "mmap", [HOLD_CWD] = "cwd",
+	[HOLD_FD] = "fd",     [HOLD_MMAP] = "mmap", [HOLD_CWD] = "cwd",
 	[HOLD_ROOT] = "root", [HOLD_EXE] = "exe",   [HOLD_MOUNT_FD] = "mount-fd",
 };
 

@@ -18,15 +18,15 @@
 typedef struct Gap {
 	char *what; /* "process mount namespace (/proc/PID/ns/mnt)" */
 	char *call; /* "open", "NS_MNT_GET_NEXT" */
-	int err;    /* positive errno */
+	int err; /* positive errno */
 	unsigned count; /* how many objects failed this way */
-	pid_t example;	/* one pid it happened to, 0 when not about a process */
+	pid_t example; /* one pid it happened to, 0 when not about a process */
 } Gap;
 
 typedef struct Process {
 	pid_t pid;
 	char comm[17];
-	char *cgroup;	   /* memory cgroup path, or NULL */
+	char *cgroup; /* memory cgroup path, or NULL */
 	uint64_t mntns_id; /* 0 when unknown */
 	uint64_t mntns_ino;
 } Process;
@@ -44,31 +44,31 @@ typedef enum HolderHow {
 /* One reference from a process to a file: the way it keeps a mount alive. */
 typedef struct Holder {
 	uint64_t mnt_id; /* unique 64-bit mount id (statx STATX_MNT_ID_UNIQUE) */
-	uint64_t dev;	 /* st_dev as makedev() */
+	uint64_t dev; /* st_dev as makedev() */
 	uint64_t ino;
 	uint64_t map_start; /* HOLD_MMAP: first address of the mapping */
-	uint32_t proc;	    /* index into Snapshot.procs */
-	int32_t fd;	    /* HOLD_FD/HOLD_MOUNT_FD: fd number, else -1 */
-	int32_t tid;	    /* HOLD_CWD of one thread: its tid, else 0 */
+	uint32_t proc; /* index into Snapshot.procs */
+	int32_t fd; /* HOLD_FD/HOLD_MOUNT_FD: fd number, else -1 */
+	int32_t tid; /* HOLD_CWD of one thread: its tid, else 0 */
 	uint32_t st_mode;
-	uint8_t how;	 /* HolderHow */
+	uint8_t how; /* HolderHow */
 	bool mount_root; /* the file is the root of its mount */
 	/* Detail, collected only for holders on mounts in no namespace: */
 	bool has_detail;
 	bool writes; /* open for writing, or a shared writable mapping */
 	int32_t open_flags; /* -1 when unknown */
-	char perms[5];	    /* HOLD_MMAP: "rw-s" */
-	char *path;	    /* path as the holder sees it: inside the orphan */
+	char perms[5]; /* HOLD_MMAP: "rw-s" */
+	char *path; /* path as the holder sees it: inside the orphan */
 } Holder;
 
 typedef struct MountNs {
-	uint64_t id;  /* 64-bit namespace id; never reused */
+	uint64_t id; /* 64-bit namespace id; never reused */
 	uint64_t ino; /* nsfs inode; reused at once, so only for matching now */
 	uint32_t nr_mounts;
 	uint32_t nr_procs; /* processes whose ns/mnt is this one */
-	pid_t pid;	   /* a representative process, 0 when none */
-	bool listed;	   /* its mounts are in Snapshot.live_mnt_ids */
-	bool gone;	   /* process-less, and absent from the walk after the process scan */
+	pid_t pid; /* a representative process, 0 when none */
+	bool listed; /* its mounts are in Snapshot.live_mnt_ids */
+	bool gone; /* process-less, and absent from the walk after the process scan */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
 	size_t n_mnt_ids;
 	/*
@@ -82,7 +82,7 @@ typedef struct MountNs {
 
 /* A bind mount of a mount-namespace nsfs file: it keeps that namespace alive. */
 typedef struct NsBind {
-	uint64_t in_ns_id;   /* namespace the bind mount lives in */
+	uint64_t in_ns_id; /* namespace the bind mount lives in */
 	uint64_t target_ino; /* inode of the namespace it keeps */
 	uint64_t mnt_id;
 	char *path; /* mount point, as seen in in_ns_id */
@@ -91,15 +91,15 @@ typedef struct NsBind {
 typedef struct FileEntry {
 	char *path; /* relative to the filesystem root, starting with '/' */
 	uint64_t bytes; /* allocated bytes (st_blocks * 512) */
-	uint64_t size;	/* st_size */
+	uint64_t size; /* st_size */
 } FileEntry;
 
 /* What the collector could learn about a superblock reachable only through holders. */
 typedef struct SbProbe {
 	uint64_t dev;
-	uint64_t magic;	 /* statfs f_type */
+	uint64_t magic; /* statfs f_type */
 	char fstype[32]; /* name from the magic, "ext4", "tmpfs", … */
-	char *source;	 /* "/dev/loop3 (/var/lib/x.img)", or NULL */
+	char *source; /* "/dev/loop3 (/var/lib/x.img)", or NULL */
 	bool memory_backed;
 	bool block_backed;
 	bool network; /* never walked: it could hang */
@@ -108,7 +108,7 @@ typedef struct SbProbe {
 	uint64_t total_bytes;
 	bool files_listed;
 	uint64_t nr_files; /* regular files seen in the walk */
-	FileEntry *files;  /* the largest ones, largest first */
+	FileEntry *files; /* the largest ones, largest first */
 	size_t n_files;
 	char *files_note; /* why the files could not be listed */
 } SbProbe;
@@ -127,18 +127,18 @@ typedef struct Snapshot {
 	Gap *gaps;
 	size_t n_gaps, cap_gaps;
 
-	U64Set live_mnt_ids;	 /* every mount of every listed namespace */
+	U64Set live_mnt_ids; /* every mount of every listed namespace */
 	U64Set internal_mnt_ids; /* kernel-internal mounts (calibrated) */
-	U64Set live_devs;	 /* st_dev of every mounted superblock */
-	U64Set peopled_devs;	 /* ... mounted in a namespace that has a process */
+	U64Set live_devs; /* st_dev of every mounted superblock */
+	U64Set peopled_devs; /* ... mounted in a namespace that has a process */
 	bool live_devs_known;
 	uint64_t nsfs_dev; /* st_dev of nsfs: recognises namespace fds */
 
 	unsigned procs_ns_unknown; /* processes whose ns/mnt could not be read */
 	uid_t uid;
-	bool privileged;     /* CAP_SYS_ADMIN and CAP_SYS_PTRACE */
-	bool ns_walk;	     /* NS_MNT_GET_NEXT/PREV worked */
-	bool has_listmount;  /* listmount(2) worked */
+	bool privileged; /* CAP_SYS_ADMIN and CAP_SYS_PTRACE */
+	bool ns_walk; /* NS_MNT_GET_NEXT/PREV worked */
+	bool has_listmount; /* listmount(2) worked */
 	uint64_t self_mntns_id;
 	pid_t self_pid;
 } Snapshot;

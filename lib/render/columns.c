@@ -31,7 +31,7 @@ const ColumnInfo orphan_columns[_COL_MAX] = {
 	[COL_HINT] = { "HINT", 0.3, SCOLS_FL_WRAP, "how to release it" },
 };
 
-static const int default_cols[] = { COL_DEV,	COL_FSTYPE, COL_STATE, COL_RISK, COL_PINNED, COL_PID,
+static const int default_cols[] = { COL_DEV,  COL_FSTYPE, COL_STATE, COL_RISK, COL_PINNED, COL_PID,
 				    COL_COMM, COL_HOW,	  COL_FD,    COL_MODE, COL_PATH };
 
 void columns_default(int *ret_cols, size_t max, size_t *ret_n)

@@ -48,7 +48,7 @@ static json_object *holder_json(const Snapshot *s, const Holder *h)
 	return o;
 }
 
-static json_object *orphan_json(const Snapshot *s, const Orphan *or)
+static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 {
 	json_object *o = json_object_new_object();
 	json_object *files = json_object_new_array();
@@ -89,7 +89,8 @@ static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 	add(o, "inode", json_object_new_uint64(l->ns->ino));
 	add(o, "mounts", json_object_new_uint64(l->ns->nr_mounts));
 	add(o, "tmpfs_mounts", json_object_new_uint64(l->ns->tmpfs_mounts));
-	add(o, "pinned_bytes", l->ns->tmpfs_known ? json_object_new_uint64(l->ns->tmpfs_bytes) : NULL);
+	add(o, "pinned_bytes",
+	    l->ns->tmpfs_known ? json_object_new_uint64(l->ns->tmpfs_bytes) : NULL);
 	add(o, "hint", str_or_null(l->hint));
 	for (size_t i = 0; i < l->n_holders; i++) {
 		const NsHolder *nh = &l->holders[i];
@@ -147,7 +148,8 @@ json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r)
 int render_json_print(json_object *o, FILE *f)
 {
 	const char *text = json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+		o,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		return -ENOMEM;
 	fputs(text, f);

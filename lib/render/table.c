@@ -99,7 +99,7 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 		}
 	}
 	for (size_t i = 0; i < r->n_orphans; i++) {
-		const Orphan *or = &r->orphans[i];
+		const Orphan * or = &r->orphans[i];
 		for (size_t k = 0; k < or->n_holders; k++) {
 			const Holder *h = &s->holders[or->holders[k]];
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
@@ -124,13 +124,13 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 	if (o->raw || o->noheadings)
 		goto out;
 	for (size_t i = 0; i < r->n_orphans; i++) {
-		const Orphan *or = &r->orphans[i];
+		const Orphan * or = &r->orphans[i];
 		char dev[32], b[32];
 		format_dev(or->dev, dev, sizeof(dev));
 		fprintf(f, "\n%s: ", dev);
 		put_safe(or->hint, f);
 		fputc('\n', f);
-		if (!or->sb)
+		if (! or->sb)
 			continue;
 		for (size_t j = 0; j < or->sb->n_files; j++) {
 			format_bytes(or->sb->files[j].bytes, o->bytes, b, sizeof(b));
@@ -139,7 +139,8 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 			fputc('\n', f);
 		}
 		if (or->sb->files_listed && or->sb->nr_files > or->sb->n_files)
-			fprintf(f, "  (%llu files in all)\n", (unsigned long long)or->sb->nr_files);
+			fprintf(f, "  (%llu files in all)\n",
+				(unsigned long long) or->sb->nr_files);
 		if (or->sb->files_note) {
 			fputs("  (", f);
 			put_safe(or->sb->files_note, f);
@@ -205,13 +206,14 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 	fprintf(f, "residue: scanned %zu %s, %zu %s, %zu mount %s, %zu %s in %.0f ms\n", s->n_procs,
 		plural(s->n_procs, "process", "processes"), s->n_holders,
 		plural(s->n_holders, "reference", "references"), s->n_nss,
-		plural(s->n_nss, "namespace", "namespaces"), mounts, plural(mounts, "mount", "mounts"),
-		scan_ms);
+		plural(s->n_nss, "namespace", "namespaces"), mounts,
+		plural(mounts, "mount", "mounts"), scan_ms);
 
 	format_bytes(pinned, false, b, sizeof(b));
 	fprintf(f, "\nOrphaned filesystems: %zu", r->n_orphans);
 	if (r->n_orphans)
-		fprintf(f, ", pinning %s (memory risk: %zu, data-loss risk: %zu)", b, memory, dataloss);
+		fprintf(f, ", pinning %s (memory risk: %zu, data-loss risk: %zu)", b, memory,
+			dataloss);
 	fputc('\n', f);
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		const Orphan *o = &r->orphans[i];

@@ -590,17 +590,8 @@ static void test_columns_parse(void)
 
 	/* Rejected, and *ret_n untouched. */
 	static const char *const bad[] = {
-		"",
-		"NOPE",
-		"DEV,NOPE",
-		"DEV,,PID",
-		",DEV",
-		"DEVX",
-		"DE",
-		"DEV PID",
-		"+NOPE",
-		"+,",
-		"DEV;PID",
+		"",   "NOPE",	 "DEV,NOPE", "DEV,,PID", ",DEV",    "DEVX",
+		"DE", "DEV PID", "+NOPE",    "+,",	 "DEV;PID",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		n = 12345;
@@ -610,9 +601,10 @@ static void test_columns_parse(void)
 	}
 	/* One more than the array holds: -E2BIG, so the CLI can say "too many". */
 	n = 12345;
-	CHECK_EQ_INT(columns_parse("DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV",
-				   cols, _COL_MAX, &n),
-		     -E2BIG);
+	CHECK_EQ_INT(
+		columns_parse("DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV,DEV",
+			      cols, _COL_MAX, &n),
+		-E2BIG);
 	CHECK_EQ_U64(n, 12345);
 	/* The max is honoured for '+' too. */
 	n = 12345;
