@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static void die(const char *what, const char *arg)
 
 static void usage(void)
 {
-	fputs("usage: residue-hold fd PATH r|w|rw | mmap PATH | cwd DIR | root DIR |\n"
+	fputs("usage: residue-hold fd PATH r|w|rw | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
@@ -115,6 +116,23 @@ static int clone_tree(const char *dir, const char *nspid)
 	return fd;
 }
 
+/* A thread with its own fs_struct (unshare(CLONE_FS)) whose cwd is @dir; the rest stay put. */
+static int tid_pipe[2];
+
+static void *thread_cwd(void *dir)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	if (unshare(CLONE_FS) < 0)
+		die("unshare(CLONE_FS)", "");
+	if (chdir(dir) < 0)
+		die("chdir", dir);
+	if (write(tid_pipe[1], &tid, sizeof(tid)) != sizeof(tid))
+		die("write", "tid");
+	for (;;)
+		pause();
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -144,6 +162,16 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "cwd") && argc == 3) {
 		if (chdir(arg) < 0)
 			die("chdir", arg);
+	} else if (!strcmp(mode, "thread-cwd") && argc == 3) {
+		pthread_t t;
+		pid_t tid;
+		if (pipe(tid_pipe) < 0 || pthread_create(&t, NULL, thread_cwd, (void *)arg) != 0)
+			die("pthread_create", arg);
+		if (read(tid_pipe[0], &tid, sizeof(tid)) != sizeof(tid))
+			die("read", "tid");
+		close(tid_pipe[0]);
+		close(tid_pipe[1]);
+		snprintf(extra, sizeof(extra), " tid=%d", (int)tid);
 	} else if (!strcmp(mode, "root") && argc == 3) {
 		if (chroot(arg) < 0)
 			die("chroot", arg);

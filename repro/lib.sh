@@ -357,6 +357,18 @@ repro_case_orphan_cwd() {
 }
 
 # (d) Held by a root directory (chroot).
+# (c') a thread that unshared its fs_struct has its own cwd in the orphan; the process does not.
+repro_case_orphan_thread_cwd() {
+	repro_container C tmpfs orphan-thread-cwd || return
+	repro_holder H thread-cwd "/proc/$C_PID/root$C_DIR/sub" || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOLDER_PID="$H_PID" \
+		HOW=cwd FD=null MODE="" HPATH="$(readlink "/proc/$H_PID/task/$(repro_field "$H_READY" tid)/cwd")" \
+		HOLDER_TID="$(repro_field "$H_READY" tid)"
+	repro_tmpfs_expect
+	repro_verify_orphan "/proc/$H_PID/task/$HOLDER_TID/cwd" "$DEV" "$BYTES"
+}
+
 repro_case_orphan_root() {
 	repro_container C tmpfs orphan-root || return
 	repro_holder H root "/proc/$C_PID/root$C_DIR" || return
