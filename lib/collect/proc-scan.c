@@ -181,9 +181,12 @@ static int scan_links(ProcCtx *c, int piddirfd)
 		int r = ref_stat(piddirfd, links[i].name, 0, &rs);
 		if (r < 0) {
 			/* Kernel threads have no exe; a zombie has none of these. */
-			if (r != -ENOENT && r != -ESRCH)
-				snapshot_add_pid_gap(c->s, "cwd, root and exe (/proc/PID/…)",
-						     "statx", -r, c->pid);
+			if (errno_is_vanished(-r))
+				continue;
+			snapshot_add_pid_gap(c->s, "cwd, root and exe (/proc/PID/…)", "statx", -r,
+					     c->pid);
+			if (r == -EACCES || r == -EPERM)
+				return 0; /* one gap per process, not per link */
 			continue;
 		}
 		if (links[i].how == HOLD_CWD)
