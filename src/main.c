@@ -70,6 +70,8 @@ void report_interfaces(const GlobalOptions *g, const Snapshot *s)
 		s->internal_mnt_ids.len,
 		s->live_devs_known ? "superblocks of all mounts read (statmount/mountinfo)" :
 				     "no unattached reference: mount details not needed");
+	for (size_t i = 0; i < s->n_phases; i++)
+		fprintf(stderr, "residue: %7.1f ms  %s\n", s->phases[i].ms, s->phases[i].name);
 }
 
 void warn_unprivileged(const Snapshot *s)

@@ -215,6 +215,35 @@ int parse_maps_perms(const char *buf, size_t len, uint64_t start, char ret_perms
 	return -ENOENT;
 }
 
+int parse_maps_next(const char *buf, size_t len, size_t *pos, MapsEntry *ret)
+{
+	const char *end = buf + len;
+	if (*pos >= len)
+		return 0;
+	const char *p = buf + *pos, *le = line_end(p, end);
+	*pos = (size_t)(le - buf) + (le < end);
+
+	/* start-end perms offset maj:min inode [path] */
+	MapsEntry e = { 0 };
+	uint64_t off, maj, min;
+	const char *q = p;
+	if (take_u64(&q, le, 16, &e.start) < 0 || q >= le || *q++ != '-' ||
+	    take_u64(&q, le, 16, &e.end) < 0 || le - q < 6 || *q++ != ' ')
+		return -EINVAL;
+	memcpy(e.perms, q, 4);
+	q += 4;
+	if (q >= le || *q++ != ' ' || take_u64(&q, le, 16, &off) < 0 || q >= le || *q++ != ' ' ||
+	    take_u64(&q, le, 16, &maj) < 0 || q >= le || *q++ != ':' ||
+	    take_u64(&q, le, 16, &min) < 0 || q >= le || *q++ != ' ' ||
+	    take_u64(&q, le, 10, &e.ino) < 0 || maj > UINT32_MAX || min > UINT32_MAX ||
+	    e.end < e.start)
+		return -EINVAL;
+	e.major = (uint32_t)maj;
+	e.minor = (uint32_t)min;
+	*ret = e;
+	return 1;
+}
+
 /* Decode mountinfo's \ooo escapes in place (space, tab, newline, backslash). */
 static void unescape_octal(char *s)
 {

@@ -42,6 +42,20 @@ int parse_map_range(const char *s, size_t len, uint64_t *ret_start, uint64_t *re
  */
 int parse_maps_perms(const char *buf, size_t len, uint64_t start, char ret_perms[5]);
 
+typedef struct MapsEntry {
+	uint64_t start, end;
+	char perms[5];
+	uint32_t major, minor; /* of the file's superblock; 0:0 for anonymous memory */
+	uint64_t ino;
+} MapsEntry;
+
+/*
+ * Iterate /proc/PID/maps: parse the line at *pos, advance *pos past it.
+ * Returns 1 with an entry, 0 at the end, -EINVAL for a malformed line (which
+ * is skipped: call again to continue).
+ */
+int parse_maps_next(const char *buf, size_t len, size_t *pos, MapsEntry *ret);
+
 typedef struct MountinfoEntry {
 	uint32_t mnt_id, parent_id;
 	uint32_t major, minor;

@@ -41,6 +41,8 @@ void ref_stat_use_old_ids(bool old);
 int collect_calibrate(Snapshot *s);
 int collect_mount_namespaces(Snapshot *s, const ScanOptions *o);
 int collect_processes(Snapshot *s, const ScanOptions *o);
+/* comm and cgroup of the processes that hold something unattached or an nsfs fd. */
+int collect_process_names(Snapshot *s);
 /* Superblocks of every mounted filesystem, and nsfs bind mounts. */
 int collect_mount_details(Snapshot *s, const ScanOptions *o);
 /* The namespace of a process: known from the walk, or added (and listed) now. */

@@ -7,6 +7,8 @@
  * directory fd, never a path walk and never a sync with a network server.
  */
 #include <dirent.h>
+#include <inttypes.h>
+#include <sys/sysmacros.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -59,8 +61,8 @@ typedef struct ProcCtx {
 	uint32_t proc; /* index of the current process */
 	pid_t pid;
 	int dirfd; /* the directory being listed (fd/, map_files/, task/) */
-	RefStat last_map; /* consecutive mappings of one file are one holder */
 	RefStat cwd;
+	U64Set *attached_devs; /* superblocks some reference reached through a listed mount */
 } ProcCtx;
 
 static bool is_pid_name(const char *s)
@@ -89,6 +91,10 @@ static int add_holder(ProcCtx *c, HolderHow how, const RefStat *rs, int fd, int 
 	h->fd = fd;
 	h->tid = tid;
 	h->map_start = map_start;
+	/* Proof that this superblock is mounted: its mappings need no statx (scan_maps). */
+	if (u64set_contains(&c->s->live_mnt_ids, rs->mnt_id) &&
+	    u64set_add(c->attached_devs, rs->dev) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -115,23 +121,64 @@ static int on_fd(void *ctx, const char *name)
 	return add_holder(c, HOLD_FD, &rs, atoi(name), 0, 0);
 }
 
-static int on_map(void *ctx, const char *name)
+/*
+ * File mappings, from /proc/PID/maps: one read names every mapping's
+ * superblock and inode.  A mapping on a superblock that some reference
+ * already reached through a listed mount cannot be on an orphan, so only
+ * the rest cost a statx of /proc/PID/map_files/START-END for the mount id.
+ * Consecutive mappings of one file (a library's segments) are one holder.
+ */
+static int scan_maps(ProcCtx *c, int piddirfd)
 {
-	ProcCtx *c = ctx;
-	uint64_t start, end;
-	RefStat rs;
+	_cleanup_free_ char *maps = NULL;
+	_cleanup_close_ int mfd = -EBADF;
+	uint64_t last_dev = 0, last_ino = 0;
+	size_t pos = 0;
+	MapsEntry e;
+	int r;
 
-	if (parse_map_range(name, strlen(name), &start, &end) < 0)
+	ssize_t n = read_all_at(piddirfd, "maps", &maps);
+	if (n < 0) {
+		if (n == -ENOMEM)
+			return (int)n;
+		if (!errno_is_vanished((int)-n))
+			snapshot_add_pid_gap(c->s, "file mappings (/proc/PID/maps)", "read",
+					     (int)-n, c->pid);
 		return 0;
-	int r = ref_stat(c->dirfd, name, 0, &rs);
-	if (r < 0)
-		return ref_gap(c, "file mappings (/proc/PID/map_files)", r);
-	/* A library is mapped several times in a row: one holder is enough. */
-	if (rs.mnt_id == c->last_map.mnt_id && rs.ino == c->last_map.ino &&
-	    rs.dev == c->last_map.dev)
-		return 0;
-	c->last_map = rs;
-	return add_holder(c, HOLD_MMAP, &rs, -1, 0, start);
+	}
+	while ((r = parse_maps_next(maps, (size_t)n, &pos, &e)) != 0) {
+		if (r < 0 || e.ino == 0)
+			continue;
+		uint64_t dev = makedev(e.major, e.minor);
+		if ((dev == last_dev && e.ino == last_ino) ||
+		    u64set_contains(c->attached_devs, dev))
+			continue;
+		last_dev = dev;
+		last_ino = e.ino;
+		if (mfd < 0) {
+			mfd = openat(piddirfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (mfd < 0) {
+				if (!errno_is_vanished(errno))
+					snapshot_add_pid_gap(c->s,
+							     "file mappings (/proc/PID/map_files)",
+							     "open", errno, c->pid);
+				return 0;
+			}
+		}
+		char name[48];
+		RefStat rs;
+		snprintf(name, sizeof(name), "%" PRIx64 "-%" PRIx64, e.start, e.end);
+		r = ref_stat(mfd, name, 0, &rs);
+		if (r < 0) {
+			if (ref_gap(c, "file mappings (/proc/PID/map_files)", r) < 0)
+				return 0;
+			continue;
+		}
+		r = add_holder(c, HOLD_MMAP, &rs, -1, 0, e.start);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int on_task(void *ctx, const char *name)
@@ -198,12 +245,11 @@ static int scan_links(ProcCtx *c, int piddirfd)
 	return 0;
 }
 
-static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const char *name, bool self)
+static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const char *name, bool self,
+			U64Set *attached_devs)
 {
 	_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char buf[4096];
 	struct stat st;
-	ssize_t n;
 	int r;
 
 	if (dfd < 0)
@@ -213,23 +259,15 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 		return -ENOMEM;
 	p->pid = atoi(name);
 	ProcCtx c = {
-		.s = s, .o = o, .proc = (uint32_t)(s->n_procs - 1), .pid = p->pid, .dirfd = -EBADF
+		.s = s,
+		.o = o,
+		.proc = (uint32_t)(s->n_procs - 1),
+		.pid = p->pid,
+		.dirfd = -EBADF,
+		.attached_devs = attached_devs,
 	};
 
-	n = read_small_at(dfd, "comm", p->comm, sizeof(p->comm));
-	if (n < 0) {
-		s->n_procs--; /* gone before we could name it */
-		return 0;
-	}
-	if (n > 0 && p->comm[n - 1] == '\n')
-		p->comm[n - 1] = '\0';
-	n = read_small_at(dfd, "cgroup", buf, sizeof(buf));
-	if (n > 0) {
-		r = parse_proc_cgroup(buf, (size_t)n, &p->cgroup);
-		if (r == -ENOMEM)
-			return r;
-	}
-
+	/* comm and cgroup are read later, only for processes that hold something found. */
 	if (fstatat(dfd, "ns/mnt", &st, 0) == 0) {
 		MountNs *ns;
 		p->mntns_ino = st.st_ino;
@@ -260,9 +298,12 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 	r = scan_dir(&c, dfd, "fd", on_fd, "open files (/proc/PID/fd)");
 	if (r < 0)
 		return r;
-	r = scan_dir(&c, dfd, "map_files", on_map, "file mappings (/proc/PID/map_files)");
+	r = scan_maps(&c, dfd);
 	if (r < 0)
 		return r;
+	/* task/ has 2 + threads links: a single-threaded process needs no listing. */
+	if (fstatat(dfd, "task", &st, 0) < 0 || st.st_nlink <= 3)
+		return 0;
 	return scan_dir(&c, dfd, "task", on_task, "thread cwd (/proc/PID/task)");
 }
 
@@ -271,6 +312,7 @@ typedef struct ProcWalk {
 	const ScanOptions *o;
 	int procfd;
 	pid_t self;
+	U64Set attached_devs;
 } ProcWalk;
 
 static int on_proc(void *ctx, const char *name)
@@ -278,7 +320,7 @@ static int on_proc(void *ctx, const char *name)
 	ProcWalk *w = ctx;
 	if (!is_pid_name(name))
 		return 0;
-	return scan_process(w->s, w->o, w->procfd, name, atoi(name) == w->self);
+	return scan_process(w->s, w->o, w->procfd, name, atoi(name) == w->self, &w->attached_devs);
 }
 
 int collect_processes(Snapshot *s, const ScanOptions *o)
@@ -286,11 +328,52 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);
-	ProcWalk w = { s, o, procfd, getpid() };
+	ProcWalk w = { s, o, procfd, getpid(), { 0 } };
 	int r = for_each_dent(procfd, on_proc, &w);
+	u64set_done(&w.attached_devs);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
 		return snapshot_add_gap(s, "/proc", "getdents", -r);
+	return 0;
+}
+
+/* Does anything found name this process?  Unattached references and nsfs fds may be. */
+static bool process_needs_name(const Snapshot *s, const bool *wanted, size_t i)
+{
+	(void)s;
+	return wanted[i];
+}
+
+int collect_process_names(Snapshot *s)
+{
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ bool *wanted = calloc(s->n_procs ? s->n_procs : 1, sizeof(bool));
+	char buf[4096], name[16];
+
+	if (!wanted)
+		return -ENOMEM;
+	if (procfd < 0)
+		return snapshot_add_gap(s, "/proc", "open", errno);
+	for (size_t i = 0; i < s->n_holders; i++) {
+		const Holder *h = &s->holders[i];
+		if (holder_is_unattached(s, h) || (s->nsfs_dev && h->dev == s->nsfs_dev))
+			wanted[h->proc] = true;
+	}
+	for (size_t i = 0; i < s->n_procs; i++) {
+		Process *p = &s->procs[i];
+		if (!process_needs_name(s, wanted, i) || p->comm[0])
+			continue;
+		snprintf(name, sizeof(name), "%d", p->pid);
+		_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			continue; /* gone: its holders vanish from the findings too */
+		ssize_t n = read_small_at(dfd, "comm", p->comm, sizeof(p->comm));
+		if (n > 0 && p->comm[n - 1] == '\n')
+			p->comm[n - 1] = '\0';
+		n = read_small_at(dfd, "cgroup", buf, sizeof(buf));
+		if (n > 0 && !p->cgroup && parse_proc_cgroup(buf, (size_t)n, &p->cgroup) == -ENOMEM)
+			return -ENOMEM;
+	}
 	return 0;
 }

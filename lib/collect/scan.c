@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/macro.h"
@@ -28,6 +29,24 @@ static bool has_caps(void)
 	return (eff & (1ULL << CAP_SYS_ADMIN)) && (eff & (1ULL << CAP_SYS_PTRACE));
 }
 
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Record that the phase @name ended now; *t is when it began, and becomes now. */
+static void phase(Snapshot *s, const char *name, double *t)
+{
+	double n = now_ms();
+	if (s->n_phases < ARRAY_SIZE(s->phases)) {
+		s->phases[s->n_phases].name = name;
+		s->phases[s->n_phases++].ms = n - *t;
+	}
+	*t = n;
+}
+
 static size_t count_unattached(const Snapshot *s)
 {
 	size_t n = 0;
@@ -39,6 +58,7 @@ static size_t count_unattached(const Snapshot *s)
 int scan_host(const ScanOptions *o, Snapshot **ret)
 {
 	Snapshot *s = snapshot_new();
+	double t = now_ms();
 	int r;
 
 	if (!s)
@@ -50,6 +70,7 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	r = collect_mount_namespaces(s, o);
 	if (r < 0)
 		goto fail;
+	phase(s, "namespaces and mount ids", &t);
 	ref_stat_use_old_ids(!s->has_listmount);
 	r = collect_calibrate(s);
 	if (r < 0)
@@ -57,18 +78,22 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	r = collect_processes(s, o);
 	if (r < 0)
 		goto fail;
+	phase(s, "processes and references", &t);
 
 	if (o->want_orphans && count_unattached(s) > 0) {
 		r = collect_recheck_unattached(s, o);
 		if (r < 0)
 			goto fail;
+		phase(s, "re-check of unattached references", &t);
 		if (count_unattached(s) > 0) {
 			r = collect_mount_details(s, o);
 			if (r < 0)
 				goto fail;
+			phase(s, "superblocks of all mounts", &t);
 			r = collect_probe_unattached(s, o);
 			if (r < 0)
 				goto fail;
+			phase(s, "probe of unattached references", &t);
 		}
 	}
 	/* Process-less namespaces: who keeps them (nsfs bind mounts) and what they hold. */
@@ -80,6 +105,12 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		if (r < 0)
 			goto fail;
 		r = collect_ns_tmpfs_bytes(s, o);
+		if (r < 0)
+			goto fail;
+		phase(s, "process-less namespaces", &t);
+	}
+	if (o->want_orphans) {
+		r = collect_process_names(s);
 		if (r < 0)
 			goto fail;
 	}

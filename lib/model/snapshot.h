@@ -135,6 +135,13 @@ typedef struct Snapshot {
 	uint64_t nsfs_dev; /* st_dev of nsfs: recognises namespace fds */
 
 	unsigned procs_ns_unknown; /* processes whose ns/mnt could not be read */
+	/* How long each phase of the scan took: --verbose shows them. */
+	struct {
+		const char *name;
+		double ms;
+	} phases[8];
+	size_t n_phases;
+
 	uid_t uid;
 	bool privileged; /* CAP_SYS_ADMIN and CAP_SYS_PTRACE */
 	bool ns_walk; /* NS_MNT_GET_NEXT/PREV worked */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer target for parse_maps_perms(): the input is a whole
- * /proc/PID/maps file, searched for the start address of each of its first
- * lines (as strtoull reads it) and for a few fixed ones.  Returned
- * permissions must be four bytes copied from the input.
+ * libFuzzer target for parse_maps_perms() and parse_maps_next(): the input
+ * is a whole /proc/PID/maps file, searched for the start address of each of
+ * its first lines (as strtoull reads it) and for a few fixed ones, then
+ * iterated.  Returned permissions must be four bytes copied from the input;
+ * the iterator must always advance and end.
  */
 #include "fuzz.h"
 
@@ -35,6 +36,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!nl)
 			break;
 		p = nl + 1;
+	}
+	size_t pos = 0, steps = 0;
+	MapsEntry e;
+	int r;
+	while ((r = parse_maps_next(buf, size, &pos, &e)) != 0) {
+		FUZZ_ASSERT(pos <= size);
+		FUZZ_ASSERT(++steps <= size);
+		if (r == 1)
+			FUZZ_ASSERT(e.end >= e.start && memmem(buf, size, e.perms, 4));
 	}
 	free(z);
 	free(buf);

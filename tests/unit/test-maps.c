@@ -116,6 +116,73 @@ static void check_maps_file(const char *name)
 	free(buf);
 }
 
+/* parse_maps_next() against an sscanf reading of every line of the captured files. */
+static void check_maps_next(const char *name)
+{
+	size_t len, pos = 0, lpos = 0, ll, n = 0;
+	char *buf = tap_data(name, &len);
+	const char *line;
+	MapsEntry e;
+
+	printf("# %s\n", name);
+	while (tap_next_line(buf, len, &lpos, &line, &ll)) {
+		char *z = strndup(line, ll);
+		unsigned long long start, end, off, ino;
+		unsigned maj, min;
+		char perms[5];
+
+		if (!CHECK(z && sscanf(z, "%llx-%llx %4s %llx %x:%x %llu", &start, &end, perms,
+				       &off, &maj, &min, &ino) == 7)) {
+			free(z);
+			continue;
+		}
+		if (CHECK_EQ_INT(parse_maps_next(buf, len, &pos, &e), 1)) {
+			CHECK_EQ_U64(e.start, start);
+			CHECK_EQ_U64(e.end, end);
+			CHECK_STREQ(e.perms, perms);
+			CHECK_EQ_U64(e.major, maj);
+			CHECK_EQ_U64(e.minor, min);
+			CHECK_EQ_U64(e.ino, ino);
+		}
+		n++;
+		free(z);
+	}
+	CHECK_EQ_INT(parse_maps_next(buf, len, &pos, &e), 0);
+	CHECK(n > 10);
+	free(buf);
+}
+
+static void test_next_captured(void)
+{
+	check_maps_next("maps-cat.txt");
+	check_maps_next("maps-shared-deleted.txt");
+}
+
+static void test_next_edges(void)
+{
+	static const char text[] = "1000-2000 rw-s 00000000 fe:01 42 /x\n"
+				   "garbage\n"
+				   "3000-2000 r--p 0 0:0 0\n" /* end before start */
+				   "4000-5000 r--p 0 0:0 0"; /* anonymous, no newline */
+	size_t pos = 0;
+	MapsEntry e;
+
+	CHECK_EQ_INT(parse_maps_next(text, sizeof(text) - 1, &pos, &e), 1);
+	CHECK_EQ_U64(e.major, 0xfe);
+	CHECK_EQ_U64(e.minor, 1);
+	CHECK_EQ_U64(e.ino, 42);
+	CHECK_STREQ(e.perms, "rw-s");
+	CHECK_EQ_INT(parse_maps_next(text, sizeof(text) - 1, &pos, &e), -EINVAL);
+	CHECK_EQ_INT(parse_maps_next(text, sizeof(text) - 1, &pos, &e), -EINVAL);
+	CHECK_EQ_INT(parse_maps_next(text, sizeof(text) - 1, &pos, &e), 1);
+	CHECK_EQ_U64(e.start, 0x4000);
+	CHECK_EQ_U64(e.ino, 0);
+	CHECK_EQ_INT(parse_maps_next(text, sizeof(text) - 1, &pos, &e), 0);
+	pos = 0;
+	CHECK_EQ_INT(parse_maps_next("1000-2000 rw", 12, &pos, &e), -EINVAL);
+	CHECK_EQ_U64(pos, 12);
+}
+
 static void test_perms_captured(void)
 {
 	check_maps_file("maps-cat.txt");
@@ -203,5 +270,7 @@ int main(int argc, char **argv)
 	RUN(test_perms_captured);
 	RUN(test_perms_shared);
 	RUN(test_perms_edges);
+	RUN(test_next_captured);
+	RUN(test_next_edges);
 	return tap_done();
 }
