@@ -23,6 +23,7 @@ static void usage(FILE *f)
 	      " -b, --bytes         sizes in bytes\n"
 	      "     --check         exit 1 when something is found\n"
 	      "     --fallback      use /proc/PID/mountinfo, not listmount/nsfs ioctls\n"
+	      "     --no-bpf        read references through /proc, not BPF iterators\n"
 	      " -h, --help          this text\n",
 	      f);
 }
@@ -38,6 +39,7 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 		{ "bytes", no_argument, NULL, 'b' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "fallback", no_argument, NULL, 'F' },
+		{ "no-bpf", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -72,6 +74,9 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 			break;
 		case 'F':
 			so.force_fallback = true;
+			break;
+		case 'P':
+			so.no_bpf = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -70,6 +70,12 @@ void report_interfaces(const GlobalOptions *g, const Snapshot *s)
 		s->internal_mnt_ids.len,
 		s->live_devs_known ? "superblocks of all mounts read (statmount/mountinfo)" :
 				     "no unattached reference: mount details not needed");
+	if (s->used_bpf)
+		fprintf(stderr, "residue: references: BPF iterators (task, task_file, task_vma)\n");
+	else
+		fprintf(stderr, "residue: references: /proc/PID/{fd,maps,map_files,cwd,root,exe}%s%s\n",
+			s->bpf_error ? "; BPF tier unavailable: " : "",
+			s->bpf_error ? strerror(s->bpf_error) : "");
 	for (size_t i = 0; i < s->n_phases; i++)
 		fprintf(stderr, "residue: %7.1f ms  %s\n", s->phases[i].ms, s->phases[i].name);
 }

@@ -163,7 +163,7 @@ static int collect_orphans(const Snapshot *s, OrphanReport *rep)
 		if (!h->has_detail || !holder_is_unattached(s, h))
 			continue;
 		/* Mounted elsewhere: the superblock is alive; this mount pins nothing more. */
-		if (s->live_devs_known && u64set_contains(&s->live_devs, h->dev))
+		if (holder_sb_is_live(s, h))
 			continue;
 		Orphan *o = NULL;
 		for (size_t j = 0; j < rep->n_orphans && !o; j++)
@@ -188,7 +188,9 @@ static int collect_orphans(const Snapshot *s, OrphanReport *rep)
 		o->state = ORPHAN_ORPHANED;
 		for (size_t k = 0; k < o->n_holders; k++) {
 			const Holder *h = &s->holders[o->holders[k]];
-			if (h->how == HOLD_MOUNT_FD)
+			/* The kernel's word (BPF tier), else the O_PATH mount-root heuristic. */
+			if (h->mnt_state == MNT_STATE_DETACHED ||
+			    (h->mnt_state == MNT_STATE_UNKNOWN && h->how == HOLD_MOUNT_FD))
 				o->state = ORPHAN_DETACHED;
 			writes |= h->writes;
 		}

@@ -14,6 +14,7 @@
 typedef struct ScanOptions {
 	bool want_orphans; /* holders, probes, re-check */
 	bool force_fallback; /* ignore listmount/nsfs ioctls (tests of the old-kernel path) */
+	bool no_bpf; /* scan references through /proc even where BPF works */
 	unsigned max_files; /* largest files kept per orphan */
 } ScanOptions;
 

@@ -466,7 +466,7 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx",
 				 (unsigned long long)sb->magic);
 	}
-	if (!s->live_devs_known || !u64set_contains(&s->live_devs, h->dev))
+	if (!holder_sb_is_live(s, h))
 		list_files(p, sb, h, link, o->max_files);
 	return 0;
 }

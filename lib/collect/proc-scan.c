@@ -20,6 +20,7 @@
 #include "base/fileio.h"
 #include "base/macro.h"
 #include "base/procfmt.h"
+#include "bpf/refs-loader.h"
 #include "collect.h"
 
 struct linux_dirent64 {
@@ -323,8 +324,52 @@ static int on_proc(void *ctx, const char *name)
 	return scan_process(w->s, w->o, w->procfd, name, atoi(name) == w->self, &w->attached_devs);
 }
 
+/* Tie each process found by the BPF tier to its mount namespace, by nsfs inode. */
+static int assign_namespaces(Snapshot *s, size_t first)
+{
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	for (size_t i = first; i < s->n_procs; i++) {
+		Process *p = &s->procs[i];
+		MountNs *ns = p->mntns_ino ? snapshot_find_ns_by_ino(s, p->mntns_ino) : NULL;
+		if (!ns && p->mntns_ino && procfd >= 0) {
+			/* A namespace born after the walk: look at it through /proc. */
+			char name[16];
+			snprintf(name, sizeof(name), "%d", p->pid);
+			_cleanup_close_ int dfd =
+				openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int r = dfd < 0 ? -errno :
+					  mount_ns_of_process(s, dfd, p->pid, p->mntns_ino, &ns);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				ns = NULL;
+			p = &s->procs[i];
+		}
+		if (!ns)
+			continue; /* a kernel thread without namespaces, or gone */
+		p->mntns_id = ns->id;
+		if (ns->nr_procs++ == 0)
+			ns->pid = p->pid;
+	}
+	return 0;
+}
+
 int collect_processes(Snapshot *s, const ScanOptions *o)
 {
+	/* The BPF tier reads every reference in three passes; /proc is the fallback. */
+	if (o->want_orphans && !o->no_bpf && s->has_listmount) {
+		size_t first = s->n_procs;
+		int r = bpf_collect_references(s);
+		s->bpf_error = r < 0 ? -r : 0;
+		if (r == 0) {
+			s->used_bpf = true;
+			return assign_namespaces(s, first);
+		}
+		if (r == -ENOMEM)
+			return r;
+	}
+
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);

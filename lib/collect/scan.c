@@ -55,6 +55,17 @@ static size_t count_unattached(const Snapshot *s)
 	return n;
 }
 
+/* Does some unattached holder's superblock need the statmount pass to tell if it is mounted? */
+static bool needs_live_devs(const Snapshot *s)
+{
+	for (size_t i = 0; i < s->n_holders; i++) {
+		const Holder *h = &s->holders[i];
+		if (holder_is_unattached(s, h) && h->sb_live == SB_LIVE_UNKNOWN)
+			return true;
+	}
+	return false;
+}
+
 int scan_host(const ScanOptions *o, Snapshot **ret)
 {
 	Snapshot *s = snapshot_new();
@@ -80,16 +91,24 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		goto fail;
 	phase(s, "processes and references", &t);
 
+	/*
+	 * The BPF tier read each mount's state from the kernel: nothing to
+	 * re-check, and the superblocks to look up only where its walk was cut short.
+	 */
 	if (o->want_orphans && count_unattached(s) > 0) {
-		r = collect_recheck_unattached(s, o);
-		if (r < 0)
-			goto fail;
-		phase(s, "re-check of unattached references", &t);
-		if (count_unattached(s) > 0) {
+		if (!s->used_bpf) {
+			r = collect_recheck_unattached(s, o);
+			if (r < 0)
+				goto fail;
+			phase(s, "re-check of unattached references", &t);
+		}
+		if (count_unattached(s) > 0 && needs_live_devs(s)) {
 			r = collect_mount_details(s, o);
 			if (r < 0)
 				goto fail;
 			phase(s, "superblocks of all mounts", &t);
+		}
+		if (count_unattached(s) > 0) {
 			r = collect_probe_unattached(s, o);
 			if (r < 0)
 				goto fail;

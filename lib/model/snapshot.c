@@ -126,8 +126,17 @@ MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino)
 
 bool holder_is_unattached(const Snapshot *s, const Holder *h)
 {
+	if (h->mnt_state != MNT_STATE_UNKNOWN)
+		return h->mnt_state == MNT_STATE_ORPHANED || h->mnt_state == MNT_STATE_DETACHED;
 	return h->mnt_id != 0 && !u64set_contains(&s->live_mnt_ids, h->mnt_id) &&
 	       !u64set_contains(&s->internal_mnt_ids, h->mnt_id);
+}
+
+bool holder_sb_is_live(const Snapshot *s, const Holder *h)
+{
+	if (h->sb_live != SB_LIVE_UNKNOWN)
+		return h->sb_live == SB_LIVE_YES;
+	return s->live_devs_known && u64set_contains(&s->live_devs, h->dev);
 }
 
 static const char *const how_names[_HOLD_MAX] = {

@@ -41,6 +41,21 @@ typedef enum HolderHow {
 	_HOLD_MAX,
 } HolderHow;
 
+/* The state of a reference's mount, read from struct mount by the BPF tier. */
+typedef enum MountState {
+	MNT_STATE_UNKNOWN, /* the /proc tier: decided from the namespaces' mount lists */
+	MNT_STATE_ATTACHED,
+	MNT_STATE_ORPHANED, /* in no namespace: the namespace died, or umount -l */
+	MNT_STATE_DETACHED, /* an anonymous namespace: open_tree/fsmount, never attached */
+	MNT_STATE_INTERNAL, /* kern_mount or a kernel pin */
+} MountState;
+
+typedef enum SbLive {
+	SB_LIVE_UNKNOWN, /* decide with Snapshot.live_devs */
+	SB_LIVE_YES,
+	SB_LIVE_NO,
+} SbLive;
+
 /* One reference from a process to a file: the way it keeps a mount alive. */
 typedef struct Holder {
 	uint64_t mnt_id; /* unique 64-bit mount id (statx STATX_MNT_ID_UNIQUE) */
@@ -53,6 +68,8 @@ typedef struct Holder {
 	uint32_t st_mode;
 	uint8_t how; /* HolderHow */
 	bool mount_root; /* the file is the root of its mount */
+	uint8_t mnt_state; /* MountState as the kernel saw it (BPF tier), else MNT_STATE_UNKNOWN */
+	uint8_t sb_live; /* SbLive: is its superblock mounted in a namespace (BPF tier) */
 	/* Detail, collected only for holders on mounts in no namespace: */
 	bool has_detail;
 	bool writes; /* open for writing, or a shared writable mapping */
@@ -146,6 +163,8 @@ typedef struct Snapshot {
 	bool privileged; /* CAP_SYS_ADMIN and CAP_SYS_PTRACE */
 	bool ns_walk; /* NS_MNT_GET_NEXT/PREV worked */
 	bool has_listmount; /* listmount(2) worked */
+	bool used_bpf; /* references came from the BPF iterators */
+	int bpf_error; /* why not, as a positive errno (0: not tried, or it worked) */
 	uint64_t self_mntns_id;
 	pid_t self_pid;
 } Snapshot;
@@ -168,5 +187,8 @@ MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino);
  * collectors look at closer and what the analyzer considers.
  */
 bool holder_is_unattached(const Snapshot *s, const Holder *h);
+
+/* Is the superblock this holder is on mounted in some namespace (so no orphan)? */
+bool holder_sb_is_live(const Snapshot *s, const Holder *h);
 
 const char *holder_how_to_string(HolderHow how);

@@ -69,9 +69,11 @@ t_repro() {
 }
 
 # Run `residue orphans -J [ARGS]` into T_JSON; anything but exit 0 and an "orphans" array is a failure.
+# RESIDUE_SCAN_ARGS (e.g. --no-bpf, from meson) picks the tier every test runs on.
 t_residue() {
 	local rc
-	"$RESIDUE" orphans -J "$@" >"$T_JSON" 2>"$REPRO_DIR/residue.err"
+	# shellcheck disable=SC2086 # a list of options
+	"$RESIDUE" orphans -J ${RESIDUE_SCAN_ARGS:-} "$@" >"$T_JSON" 2>"$REPRO_DIR/residue.err"
 	rc=$?
 	((rc == 0)) || t_bail "residue orphans -J exited $rc: $(head -c 2000 "$REPRO_DIR/residue.err")"
 	jq -e '(.orphans | type) == "array"' "$T_JSON" >/dev/null ||

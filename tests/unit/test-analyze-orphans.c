@@ -686,6 +686,49 @@ static void test_namespaces_uncertain(void)
 	snapshot_free(s);
 }
 
+/*
+ * The BPF tier reads each mount's state from the kernel: that word beats
+ * the namespace lists and the O_PATH heuristic.
+ */
+static void test_kernel_mount_state(void)
+{
+	Snapshot *s = build("tmpfs-fd");
+	OrphanReport *r;
+	Holder *h = NULL;
+
+	for (size_t i = 0; i < s->n_holders; i++)
+		if (holder_is_unattached(s, &s->holders[i]))
+			h = &s->holders[i];
+	if (!CHECK(h != NULL)) {
+		snapshot_free(s);
+		return;
+	}
+	/* Detached by the kernel's word, though the holder is a plain fd. */
+	h->mnt_state = MNT_STATE_DETACHED;
+	h->sb_live = SB_LIVE_NO;
+	r = analyze(s);
+	if (CHECK_EQ_U64(r->n_orphans, 1))
+		CHECK_EQ_INT(r->orphans[0].state, ORPHAN_DETACHED);
+	orphan_report_free(r);
+	/* Orphaned, but its superblock is mounted elsewhere: nothing pinned, nothing reported. */
+	h->mnt_state = MNT_STATE_ORPHANED;
+	h->sb_live = SB_LIVE_YES;
+	r = analyze(s);
+	CHECK_EQ_U64(r->n_orphans, 0);
+	orphan_report_free(r);
+	/* Attached now (its id is in no list we made: a namespace born mid-scan). */
+	h->mnt_state = MNT_STATE_ATTACHED;
+	h->sb_live = SB_LIVE_UNKNOWN;
+	CHECK(!holder_is_unattached(s, h));
+	r = analyze(s);
+	CHECK_EQ_U64(r->n_orphans, 0);
+	orphan_report_free(r);
+	/* Kernel-internal by the kernel's word. */
+	h->mnt_state = MNT_STATE_INTERNAL;
+	CHECK(!holder_is_unattached(s, h));
+	snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -700,6 +743,7 @@ int main(int argc, char **argv)
 	RUN(test_vanished);
 	RUN(test_namespaces);
 	RUN(test_namespaces_uncertain);
+	RUN(test_kernel_mount_state);
 	RUN(test_shared);
 	RUN(test_gaps);
 	RUN(test_no_probe);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The BPF tier of the process scan (refs.bpf.c + refs.c): every process and
+ * every reference it holds, from BPF iterators.  Present only in builds with
+ * libbpf and clang (HAVE_BPF); otherwise a stub says -EOPNOTSUPP.
+ */
+#pragma once
+
+#include "model/snapshot.h"
+
+/*
+ * Append every process (pid, comm, mount-namespace inode) and reference
+ * (fd, mapping, cwd, root, exe) to @s.  On error nothing is added: the
+ * caller falls back to /proc.  Needs CAP_BPF+CAP_PERFMON (or root) and BTF.
+ */
+int bpf_collect_references(Snapshot *s);

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause)
+/*
+ * Every reference every process holds to a file, in three BPF iterator
+ * passes (iter/task, iter/task_file, iter/task_vma) instead of one statx
+ * per reference through /proc.  CO-RE only: field offsets come from the
+ * running kernel's BTF, fields that moved between kernels are probed with
+ * bpf_core_field_exists().  Each record is a struct rs_ref (refs.h).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "refs.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define MNT_NS_INTERNAL ((void *)-22L) /* ERR_PTR(-EINVAL), fs/mount.h */
+#define SB_MOUNTS_MAX 256
+
+/* Before 6.18 an anonymous namespace had seq == 0 (is_anon_ns(), fs/mount.h). */
+struct mnt_namespace___seq {
+	__u64 seq;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool ns_is_anon(struct mnt_namespace *ns)
+{
+	if (bpf_core_field_exists(ns->ns.ns_id))
+		return BPF_CORE_READ(ns, ns.ns_id) == 0;
+	return BPF_CORE_READ((struct mnt_namespace___seq *)ns, seq) == 0;
+}
+
+static __always_inline __u8 mount_state(struct mount *m)
+{
+	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
+
+	if (!ns)
+		return BPF_CORE_READ(m, mnt.mnt_flags) & MNT_UMOUNT ? RS_MNT_ORPHANED :
+								      RS_MNT_INTERNAL;
+	if ((void *)ns == MNT_NS_INTERNAL)
+		return RS_MNT_INTERNAL;
+	return ns_is_anon(ns) ? RS_MNT_DETACHED : RS_MNT_ATTACHED;
+}
+
+struct sb_walk {
+	__u64 m; /* the struct mount to look at next */
+	int result;
+};
+
+static int sb_walk_step(__u32 i, void *data)
+{
+	struct sb_walk *w = data;
+	struct mount *m = (void *)w->m;
+
+	(void)i;
+	if (!m) {
+		w->result = RS_SB_GONE;
+		return 1;
+	}
+	if (mount_state(m) == RS_MNT_ATTACHED) {
+		w->result = RS_SB_LIVE;
+		return 1;
+	}
+	w->m = (__u64)BPF_CORE_READ(m, mnt_next_for_sb);
+	return 0;
+}
+
+/*
+ * Is some mount of this superblock in a real namespace?  6.18 chains a
+ * superblock's mounts through mount.mnt_next_for_sb; older kernels use a
+ * list_head, which this does not walk (RS_SB_UNKNOWN: userspace checks with
+ * statmount).  bpf_loop(), so the verifier checks one step, not 256.
+ */
+static __noinline int sb_has_live_mount(__u64 sbp)
+{
+	struct super_block *sb = (void *)sbp;
+	struct sb_walk w = { .result = RS_SB_UNKNOWN };
+
+	if (!bpf_core_field_exists(struct mount, mnt_next_for_sb))
+		return RS_SB_UNKNOWN;
+	w.m = (__u64)BPF_CORE_READ(sb, s_mounts);
+	bpf_loop(SB_MOUNTS_MAX, sb_walk_step, &w, 0);
+	return w.result;
+}
+
+/*
+ * The last mount looked at on this CPU.  References come in runs on one
+ * mount (a process's sockets, a container's files), and a unique mount id
+ * is never reused, so a hit saves the walk from vfsmount to its namespace.
+ */
+struct mnt_memo {
+	__u64 mnt_id;
+	__u8 state;
+	__u8 sb_live;
+	__u8 unique_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mnt_memo);
+} memo SEC(".maps");
+
+/*
+ * Mount id, state and superblock liveness of the struct mount around a
+ * vfsmount (its offset comes from BTF).  A global function: the verifier
+ * checks it once, not once per call site with every caller's state, which
+ * made loading four times slower when it was inlined.  It takes the
+ * vfsmount as a number, so its reads are probe reads; the memo makes most
+ * of them one read of the unique id.
+ */
+__noinline int fill_mount(struct rs_ref *r, __u64 vfsp)
+{
+	struct vfsmount *vfs = (void *)vfsp;
+	struct mount *m = (void *)vfsp - bpf_core_field_offset(struct mount, mnt);
+	__u32 zero = 0;
+	struct mnt_memo *c = bpf_map_lookup_elem(&memo, &zero);
+	__u8 unique = bpf_core_field_exists(m->mnt_id_unique);
+	__u64 id;
+
+	if (!r)
+		return 0;
+	id = unique ? BPF_CORE_READ(m, mnt_id_unique) : (__u64)BPF_CORE_READ(m, mnt_id);
+	r->mnt_id = id;
+	r->unique_id = unique;
+	if (c && unique && c->mnt_id == id) {
+		r->mnt_state = c->state;
+		r->sb_live = c->sb_live;
+		return 0;
+	}
+	r->mnt_state = mount_state(m);
+	r->sb_live = RS_SB_UNKNOWN;
+	if (r->mnt_state == RS_MNT_ORPHANED || r->mnt_state == RS_MNT_DETACHED)
+		r->sb_live = (__u8)sb_has_live_mount((__u64)BPF_CORE_READ(vfs, mnt_sb));
+	if (c) {
+		c->mnt_id = id;
+		c->state = r->mnt_state;
+		c->sb_live = r->sb_live;
+	}
+	return 0;
+}
+
+/* Typed pointers all the way: direct loads, no helper calls. */
+static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, struct vfsmount *vfs,
+				     struct dentry *d, struct inode *inode, __u8 kind)
+{
+	if (!vfs || !inode)
+		return;
+	r->kind = kind;
+	r->mount_root = vfs->mnt_root == d;
+	r->dev = inode->i_sb->s_dev;
+	r->ino = inode->i_ino;
+	r->mode = inode->i_mode;
+	__u64 vfsp = 0;
+	bpf_core_read(&vfsp, sizeof(vfsp), &vfs); /* a number, for the global function */
+	fill_mount(r, vfsp);
+	bpf_seq_write(seq, r, sizeof(*r));
+}
+
+static __always_inline void emit_path(struct seq_file *seq, struct rs_ref *r, struct path *p,
+				      __u8 kind)
+{
+	struct dentry *d = p->dentry;
+	emit_ref(seq, r, p->mnt, d, d ? d->d_inode : NULL, kind);
+}
+
+static __always_inline void emit_file(struct seq_file *seq, struct rs_ref *r, struct file *f,
+				      __u8 kind)
+{
+	emit_ref(seq, r, f->f_path.mnt, f->f_path.dentry, f->f_inode, kind);
+}
+
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct rs_ref r = {};
+
+	if (!task)
+		return 0;
+	r.pid = task->tgid;
+	r.tid = task->pid;
+	r.fd = -1;
+	struct fs_struct *fs = task->fs;
+
+	if (r.pid != r.tid) {
+		/* A thread matters only when it has a cwd of its own (unshare(CLONE_FS)). */
+		struct task_struct *leader = task->group_leader;
+		if (fs && leader && fs != leader->fs)
+			emit_path(seq, &r, &fs->pwd, RS_REF_CWD);
+		return 0;
+	}
+
+	r.kind = RS_REF_TASK;
+	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+	struct nsproxy *nsp = task->nsproxy;
+	if (nsp) {
+		struct mnt_namespace *mnt_ns = nsp->mnt_ns;
+		if (mnt_ns)
+			r.addr = mnt_ns->ns.inum;
+	}
+	if (r.pid == bpf_get_current_pid_tgid() >> 32)
+		r.flags = RS_REF_F_SELF;
+	bpf_seq_write(seq, &r, sizeof(r));
+	__builtin_memset(r.comm, 0, sizeof(r.comm));
+	r.addr = 0;
+	r.flags = 0;
+
+	if (fs) {
+		emit_path(seq, &r, &fs->pwd, RS_REF_CWD);
+		emit_path(seq, &r, &fs->root, RS_REF_ROOT);
+	}
+	struct mm_struct *mm = task->mm;
+	if (mm) {
+		struct file *exe = mm->exe_file;
+		if (exe)
+			emit_file(seq, &r, exe, RS_REF_EXE);
+	}
+	r.tid = r.pid;
+	return 0;
+}
+
+SEC("iter/task_file")
+int dump_file(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct rs_ref r = {};
+
+	if (!task || !file)
+		return 0;
+	r.pid = task->tgid;
+	r.tid = r.pid;
+	r.fd = (__s32)ctx->fd;
+	r.flags = file->f_flags;
+	emit_file(seq, &r, file, RS_REF_FD);
+	return 0;
+}
+
+SEC("iter/task_vma")
+int dump_vma(struct bpf_iter__task_vma *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	struct rs_ref r = {};
+
+	if (!task || !vma)
+		return 0;
+	struct file *file = vma->vm_file;
+	if (!file)
+		return 0;
+	r.pid = task->tgid;
+	r.tid = r.pid;
+	r.fd = -1;
+	r.addr = vma->vm_start;
+	r.flags = (__u32)vma->vm_flags;
+	emit_file(seq, &r, file, RS_REF_MMAP);
+	return 0;
+}

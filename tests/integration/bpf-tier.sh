@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Where the build has the BPF tier and the kernel has BTF, a root scan must use it (a silent
+# fallback to /proc would leave the BPF tier untested by every other test), and it must find the
+# seed's mmap-only orphan exactly as /proc does: the same dev, state, holder and bytes.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+t_init
+"$RESIDUE" -v orphans -J 2>"$REPRO_DIR/verbose" >/dev/null
+grep -q 'Operation not supported' "$REPRO_DIR/verbose" && t_skip "built without the BPF tier"
+[[ -r /sys/kernel/btf/vmlinux ]] || t_skip "no kernel BTF"
+t_check "a root scan reads references with the BPF iterators" \
+	grep -q 'references: BPF iterators' "$REPRO_DIR/verbose"
+t_repro repro_case_orphan_mmap
+t_residue
+t_assert_orphan
+cp "$T_JSON" "$REPRO_DIR/bpf.json"
+t_residue --no-bpf
+t_check "the /proc tier reports the same orphan" test \
+	"$(jq -c --arg d "$DEV" '[.orphans[] | select(.dev == $d) | {dev, state, risk, pinned_bytes, h: [.holders[] | {pid, how, fd, path, mode}]}]' "$T_JSON")" = \
+	"$(jq -c --arg d "$DEV" '[.orphans[] | select(.dev == $d) | {dev, state, risk, pinned_bytes, h: [.holders[] | {pid, how, fd, path, mode}]}]' "$REPRO_DIR/bpf.json")"
+t_done
