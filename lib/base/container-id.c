@@ -455,7 +455,7 @@ int container_id_parse(const char *path, size_t len, ContainerId *ret)
 
 	const char *end = path + len;
 	/* "/" is the root; otherwise every component is 1..NAME_MAX bytes, no trailing '/'. */
-	for (const char *p = path + 1; len > 1 && p <= end;) {
+	for (const char *p = path + 1; len > 1;) {
 		const char *slash = memchr(p, '/', (size_t)(end - p));
 		Span c = { p, (size_t)((slash ? slash : end) - p) };
 		if (c.n == 0 || c.n > NAME_MAX)
@@ -546,7 +546,8 @@ const char *container_id_short(const ContainerId *c, char *buf, size_t size)
 			appendf(buf, size, &off, "%s%s:%.12s", sep, rt, c->id);
 		else if (c->runtime != CONTAINER_RUNTIME_KUBEPODS || !c->pod[0])
 			appendf(buf, size, &off, "%s%s", sep, rt);
-		if (!c->pod[0] && !c->id[0] && c->qos != KUBE_QOS_NONE)
+		if (c->runtime == CONTAINER_RUNTIME_KUBEPODS && !c->pod[0] && !c->id[0] &&
+		    c->qos != KUBE_QOS_NONE)
 			appendf(buf, size, &off, "/%s", kube_qos_to_string(c->qos));
 		break;
 	}

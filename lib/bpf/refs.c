@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The BPF tier of the process scan: run the three iterators of
- * refs.bpf.c, read their records and turn them into the same Process and
+ * The BPF tier of the process scan: load refs.bpf.c through its light
+ * skeleton (the kernel applies the CO-RE relocations), run the three
+ * iterators, read their records and turn them into the same Process and
  * Holder entries the /proc tier makes, in a fraction of the time (one
  * statx per fd is what /proc costs).  Every failure (no BTF, no
  * CAP_BPF/CAP_PERFMON, a verifier that says no, another pid namespace)
@@ -12,71 +13,60 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
 
 #include "base/macro.h"
 #include "refs.h"
-#include "refs.skel.h"
+#include "refs.lskel.h"
 
 typedef struct Buf {
 	char *data;
 	size_t len, cap;
 } Buf;
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* Run one iterator, whose link the skeleton made, to the end, appending its records to @b. */
+static int run_iter(int link_fd, Buf *b)
 {
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-/* Run one iterator program to the end, appending its records to @b. */
-static int run_iter(struct bpf_program *prog, Buf *b)
-{
-	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	union bpf_attr attr = { .iter_create = { .link_fd = (__u32)link_fd } };
 	int r = 0;
 
-	if (!link)
+	if (link_fd < 0)
+		return -EBADF;
+	int fd = (int)syscall(__NR_bpf, BPF_ITER_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
 		return -errno;
-	int fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		if (b->cap - b->len < 65536) {
-			size_t ncap = b->cap ? b->cap * 2 : 1 << 20;
-			char *n = realloc(b->data, ncap);
-			if (!n) {
-				r = -ENOMEM;
+	{
+		for (;;) {
+			if (b->cap - b->len < 65536) {
+				size_t ncap = b->cap ? b->cap * 2 : 1 << 20;
+				char *n = realloc(b->data, ncap);
+				if (!n) {
+					r = -ENOMEM;
+					break;
+				}
+				b->data = n;
+				b->cap = ncap;
+			}
+			ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				r = -errno;
 				break;
 			}
-			b->data = n;
-			b->cap = ncap;
+			if (n == 0)
+				break;
+			b->len += (size_t)n;
 		}
-		ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
 	}
 	close(fd);
-out:
-	bpf_link__destroy(link);
 	return r;
 }
 
@@ -231,17 +221,16 @@ int bpf_collect_references(Snapshot *s)
 	struct refs *skel;
 	int r;
 
-	/* RESIDUE_DEBUG_BPF=1 shows libbpf's and the verifier's messages. */
-	if (!getenv("RESIDUE_DEBUG_BPF"))
-		libbpf_set_print(quiet_print);
 	skel = refs__open_and_load();
 	if (!skel)
 		return errno ? -errno : -EOPNOTSUPP;
-	r = run_iter(skel->progs.dump_task, &tasks);
+	r = refs__attach(skel);
 	if (r == 0)
-		r = run_iter(skel->progs.dump_file, &files);
+		r = run_iter(skel->links.dump_task_fd, &tasks);
 	if (r == 0)
-		r = run_iter(skel->progs.dump_vma, &vmas);
+		r = run_iter(skel->links.dump_file_fd, &files);
+	if (r == 0)
+		r = run_iter(skel->links.dump_vma_fd, &vmas);
 	refs__destroy(skel);
 	if (r == 0)
 		r = validate(s, &tasks);
