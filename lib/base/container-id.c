@@ -42,11 +42,12 @@
  *   LXC >= 4                            lxc.payload.<name>, lxc.monitor.<name>
  *                                       (lxc src/lxc/cgroups/cgroup.h DEFAULT_*_CGROUP_PREFIX)
  *   LXC < 4                             /lxc/<name> (DEFAULT_CGROUP_PATTERN "lxc/%n")
- *   systemd units                       names ending in .service/.scope/.slice/.socket/.mount/.swap
- *                                       (the unit types with a cgroup), possibly escaped with one
- *                                       leading '_' by cg_escape() (systemd src/basic/cgroup-util.c)
- *   a dead cgroup                       "<path> (deleted)" (kernel/cgroup/cgroup.c proc_cgroup_show(),
- *                                       cgroup v2 only)
+ *   systemd units                       names ending in .service, .scope, .slice, .socket, .mount
+ *                                       or .swap (the unit types with a cgroup), possibly escaped
+ *                                       with one leading '_' by cg_escape() (systemd
+ *                                       src/basic/cgroup-util.c)
+ *   a dead cgroup                       "<path> (deleted)", cgroup v2 only (kernel/cgroup/cgroup.c
+ *                                       proc_cgroup_show())
  *
  * Ids are 64 lowercase hex digits everywhere a runtime uses them (sha256 or
  * random 32 bytes, always printed lowercase); anything else is not an id.
@@ -333,7 +334,10 @@ static bool match_kube_slice(Walk *w, Span c)
 	return true;
 }
 
-/* Podman's pod slice: systemdSliceFromPath(parent, "libpod_pod_<id>"), e.g. machine-libpod_pod_<id>.slice. */
+/*
+ * Podman's pod slice, systemdSliceFromPath(parent, "libpod_pod_<id>"):
+ * machine-libpod_pod_<id>.slice, user-libpod_pod_<id>.slice when rootless.
+ */
 static bool match_podman_pod_slice(Walk *w, Span c)
 {
 	static const char tag[] = "libpod_pod_";

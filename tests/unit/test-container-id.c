@@ -23,6 +23,7 @@
 #define N "1210069608f48f5503d2cf6a169542719d2ca990dac29c2fbe725ffe879ef7da"
 #define P "81258dfef50024abf31346370d72c9b55bdefda800ff14659a0e927eecaacdaf"
 #define PP "6ae901683f34b6afba555aa8e63c472050311b2a73690faf6f37fc279110c150"
+#define PP63 "6ae901683f34b6afba555aa8e63c472050311b2a73690faf6f37fc279110c15" /* one short */
 #define POD "7b3e1c52-2f1d-4c5e-9a0b-3d6f8e2a1c40"
 #define POD_ "7b3e1c52_2f1d_4c5e_9a0b_3d6f8e2a1c40"
 #define STATIC_POD "a1b37503baa26433bf3290606d8378e5" /* md5, as for a static pod */
@@ -256,14 +257,8 @@ static const Case lookalikes[] = {
 	  "kubepods-burstable-pod" POD_ "-x.slice", 0,
 	  "unit kubepods-burstable-pod" POD_ "-x.slice" },
 	/* Podman pod ids are 64 hex too */
-	{ "/machine.slice/machine-libpod_pod_"
-	  "6ae901683f34b6afba555aa8e63c472050311b2a73690faf6f37f"
-	  "c279110c15.slice",
-	  R(SYSTEMD), "", "", Q(NONE),
-	  "machine-libpod_pod_6ae901683f34b6afba555aa8e63c472050311b2a73690faf6f37fc279110c15.slice",
-	  0,
-	  "unit machine-libpod_pod_6ae901683f34b6afba555aa8e63c472050311b2a73690faf6f37fc279110c15"
-	  ".slice" },
+	{ "/machine.slice/machine-libpod_pod_" PP63 ".slice", R(SYSTEMD), "", "", Q(NONE),
+	  "machine-libpod_pod_" PP63 ".slice", 0, "unit machine-libpod_pod_" PP63 ".slice" },
 	{ "/machine.slice/machinexlibpod_pod_" PP ".slice", R(SYSTEMD), "", "", Q(NONE),
 	  "machinexlibpod_pod_" PP ".slice", 0, "unit machinexlibpod_pod_" PP ".slice" },
 	/* LXC needs a name */
