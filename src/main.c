@@ -73,7 +73,8 @@ void report_interfaces(const GlobalOptions *g, const Snapshot *s)
 	if (s->used_bpf)
 		fprintf(stderr, "residue: references: BPF iterators (task, task_file, task_vma)\n");
 	else
-		fprintf(stderr, "residue: references: /proc/PID/{fd,maps,map_files,cwd,root,exe}%s%s\n",
+		fprintf(stderr,
+			"residue: references: /proc/PID/{fd,maps,map_files,cwd,root,exe}%s%s\n",
 			s->bpf_error ? "; BPF tier unavailable: " : "",
 			s->bpf_error ? strerror(s->bpf_error) : "");
 	for (size_t i = 0; i < s->n_phases; i++)
