@@ -31,47 +31,20 @@ static void usage(FILE *f)
 int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "list-columns", no_argument, NULL, 'L' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "check", no_argument, NULL, 'C' },
+		TABLE_CLI_LONG,
 		{ "fallback", no_argument, NULL, 'F' },
 		{ "no-bpf", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	TableOptions to = { 0 };
+	TableCli t = { .json = g->json, .check = g->check };
 	ScanOptions so = { .want_orphans = true, .max_files = 10 };
-	bool json = g->json, check = g->check, list = false;
-	const char *output = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:Jrnbh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, TABLE_CLI_SHORT "h", opts, NULL)) != -1) {
+		if (table_cli_option(&t, c, optarg))
+			continue;
 		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'L':
-			list = true;
-			break;
-		case 'J':
-			json = true;
-			break;
-		case 'r':
-			to.raw = true;
-			break;
-		case 'n':
-			to.noheadings = true;
-			break;
-		case 'b':
-			to.bytes = true;
-			break;
-		case 'C':
-			check = true;
-			break;
 		case 'F':
 			so.force_fallback = true;
 			break;
@@ -86,20 +59,9 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (list) {
-		columns_list(stdout, to.raw);
-		return 0;
-	}
-	if (output) {
-		int r = columns_parse(output, to.cols, _COL_MAX, &to.n_cols);
-		if (r < 0) {
-			fprintf(stderr, "residue: %s in '%s' (see --list-columns)\n",
-				r == -E2BIG ? "too many columns" : "unknown column", output);
-			return EXIT_ERROR;
-		}
-	} else {
-		columns_default(to.cols, _COL_MAX, &to.n_cols);
-	}
+	int cols = table_cli_columns(&t, &orphan_column_set);
+	if (cols <= 0)
+		return -cols;
 
 	Snapshot *s;
 	OrphanReport *rep;
@@ -108,18 +70,18 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 		return r;
 	warn_unprivileged(s);
 	report_interfaces(g, s);
-	if (json) {
+	if (t.json) {
 		json_object *o = render_orphans_json(s, rep);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;
 		json_object_put(o);
 	} else {
-		r = render_orphans_table(s, rep, &to, stdout) < 0 ? EXIT_ERROR : 0;
-		if (!to.raw && !to.noheadings && s->n_gaps) {
+		r = render_orphans_table(s, rep, &t.to, stdout) < 0 ? EXIT_ERROR : 0;
+		if (!t.to.raw && !t.to.noheadings && s->n_gaps) {
 			fputc('\n', stdout);
 			render_gaps_text(s, stdout);
 		}
 	}
-	if (r == 0 && check && (rep->n_orphans || rep->n_nss))
+	if (r == 0 && t.check && (rep->n_orphans || rep->n_nss))
 		r = EXIT_FINDINGS;
 	orphan_report_free(rep);
 	snapshot_free(s);

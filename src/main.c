@@ -17,6 +17,7 @@ static void usage(FILE *f)
 	fputs("Usage:\n"
 	      " residue [options]                    one-screen summary of everything found\n"
 	      " residue orphans [options]            orphaned filesystems and process-less mount namespaces\n"
+	      " residue mounts [options]             mount-namespace census: mounts, masks, duplicates\n"
 	      " residue release DEV --delete-unheld  free an orphaned tmpfs (dry run unless --yes)\n"
 	      "\n"
 	      "Options:\n"
@@ -132,6 +133,8 @@ int main(int argc, char **argv)
 		return cmd_summary(&g, argc, argv);
 	if (strcmp(argv[0], "orphans") == 0)
 		return cmd_orphans(&g, argc, argv);
+	if (strcmp(argv[0], "mounts") == 0)
+		return cmd_mounts(&g, argc, argv);
 	if (strcmp(argv[0], "release") == 0)
 		return cmd_release(&g, argc, argv);
 	fprintf(stderr, "residue: unknown verb '%s'\n", argv[0]);

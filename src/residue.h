@@ -5,8 +5,10 @@
 #include <stdbool.h>
 
 #include "analyze/orphans.h"
+#include "base/macro.h"
 #include "collect/collect.h"
 #include "model/snapshot.h"
+#include "render/render.h"
 
 enum {
 	EXIT_FINDINGS = 1, /* --check and something was found */
@@ -25,6 +27,28 @@ void warn_unprivileged(const Snapshot *s);
 /* --verbose: which kernel interfaces this scan used. */
 void report_interfaces(const GlobalOptions *g, const Snapshot *s);
 
+/* The options of every table verb (table-cli.c). */
+typedef struct TableCli {
+	TableOptions to;
+	bool json, check, list;
+	const char *output;
+} TableCli;
+
+#define TABLE_CLI_SHORT "o:Jrnb"
+#define TABLE_CLI_LONG                                                                             \
+	{ "output", required_argument, NULL, 'o' }, { "list-columns", no_argument, NULL, 'L' },    \
+		{ "json", no_argument, NULL, 'J' }, { "raw", no_argument, NULL, 'r' },             \
+		{ "noheadings", no_argument, NULL, 'n' }, { "bytes", no_argument, NULL, 'b' },     \
+	{                                                                                          \
+		"check", no_argument, NULL, 'C'                                                    \
+	}
+
+/* Take option @c if it is one of the table options. */
+bool table_cli_option(TableCli *t, int c, const char *arg);
+/* Resolve -o/--list-columns: 1 go on, 0 done (columns listed), -EXIT_ERROR bad -o. */
+int table_cli_columns(TableCli *t, const ColumnSet *set);
+
 int cmd_summary(const GlobalOptions *g, int argc, char **argv);
 int cmd_orphans(const GlobalOptions *g, int argc, char **argv);
 int cmd_release(const GlobalOptions *g, int argc, char **argv);
+int cmd_mounts(const GlobalOptions *g, int argc, char **argv);

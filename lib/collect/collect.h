@@ -13,6 +13,7 @@
 
 typedef struct ScanOptions {
 	bool want_orphans; /* holders, probes, re-check */
+	bool want_census; /* every namespace's mount table, for residue mounts */
 	bool force_fallback; /* ignore listmount/nsfs ioctls (tests of the old-kernel path) */
 	bool no_bpf; /* scan references through /proc even where BPF works */
 	unsigned max_files; /* largest files kept per orphan */
@@ -42,8 +43,13 @@ void ref_stat_use_old_ids(bool old);
 int collect_calibrate(Snapshot *s);
 int collect_mount_namespaces(Snapshot *s, const ScanOptions *o);
 int collect_processes(Snapshot *s, const ScanOptions *o);
-/* comm and cgroup of the processes that hold something unattached or an nsfs fd. */
-int collect_process_names(Snapshot *s);
+/*
+ * comm and cgroup of the processes that hold something unattached or an nsfs
+ * fd, and with @representatives of each namespace's representative process.
+ */
+int collect_process_names(Snapshot *s, bool representatives);
+/* Every namespace's whole mount table (MountNs.mounts), for the census. */
+int collect_mount_tables(Snapshot *s, const ScanOptions *o);
 /* Superblocks of every mounted filesystem, and nsfs bind mounts. */
 int collect_mount_details(Snapshot *s, const ScanOptions *o);
 /* The namespace of a process: known from the walk, or added (and listed) now. */

@@ -383,14 +383,7 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 	return 0;
 }
 
-/* Does anything found name this process?  Unattached references and nsfs fds may be. */
-static bool process_needs_name(const Snapshot *s, const bool *wanted, size_t i)
-{
-	(void)s;
-	return wanted[i];
-}
-
-int collect_process_names(Snapshot *s)
+int collect_process_names(Snapshot *s, bool representatives)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ bool *wanted = calloc(s->n_procs ? s->n_procs : 1, sizeof(bool));
@@ -405,17 +398,32 @@ int collect_process_names(Snapshot *s)
 		if (holder_is_unattached(s, h) || (s->nsfs_dev && h->dev == s->nsfs_dev))
 			wanted[h->proc] = true;
 	}
+	if (representatives) {
+		U64Set reps = { 0 };
+		for (size_t i = 0; i < s->n_nss; i++)
+			if (s->nss[i].pid > 0 && u64set_add(&reps, (uint64_t)s->nss[i].pid) < 0) {
+				u64set_done(&reps);
+				return -ENOMEM;
+			}
+		for (size_t i = 0; i < s->n_procs; i++)
+			wanted[i] |= u64set_contains(&reps, (uint64_t)s->procs[i].pid);
+		u64set_done(&reps);
+	}
 	for (size_t i = 0; i < s->n_procs; i++) {
 		Process *p = &s->procs[i];
-		if (!process_needs_name(s, wanted, i) || p->comm[0])
+		/* The BPF tier named every process already, but gave no cgroup. */
+		if (!wanted[i] || (p->comm[0] && p->cgroup))
 			continue;
 		snprintf(name, sizeof(name), "%d", p->pid);
 		_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			continue; /* gone: its holders vanish from the findings too */
-		ssize_t n = read_small_at(dfd, "comm", p->comm, sizeof(p->comm));
-		if (n > 0 && p->comm[n - 1] == '\n')
-			p->comm[n - 1] = '\0';
+		ssize_t n;
+		if (!p->comm[0]) {
+			n = read_small_at(dfd, "comm", p->comm, sizeof(p->comm));
+			if (n > 0 && p->comm[n - 1] == '\n')
+				p->comm[n - 1] = '\0';
+		}
 		n = read_small_at(dfd, "cgroup", buf, sizeof(buf));
 		if (n > 0 && !p->cgroup && parse_proc_cgroup(buf, (size_t)n, &p->cgroup) == -ENOMEM)
 			return -ENOMEM;

@@ -128,8 +128,14 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 			goto fail;
 		phase(s, "process-less namespaces", &t);
 	}
-	if (o->want_orphans) {
-		r = collect_process_names(s);
+	if (o->want_census) {
+		r = collect_mount_tables(s, o);
+		if (r < 0)
+			goto fail;
+		phase(s, "mount tables", &t);
+	}
+	if (o->want_orphans || o->want_census) {
+		r = collect_process_names(s, o->want_census);
 		if (r < 0)
 			goto fail;
 	}

@@ -36,8 +36,17 @@ Snapshot *snapshot_free(Snapshot *s)
 		free(s->gaps[i].what);
 		free(s->gaps[i].call);
 	}
-	for (size_t i = 0; i < s->n_nss; i++)
-		free(s->nss[i].mnt_ids);
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		free(ns->mnt_ids);
+		for (size_t j = 0; j < ns->n_mounts; j++) {
+			free(ns->mounts[j].fstype);
+			free(ns->mounts[j].source);
+			free(ns->mounts[j].root);
+			free(ns->mounts[j].point);
+		}
+		free(ns->mounts);
+	}
 	free(s->procs);
 	free(s->holders);
 	free(s->nss);

@@ -78,6 +78,14 @@ typedef struct Holder {
 	char *path; /* path as the holder sees it: inside the orphan */
 } Holder;
 
+/* One mount of a namespace's table, for the census (mountinfo or statmount). */
+typedef struct MountEntry {
+	uint64_t id, parent_id; /* as the source numbers them (old ids from mountinfo) */
+	uint64_t dev;
+	bool ro; /* mounted read-only */
+	char *fstype, *source, *root, *point; /* point as seen from inside the namespace */
+} MountEntry;
+
 typedef struct MountNs {
 	uint64_t id; /* 64-bit namespace id; never reused */
 	uint64_t ino; /* nsfs inode; reused at once, so only for matching now */
@@ -95,6 +103,11 @@ typedef struct MountNs {
 	bool tmpfs_known;
 	uint64_t tmpfs_bytes;
 	uint32_t tmpfs_mounts;
+	/* The census (collect_mount_tables): its whole table. */
+	MountEntry *mounts;
+	size_t n_mounts;
+	uint64_t table_bytes; /* size of its mountinfo text; 0 when read with statmount */
+	bool table_read;
 } MountNs;
 
 /* A bind mount of a mount-namespace nsfs file: it keeps that namespace alive. */
@@ -152,6 +165,7 @@ typedef struct Snapshot {
 	uint64_t nsfs_dev; /* st_dev of nsfs: recognises namespace fds */
 
 	unsigned procs_ns_unknown; /* processes whose ns/mnt could not be read */
+	uint64_t mount_max; /* fs.mount-max, the per-namespace limit; 0 unknown */
 	/* How long each phase of the scan took: --verbose shows them. */
 	struct {
 		const char *name;

@@ -34,35 +34,43 @@ const ColumnInfo orphan_columns[_COL_MAX] = {
 static const int default_cols[] = { COL_DEV,  COL_FSTYPE, COL_STATE, COL_RISK, COL_PINNED, COL_PID,
 				    COL_COMM, COL_HOW,	  COL_FD,    COL_MODE, COL_PATH };
 
-void columns_default(int *ret_cols, size_t max, size_t *ret_n)
+const ColumnSet orphan_column_set = {
+	orphan_columns,
+	_COL_MAX,
+	default_cols,
+	ARRAY_SIZE(default_cols),
+};
+
+void columns_default_in(const ColumnSet *set, int *ret_cols, size_t max, size_t *ret_n)
 {
-	size_t n = MIN(max, ARRAY_SIZE(default_cols));
-	memcpy(ret_cols, default_cols, n * sizeof(int));
+	size_t n = MIN(max, set->n_defaults);
+	memcpy(ret_cols, set->defaults, n * sizeof(int));
 	*ret_n = n;
 }
 
-static int column_by_name(const char *name, size_t len)
+static int column_by_name(const ColumnSet *set, const char *name, size_t len)
 {
-	for (int i = 0; i < _COL_MAX; i++)
-		if (strlen(orphan_columns[i].name) == len &&
-		    strncasecmp(orphan_columns[i].name, name, len) == 0)
-			return i;
+	for (size_t i = 0; i < set->n; i++)
+		if (strlen(set->cols[i].name) == len &&
+		    strncasecmp(set->cols[i].name, name, len) == 0)
+			return (int)i;
 	return -1;
 }
 
-int columns_parse(const char *spec, int *ret_cols, size_t max, size_t *ret_n)
+int columns_parse_in(const ColumnSet *set, const char *spec, int *ret_cols, size_t max,
+		     size_t *ret_n)
 {
-	int cols[_COL_MAX * 2];
+	int cols[64];
 	size_t n = 0;
 
 	max = MIN(max, ARRAY_SIZE(cols));
 	if (*spec == '+') {
-		columns_default(cols, max, &n);
+		columns_default_in(set, cols, max, &n);
 		spec++;
 	}
 	while (*spec) {
 		size_t len = strcspn(spec, ",");
-		int c = column_by_name(spec, len);
+		int c = column_by_name(set, spec, len);
 		if (c < 0)
 			return -EINVAL;
 		if (n >= max)
@@ -79,14 +87,52 @@ int columns_parse(const char *spec, int *ret_cols, size_t max, size_t *ret_n)
 	return 0;
 }
 
+void columns_list_in(const ColumnSet *set, FILE *f, bool raw)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		if (raw)
+			fprintf(f, "%s %s\n", set->cols[i].name, set->cols[i].help);
+		else
+			fprintf(f, "%11s  %s\n", set->cols[i].name, set->cols[i].help);
+	}
+}
+
+struct libscols_table *table_new(const ColumnSet *set, const TableOptions *o, FILE *f)
+{
+	struct libscols_table *tb = scols_new_table();
+
+	if (!tb)
+		return NULL;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_set_stream(tb, f);
+	if (o->termwidth) {
+		scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+		scols_table_set_termwidth(tb, o->termwidth);
+	}
+	for (size_t i = 0; i < o->n_cols; i++) {
+		const ColumnInfo *ci = &set->cols[o->cols[i]];
+		if (!scols_table_new_column(tb, ci->name, ci->whint, ci->flags)) {
+			scols_unref_table(tb);
+			return NULL;
+		}
+	}
+	return tb;
+}
+
+void columns_default(int *ret_cols, size_t max, size_t *ret_n)
+{
+	columns_default_in(&orphan_column_set, ret_cols, max, ret_n);
+}
+
+int columns_parse(const char *spec, int *ret_cols, size_t max, size_t *ret_n)
+{
+	return columns_parse_in(&orphan_column_set, spec, ret_cols, max, ret_n);
+}
+
 void columns_list(FILE *f, bool raw)
 {
-	for (int i = 0; i < _COL_MAX; i++) {
-		if (raw)
-			fprintf(f, "%s %s\n", orphan_columns[i].name, orphan_columns[i].help);
-		else
-			fprintf(f, "%11s  %s\n", orphan_columns[i].name, orphan_columns[i].help);
-	}
+	columns_list_in(&orphan_column_set, f, raw);
 }
 
 void format_bytes(uint64_t b, bool exact, char *buf, size_t size)

@@ -112,7 +112,7 @@ static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 	return o;
 }
 
-static json_object *gaps_json(const Snapshot *s)
+json_object *render_gaps_json(const Snapshot *s)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < s->n_gaps; i++) {
@@ -141,7 +141,7 @@ json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r)
 		json_object_array_add(nss, lonely_ns_json(s, &r->nss[i]));
 	add(root, "orphans", orphans);
 	add(root, "namespaces", nss);
-	add(root, "gaps", gaps_json(s));
+	add(root, "gaps", render_gaps_json(s));
 	return root;
 }
 

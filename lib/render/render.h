@@ -12,6 +12,9 @@
 
 #include <json-c/json.h>
 
+struct libscols_table;
+
+#include "analyze/census.h"
 #include "analyze/orphans.h"
 #include "model/snapshot.h"
 
@@ -43,24 +46,65 @@ typedef struct ColumnInfo {
 
 extern const ColumnInfo orphan_columns[_COL_MAX];
 
+/* A table's columns and its default selection: what -o and --list-columns work on. */
+typedef struct ColumnSet {
+	const ColumnInfo *cols;
+	size_t n;
+	const int *defaults;
+	size_t n_defaults;
+} ColumnSet;
+
+extern const ColumnSet orphan_column_set;
+void columns_default_in(const ColumnSet *set, int *ret_cols, size_t max, size_t *ret_n);
+int columns_parse_in(const ColumnSet *set, const char *spec, int *ret_cols, size_t max,
+		     size_t *ret_n);
+void columns_list_in(const ColumnSet *set, FILE *f, bool raw);
+
 /* Parse "-o DEV,PID" (a leading '+' appends to the defaults) into column ids. */
 int columns_parse(const char *spec, int *ret_cols, size_t max, size_t *ret_n);
 void columns_default(int *ret_cols, size_t max, size_t *ret_n);
 void columns_list(FILE *f, bool raw);
 
 typedef struct TableOptions {
-	int cols[_COL_MAX];
+	int cols[64];
 	size_t n_cols;
 	bool raw, noheadings, bytes;
 	unsigned termwidth; /* 0: the terminal's; tests fix it for golden output */
 } TableOptions;
 
+/* A libsmartcols table with @o's columns of @set, raw/noheadings/width as @o says. */
+struct libscols_table *table_new(const ColumnSet *set, const TableOptions *o, FILE *f);
+
 int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOptions *o, FILE *f);
 void render_gaps_text(const Snapshot *s, FILE *f);
 void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FILE *f);
 
+/* residue mounts: the census table, the host summary and findings as text. */
+enum {
+	MCOL_NS,
+	MCOL_INODE,
+	MCOL_PROCS,
+	MCOL_PID,
+	MCOL_COMM,
+	MCOL_CONTAINER,
+	MCOL_CGROUP,
+	MCOL_MOUNTS,
+	MCOL_TMPFS,
+	MCOL_DIRMASKS,
+	MCOL_FILEMASKS,
+	MCOL_MASKSB,
+	MCOL_MASKING,
+	MCOL_TABLE,
+	_MCOL_MAX,
+};
+extern const ColumnSet census_column_set;
+int render_census_table(const CensusReport *r, const TableOptions *o, FILE *f);
+void render_census_text(const CensusReport *r, bool exact, FILE *f);
+json_object *render_census_json(const CensusReport *r);
+
 /* {"orphans": [...], "namespaces": [...], "gaps": [...]} */
 json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r);
+json_object *render_gaps_json(const Snapshot *s);
 int render_json_print(json_object *o, FILE *f);
 
 void format_bytes(uint64_t b, bool exact, char *buf, size_t size);

@@ -79,25 +79,11 @@ static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder 
 
 int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOptions *o, FILE *f)
 {
-	struct libscols_table *tb = scols_new_table();
+	struct libscols_table *tb = table_new(&orphan_column_set, o, f);
 	int ret = 0;
 
 	if (!tb)
 		return -ENOMEM;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	scols_table_set_stream(tb, f);
-	if (o->termwidth) {
-		scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
-		scols_table_set_termwidth(tb, o->termwidth);
-	}
-	for (size_t i = 0; i < o->n_cols; i++) {
-		const ColumnInfo *ci = &orphan_columns[o->cols[i]];
-		if (!scols_table_new_column(tb, ci->name, ci->whint, ci->flags)) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		const Orphan * or = &r->orphans[i];
 		for (size_t k = 0; k < or->n_holders; k++) {

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Every namespace's whole mount table, for the census.  A namespace with a
+ * process is read the way every reader of mount tables on the host reads
+ * it, one /proc/PID/mountinfo: that is the floor the census is measured
+ * against, it gives the table's exact text size, and one read returns every
+ * field (a statmount per mount with its strings costs about three times as
+ * much; KERNEL-NOTES).  A namespace with no process has no mountinfo: its
+ * mounts come from statmount(2) by namespace id.  Nothing here touches the
+ * mounted filesystems themselves, so a hung network mount cannot block it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "base/array.h"
+#include "base/compat.h"
+#include "base/fileio.h"
+#include "base/macro.h"
+#include "base/procfmt.h"
+#include "collect.h"
+
+#define STATMOUNT_BUF (64 * 1024)
+
+static bool opts_have(const char *opts, const char *opt)
+{
+	size_t n = strlen(opt);
+	for (const char *p = opts; p && *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len == n && memcmp(p, opt, n) == 0)
+			return true;
+		p = c ? c + 1 : NULL;
+	}
+	return false;
+}
+
+static int add_entry(MountNs *ns, size_t *cap, uint64_t id, uint64_t parent, uint64_t dev, bool ro,
+		     const char *fstype, const char *source, const char *root, const char *point)
+{
+	MountEntry *e = ARRAY_PUSH(ns->mounts, ns->n_mounts, *cap);
+	if (!e)
+		return -ENOMEM;
+	*e = (MountEntry){ .id = id, .parent_id = parent, .dev = dev, .ro = ro };
+	e->fstype = strdup(fstype);
+	e->source = strdup(source);
+	e->root = strdup(root);
+	e->point = strdup(point);
+	return e->fstype && e->source && e->root && e->point ? 0 : -ENOMEM;
+}
+
+/* Split @buf into lines and parse each; the buffer is modified in place. */
+static int table_from_mountinfo(MountNs *ns, char *buf, size_t len)
+{
+	size_t cap = 0;
+
+	for (char *line = buf; line < buf + len;) {
+		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+		size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
+		char *next = line + ll + 1;
+		MountinfoEntry e;
+		/* The mount options are the 6th field; the parser keeps super options only. */
+		bool ro = false;
+		const char *p = line;
+		for (int f = 0; f < 5 && p; f++) {
+			p = memchr(p, ' ', (size_t)(line + ll - p));
+			p = p ? p + 1 : NULL;
+		}
+		if (p)
+			ro = (size_t)(line + ll - p) >= 2 && p[0] == 'r' && p[1] == 'o' &&
+			     (p + 2 == line + ll || p[2] == ',' || p[2] == ' ');
+		if (parse_mountinfo_line(line, ll, &e) == 0) {
+			int r = add_entry(ns, &cap, e.mnt_id, e.parent_id,
+					  makedev(e.major, e.minor),
+					  ro || opts_have(e.super_opts, "ro"), e.fstype, e.source,
+					  e.root, e.mount_point);
+			if (r < 0)
+				return r;
+		}
+		line = next;
+	}
+	return 0;
+}
+
+static int table_from_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
+{
+	const uint64_t mask = RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_BASIC |
+			      RS_STATMOUNT_FS_TYPE | RS_STATMOUNT_MNT_ROOT |
+			      RS_STATMOUNT_MNT_POINT | RS_STATMOUNT_SB_SOURCE;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
+		struct rs_mnt_id_req req = {
+			.size = RS_MNT_ID_REQ_SIZE_VER1,
+			.mnt_id = ns->mnt_ids[i],
+			.param = mask,
+			.mnt_ns_id = ns->id,
+		};
+		const char *fstype = "", *source = "", *root = "", *point = "";
+		if (rs_statmount(&req, sm, STATMOUNT_BUF, 0) < 0) {
+			if (!errno_is_vanished(errno))
+				snapshot_add_gap(s, "mount table of a process-less namespace",
+						 "statmount", errno);
+			continue;
+		}
+		/* An empty string field clears its mask bit (KERNEL-NOTES): keep "". */
+		(void)statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_FS_TYPE, sm->fs_type,
+				       &fstype);
+		(void)statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_SB_SOURCE, sm->sb_source,
+				       &source);
+		(void)statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_ROOT, sm->mnt_root,
+				       &root);
+		(void)statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
+				       &point);
+		int r = add_entry(ns, &cap, sm->mnt_id, sm->mnt_parent_id,
+				  makedev(sm->sb_dev_major, sm->sb_dev_minor),
+				  (sm->mnt_attr & MOUNT_ATTR_RDONLY) || (sm->sb_flags & MS_RDONLY),
+				  fstype, source, root, point);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int collect_mount_tables(Snapshot *s, const ScanOptions *o)
+{
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ struct rs_statmount *sm = NULL;
+	char num[32];
+	(void)o;
+
+	if (procfd < 0)
+		return snapshot_add_gap(s, "/proc", "open", errno);
+	/* The limit is per namespace (fs/namespace.c count_mounts()). */
+	ssize_t nmax = read_small_at(procfd, "sys/fs/mount-max", num, sizeof(num));
+	if (nmax > 0)
+		s->mount_max = strtoull(num, NULL, 10);
+	else
+		snapshot_add_gap(s, "fs.mount-max (/proc/sys/fs/mount-max)", "read", (int)-nmax);
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		int r = 0;
+		if (ns->table_read)
+			continue;
+		if (ns->pid > 0) {
+			char path[32];
+			_cleanup_free_ char *buf = NULL;
+			snprintf(path, sizeof(path), "%d/mountinfo", ns->pid);
+			ssize_t n = read_all_at(procfd, path, &buf);
+			if (n < 0) {
+				if (n == -ENOMEM)
+					return (int)n;
+				if (!errno_is_vanished((int)-n))
+					snapshot_add_pid_gap(s, "mount table (/proc/PID/mountinfo)",
+							     "read", (int)-n, ns->pid);
+				continue;
+			}
+			ns->table_bytes = (uint64_t)n;
+			r = table_from_mountinfo(ns, buf, (size_t)n);
+		} else if (s->has_listmount && ns->listed) {
+			if (!sm && !(sm = malloc(STATMOUNT_BUF)))
+				return -ENOMEM;
+			r = table_from_statmount(s, ns, sm);
+		} else {
+			continue;
+		}
+		if (r < 0)
+			return r;
+		ns->table_read = true;
+	}
+	return 0;
+}
