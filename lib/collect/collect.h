@@ -52,6 +52,8 @@ int collect_process_names(Snapshot *s, bool representatives);
 int collect_mount_tables(Snapshot *s, const ScanOptions *o);
 /* Superblocks of every mounted filesystem, and nsfs bind mounts. */
 int collect_mount_details(Snapshot *s, const ScanOptions *o);
+/* listmount(2) of a namespace the walk found but did not list. */
+int mount_ns_list(Snapshot *s, MountNs *ns);
 /* The namespace of a process: known from the walk, or added (and listed) now. */
 int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, MountNs **ret);
 int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o);

@@ -133,7 +133,8 @@ static MountNs *add_ns(Snapshot *s, uint64_t id, uint64_t ino, uint32_t nr_mount
 	return ns;
 }
 
-static int add_walked_ns(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info)
+/* @list: list its mounts now (orphan detection needs every namespace's, the census none). */
+static int add_walked_ns(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, bool list)
 {
 	struct stat st;
 	if (fstat(nsfd, &st) < 0)
@@ -143,6 +144,8 @@ static int add_walked_ns(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *inf
 	MountNs *ns = add_ns(s, info->mnt_ns_id, st.st_ino, info->nr_mounts);
 	if (!ns)
 		return -ENOMEM;
+	if (!list)
+		return 0;
 	int r = list_ns_listmount(s, ns);
 	if (r == -ENOMEM)
 		return r;
@@ -185,7 +188,8 @@ static int walk_namespaces(Snapshot *s, int selffd,
 static int visit_add(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, void *userdata)
 {
 	(void)userdata;
-	return add_walked_ns(s, nsfd, info);
+	const ScanOptions *o = userdata;
+	return add_walked_ns(s, nsfd, info, !o || o->want_orphans);
 }
 
 int collect_mount_namespaces(Snapshot *s, const ScanOptions *o)
@@ -200,13 +204,13 @@ int collect_mount_namespaces(Snapshot *s, const ScanOptions *o)
 		return 0; /* namespaces are found by the process scan */
 
 	s->self_mntns_id = info.mnt_ns_id;
-	r = add_walked_ns(s, self, &info);
+	r = add_walked_ns(s, self, &info, true); /* ours: does listmount by namespace id work? */
 	if (r < 0)
 		return r;
 	if (!s->nss[0].listed)
 		return 0; /* no listmount by namespace id: ids would not match; use /proc */
 	s->has_listmount = true;
-	r = walk_namespaces(s, self, visit_add, NULL);
+	r = walk_namespaces(s, self, visit_add, (void *)o);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -216,6 +220,11 @@ int collect_mount_namespaces(Snapshot *s, const ScanOptions *o)
 	}
 	s->ns_walk = true;
 	return 0;
+}
+
+int mount_ns_list(Snapshot *s, MountNs *ns)
+{
+	return list_ns_listmount(s, ns);
 }
 
 int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, MountNs **ret)

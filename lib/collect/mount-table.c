@@ -46,12 +46,36 @@ static int add_entry(MountNs *ns, size_t *cap, uint64_t id, uint64_t parent, uin
 	MountEntry *e = ARRAY_PUSH(ns->mounts, ns->n_mounts, *cap);
 	if (!e)
 		return -ENOMEM;
-	*e = (MountEntry){ .id = id, .parent_id = parent, .dev = dev, .ro = ro };
-	e->fstype = strdup(fstype);
-	e->source = strdup(source);
-	e->root = strdup(root);
-	e->point = strdup(point);
-	return e->fstype && e->source && e->root && e->point ? 0 : -ENOMEM;
+	*e = (MountEntry){ .id = id,
+			   .parent_id = parent,
+			   .dev = dev,
+			   .ro = ro,
+			   .fstype = fstype,
+			   .source = source,
+			   .root = root,
+			   .point = point };
+	return 0;
+}
+
+/* statmount's strings live in its reused buffer: copy them into one block per entry. */
+static int add_entry_copy(MountNs *ns, size_t *cap, size_t *scap, uint64_t id, uint64_t parent,
+			  uint64_t dev, bool ro, const char *fstype, const char *source,
+			  const char *root, const char *point)
+{
+	size_t a = strlen(fstype) + 1, b = strlen(source) + 1, c = strlen(root) + 1,
+	       d = strlen(point) + 1;
+	char *blk = malloc(a + b + c + d);
+	char **slot = blk ? ARRAY_PUSH(ns->strings, ns->n_strings, *scap) : NULL;
+	if (!slot) {
+		free(blk);
+		return -ENOMEM;
+	}
+	*slot = blk;
+	memcpy(blk, fstype, a);
+	memcpy(blk + a, source, b);
+	memcpy(blk + a + b, root, c);
+	memcpy(blk + a + b + c, point, d);
+	return add_entry(ns, cap, id, parent, dev, ro, blk, blk + a, blk + a + b, blk + a + b + c);
 }
 
 /* Split @buf into lines and parse each; the buffer is modified in place. */
@@ -92,8 +116,17 @@ static int table_from_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *s
 	const uint64_t mask = RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_BASIC |
 			      RS_STATMOUNT_FS_TYPE | RS_STATMOUNT_MNT_ROOT |
 			      RS_STATMOUNT_MNT_POINT | RS_STATMOUNT_SB_SOURCE;
-	size_t cap = 0;
+	size_t cap = 0, scap = 0;
+	int r;
 
+	if (!ns->listed && (r = mount_ns_list(s, ns)) < 0) {
+		if (r == -ENOMEM)
+			return r;
+		if (!errno_is_vanished(-r))
+			snapshot_add_gap(s, "mount table of a process-less namespace", "listmount",
+					 -r);
+		return 0;
+	}
 	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
 		struct rs_mnt_id_req req = {
 			.size = RS_MNT_ID_REQ_SIZE_VER1,
@@ -117,10 +150,10 @@ static int table_from_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *s
 				       &root);
 		(void)statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
 				       &point);
-		int r = add_entry(ns, &cap, sm->mnt_id, sm->mnt_parent_id,
-				  makedev(sm->sb_dev_major, sm->sb_dev_minor),
-				  (sm->mnt_attr & MOUNT_ATTR_RDONLY) || (sm->sb_flags & MS_RDONLY),
-				  fstype, source, root, point);
+		r = add_entry_copy(ns, &cap, &scap, sm->mnt_id, sm->mnt_parent_id,
+				   makedev(sm->sb_dev_major, sm->sb_dev_minor),
+				   (sm->mnt_attr & MOUNT_ATTR_RDONLY) || (sm->sb_flags & MS_RDONLY),
+				   fstype, source, root, point);
 		if (r < 0)
 			return r;
 	}
@@ -161,8 +194,9 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 				continue;
 			}
 			ns->table_bytes = (uint64_t)n;
-			r = table_from_mountinfo(ns, buf, (size_t)n);
-		} else if (s->has_listmount && ns->listed) {
+			ns->table_text = TAKE_PTR(buf); /* the entries point into it */
+			r = table_from_mountinfo(ns, ns->table_text, (size_t)n);
+		} else if (s->has_listmount) {
 			if (!sm && !(sm = malloc(STATMOUNT_BUF)))
 				return -ENOMEM;
 			r = table_from_statmount(s, ns, sm);

@@ -83,9 +83,12 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		goto fail;
 	phase(s, "namespaces and mount ids", &t);
 	ref_stat_use_old_ids(!s->has_listmount);
-	r = collect_calibrate(s);
-	if (r < 0)
-		goto fail;
+	/* Only orphan detection must tell kernel-internal mounts from orphans. */
+	if (o->want_orphans) {
+		r = collect_calibrate(s);
+		if (r < 0)
+			goto fail;
+	}
 	r = collect_processes(s, o);
 	if (r < 0)
 		goto fail;

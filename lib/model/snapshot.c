@@ -39,12 +39,10 @@ Snapshot *snapshot_free(Snapshot *s)
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		free(ns->mnt_ids);
-		for (size_t j = 0; j < ns->n_mounts; j++) {
-			free(ns->mounts[j].fstype);
-			free(ns->mounts[j].source);
-			free(ns->mounts[j].root);
-			free(ns->mounts[j].point);
-		}
+		for (size_t j = 0; j < ns->n_strings; j++)
+			free(ns->strings[j]);
+		free(ns->strings);
+		free(ns->table_text);
 		free(ns->mounts);
 	}
 	free(s->procs);

@@ -83,7 +83,8 @@ typedef struct MountEntry {
 	uint64_t id, parent_id; /* as the source numbers them (old ids from mountinfo) */
 	uint64_t dev;
 	bool ro; /* mounted read-only */
-	char *fstype, *source, *root, *point; /* point as seen from inside the namespace */
+	/* Point into MountNs.table_text (mountinfo) or MountNs.strings (statmount). */
+	const char *fstype, *source, *root, *point; /* point as seen from inside the namespace */
 } MountEntry;
 
 typedef struct MountNs {
@@ -107,6 +108,9 @@ typedef struct MountNs {
 	MountEntry *mounts;
 	size_t n_mounts;
 	uint64_t table_bytes; /* size of its mountinfo text; 0 when read with statmount */
+	char *table_text; /* its mountinfo, split in place into MountEntry strings */
+	char **strings; /* statmount: one malloc'd block per entry */
+	size_t n_strings;
 	bool table_read;
 } MountNs;
 

@@ -26,7 +26,16 @@ static MountNs *ns_new(Snapshot *s, uint64_t id, uint32_t procs)
 	return ns;
 }
 
-static size_t mcap[64];
+static size_t mcap[64], scap[64];
+
+/* The snapshot owns entry strings through MountNs.strings, as collect's statmount path does. */
+static const char *keep(MountNs *ns, const char *str)
+{
+	char **slot = ARRAY_PUSH(ns->strings, ns->n_strings, scap[ns->id % 64]);
+	if (!slot || !(*slot = strdup(str)))
+		abort();
+	return *slot;
+}
 
 static void mnt(MountNs *ns, uint64_t id, uint64_t parent, unsigned minor, bool ro,
 		const char *fstype, const char *source, const char *root, const char *point)
@@ -36,10 +45,10 @@ static void mnt(MountNs *ns, uint64_t id, uint64_t parent, unsigned minor, bool 
 	if (!e)
 		abort();
 	*e = (MountEntry){ id, parent, makedev(0, minor), ro };
-	e->fstype = strdup(fstype);
-	e->source = strdup(source);
-	e->root = strdup(root);
-	e->point = strdup(point);
+	e->fstype = keep(ns, fstype);
+	e->source = keep(ns, source);
+	e->root = keep(ns, root);
+	e->point = keep(ns, point);
 }
 
 /* A container: root, /proc, /sys, /dev tmpfs; then @n masked dirs and 2 masked files. */
@@ -48,7 +57,7 @@ static MountNs *container(Snapshot *s, uint64_t id, const char *style, int n)
 	static const char *const dirs[] = { "/proc/acpi", "/proc/scsi", "/sys/firmware",
 					    "/proc/bus",  "/proc/fs",	"/proc/irq" };
 	MountNs *ns = ns_new(s, id, 1);
-	mcap[id % 64] = 0;
+	mcap[id % 64] = scap[id % 64] = 0;
 	mnt(ns, 1, 1, 100, false, "overlay", "overlay", "/", "/");
 	mnt(ns, 2, 1, 101, false, "proc", "proc", "/", "/proc");
 	mnt(ns, 3, 1, 102, true, "sysfs", "sysfs", "/", "/sys");
@@ -100,6 +109,7 @@ static void test_styles(void)
 	container(s, 2, "shared", 6);
 	container(s, 3, "dir", 6);
 	MountNs *host = ns_new(s, 4, 10);
+	mcap[4] = scap[4] = 0;
 	mnt(host, 1, 1, 1, false, "ext4", "/dev/vda", "/", "/");
 	mnt(host, 2, 1, 2, false, "proc", "proc", "/", "/proc");
 	/* binfmt_misc and a rw tmpfs under /proc or /sys are not masks */
@@ -148,7 +158,7 @@ static void test_dups_outlier_max(void)
 	for (uint64_t id = 1; id <= 4; id++)
 		container(s, id, "shared", 3);
 	MountNs *big = ns_new(s, 9, 1);
-	mcap[9] = 0;
+	mcap[9] = scap[9] = 0;
 	mnt(big, 1, 1, 1, false, "ext4", "/dev/vda", "/", "/");
 	/* containerd.sock bound 5 times on itself (buildkit #4812) */
 	for (int i = 0; i < 5; i++)
