@@ -309,15 +309,19 @@ int parse_mountinfo_line(char *line, size_t len, MountinfoEntry *ret)
 	e.minor = (uint32_t)v;
 	e.root = f[3];
 	e.mount_point = f[4];
+	/* Field 6, the per-mount options ("rw,nosuid,relatime"); tolerated missing. */
+	if (!(e.mount_opts = cut_field(&p, end)))
+		return -EINVAL;
+	bool sep = strcmp(e.mount_opts, "-") == 0;
+	if (sep)
+		e.mount_opts = "";
 	/* Optional fields up to the lone "-" separator. */
-	for (;;) {
+	while (!sep) {
 		char *opt = cut_field(&p, end);
 		if (!opt)
 			return -EINVAL;
-		if (strcmp(opt, "-") == 0)
-			break;
+		sep = strcmp(opt, "-") == 0;
 	}
-	/* The mount options (field 6) were consumed with the optional fields. */
 	if (!(f[5] = cut_field(&p, end)))
 		return -EINVAL;
 	e.fstype = f[5];

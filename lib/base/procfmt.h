@@ -60,7 +60,7 @@ typedef struct MountinfoEntry {
 	uint32_t mnt_id, parent_id;
 	uint32_t major, minor;
 	/* Point into the caller's (modified) line buffer; unescaped in place. */
-	const char *root, *mount_point, *fstype, *source, *super_opts;
+	const char *root, *mount_point, *mount_opts, *fstype, *source, *super_opts;
 } MountinfoEntry;
 
 /*

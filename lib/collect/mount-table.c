@@ -88,21 +88,11 @@ static int table_from_mountinfo(MountNs *ns, char *buf, size_t len)
 		size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
 		char *next = line + ll + 1;
 		MountinfoEntry e;
-		/* The mount options are the 6th field; the parser keeps super options only. */
-		bool ro = false;
-		const char *p = line;
-		for (int f = 0; f < 5 && p; f++) {
-			p = memchr(p, ' ', (size_t)(line + ll - p));
-			p = p ? p + 1 : NULL;
-		}
-		if (p)
-			ro = (size_t)(line + ll - p) >= 2 && p[0] == 'r' && p[1] == 'o' &&
-			     (p + 2 == line + ll || p[2] == ',' || p[2] == ' ');
 		if (parse_mountinfo_line(line, ll, &e) == 0) {
-			int r = add_entry(ns, &cap, e.mnt_id, e.parent_id,
-					  makedev(e.major, e.minor),
-					  ro || opts_have(e.super_opts, "ro"), e.fstype, e.source,
-					  e.root, e.mount_point);
+			int r = add_entry(
+				ns, &cap, e.mnt_id, e.parent_id, makedev(e.major, e.minor),
+				opts_have(e.mount_opts, "ro") || opts_have(e.super_opts, "ro"),
+				e.fstype, e.source, e.root, e.mount_point);
 			if (r < 0)
 				return r;
 		}

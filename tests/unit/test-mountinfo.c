@@ -43,7 +43,7 @@ struct oracle {
 	unsigned id, parent, major, minor;
 	char *tok[64];
 	int ntok;
-	char *root, *mount_point, *fstype, *source, *super_opts;
+	char *root, *mount_point, *mount_opts, *fstype, *source, *super_opts;
 	char *copy;
 };
 
@@ -76,6 +76,7 @@ static bool oracle_parse(const char *line, size_t len, struct oracle *o)
 		return false;
 	o->root = o->tok[3];
 	o->mount_point = o->tok[4];
+	o->mount_opts = o->tok[5];
 	o->fstype = o->tok[sep + 1];
 	o->source = o->tok[sep + 2];
 	/* Rejoin whatever follows the source: the super options. */
@@ -111,6 +112,7 @@ static void test_captured_vs_oracle(void)
 			CHECK_EQ_U64(e.minor, o.minor);
 			CHECK_STREQ(e.root, o.root);
 			CHECK_STREQ(e.mount_point, o.mount_point);
+			CHECK_STREQ(e.mount_opts, o.mount_opts);
 			CHECK_STREQ(e.fstype, o.fstype);
 			CHECK_STREQ(e.source, o.source);
 			CHECK_STREQ(e.super_opts, o.super_opts);
@@ -174,6 +176,7 @@ static void test_no_optional_fields(void)
 	CHECK_STREQ(e.fstype, "ext4");
 	CHECK_STREQ(e.source, "/dev/vda");
 	CHECK_STREQ(e.super_opts, "rw,discard,resv_strict,resuid=65534,resgid=65534");
+	CHECK_STREQ(e.mount_opts, "rw,relatime");
 	free(l);
 }
 
