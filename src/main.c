@@ -19,6 +19,7 @@ static void usage(FILE *f)
 	      " residue orphans [options]            orphaned filesystems and process-less mount namespaces\n"
 	      " residue mounts [options]             mount-namespace census: mounts, masks, duplicates\n"
 	      " residue release DEV --delete-unheld  free an orphaned tmpfs (dry run unless --yes)\n"
+	      " residue bench masks|mountinfo        reproduce the mask and mount-table costs (root)\n"
 	      "\n"
 	      "Options:\n"
 	      " -J, --json          the whole report as JSON\n"
@@ -133,6 +134,8 @@ int main(int argc, char **argv)
 		return cmd_summary(&g, argc, argv);
 	if (strcmp(argv[0], "orphans") == 0)
 		return cmd_orphans(&g, argc, argv);
+	if (strcmp(argv[0], "bench") == 0)
+		return cmd_bench(&g, argc, argv);
 	if (strcmp(argv[0], "mounts") == 0)
 		return cmd_mounts(&g, argc, argv);
 	if (strcmp(argv[0], "release") == 0)

@@ -52,3 +52,4 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv);
 int cmd_orphans(const GlobalOptions *g, int argc, char **argv);
 int cmd_release(const GlobalOptions *g, int argc, char **argv);
 int cmd_mounts(const GlobalOptions *g, int argc, char **argv);
+int cmd_bench(const GlobalOptions *g, int argc, char **argv);
