@@ -48,6 +48,8 @@ int collect_processes(Snapshot *s, const ScanOptions *o);
  * fd, and with @representatives of each namespace's representative process.
  */
 int collect_process_names(Snapshot *s, bool representatives);
+/* Make each namespace's representative a process with a command line, not a kernel thread. */
+int collect_representatives(Snapshot *s);
 /* Every namespace's whole mount table (MountNs.mounts), for the census. */
 int collect_mount_tables(Snapshot *s, const ScanOptions *o);
 /* Superblocks of every mounted filesystem, and nsfs bind mounts. */

@@ -430,3 +430,31 @@ int collect_process_names(Snapshot *s, bool representatives)
 	}
 	return 0;
 }
+
+int collect_representatives(Snapshot *s)
+{
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[48], buf[8];
+
+	if (procfd < 0)
+		return 0;
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		unsigned tries = 0;
+		if (ns->pid <= 0)
+			continue;
+		/* Kernel threads (empty cmdline) name no container: take the first that is not. */
+		for (size_t j = 0; j < s->n_procs && tries < 64; j++) {
+			const Process *p = &s->procs[j];
+			if (p->mntns_id != ns->id || p->pid < ns->pid)
+				continue;
+			tries++;
+			snprintf(path, sizeof(path), "%d/cmdline", p->pid);
+			if (read_small_at(procfd, path, buf, sizeof(buf)) > 0) {
+				ns->pid = p->pid;
+				break;
+			}
+		}
+	}
+	return 0;
+}

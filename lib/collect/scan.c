@@ -132,6 +132,9 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		phase(s, "process-less namespaces", &t);
 	}
 	if (o->want_census) {
+		r = collect_representatives(s);
+		if (r < 0)
+			goto fail;
 		r = collect_mount_tables(s, o);
 		if (r < 0)
 			goto fail;
