@@ -162,16 +162,18 @@ static int bench_masks(const GlobalOptions *g, int argc, char **argv)
 	};
 	BenchMasksOptions o = { .containers = 50, .workers = 2 };
 	BenchMasksResult res[_BENCH_MASK_MAX] = { 0 };
-	BenchTableOptions to = { 0 };
+	TableCli t = { .json = g->json };
 	BenchError e = { 0 };
 	BenchHost host;
-	bool json = g->json, want[_BENCH_MASK_MAX] = { true, true, true };
+	bool want[_BENCH_MASK_MAX] = { true, true, true };
 	size_t n = 0;
 	int c, r;
 
 	bench_host_read(&host);
 	o.masks = host.cpus + 5;
 	while ((c = getopt_long(argc, argv, "K:N:P:Jrnh", opts, NULL)) != -1) {
+		if (table_cli_option(&t, c, optarg))
+			continue;
 		switch (c) {
 		case 'K':
 			if (parse_uint("-K", optarg, 1, 100000, &o.containers) < 0)
@@ -198,15 +200,6 @@ static int bench_masks(const GlobalOptions *g, int argc, char **argv)
 				for (int i = 0; i < _BENCH_MASK_MAX; i++)
 					want[i] = i == s;
 			}
-			break;
-		case 'J':
-			json = true;
-			break;
-		case 'r':
-			to.raw = true;
-			break;
-		case 'n':
-			to.noheadings = true;
 			break;
 		case 'h':
 			usage_masks(stdout);
@@ -240,9 +233,9 @@ static int bench_masks(const GlobalOptions *g, int argc, char **argv)
 		n++;
 	}
 	bench_guard_uninstall();
-	if (json)
+	if (t.json)
 		return print_json(bench_masks_json(&host, &o, res, n));
-	return bench_masks_table(&host, &o, res, n, &to, stdout) < 0 ? EXIT_ERROR : 0;
+	return bench_masks_table(&host, &o, res, n, &t.to, stdout) < 0 ? EXIT_ERROR : 0;
 }
 
 static int bench_mountinfo(const GlobalOptions *g, int argc, char **argv)
@@ -267,14 +260,15 @@ static int bench_mountinfo(const GlobalOptions *g, int argc, char **argv)
 		.methods = BENCH_READ_DEFAULT,
 	};
 	BenchMountinfoReport rep;
-	BenchTableOptions to = { 0 };
+	TableCli t = { .json = g->json };
 	BenchError e = { 0 };
 	BenchHost host;
-	bool json = g->json;
 	int c, r;
 
 	bench_host_read(&host);
 	while ((c = getopt_long(argc, argv, "M:R:W:t:m:Jrnh", opts, NULL)) != -1) {
+		if (table_cli_option(&t, c, optarg))
+			continue;
 		switch (c) {
 		case 'M':
 			if (parse_uint("-M", optarg, 0, 90000, &o.mounts) < 0)
@@ -306,15 +300,6 @@ static int bench_mountinfo(const GlobalOptions *g, int argc, char **argv)
 			if (parse_methods(optarg, &o.methods) < 0)
 				return EXIT_ERROR;
 			break;
-		case 'J':
-			json = true;
-			break;
-		case 'r':
-			to.raw = true;
-			break;
-		case 'n':
-			to.noheadings = true;
-			break;
 		case 'h':
 			usage_mountinfo(stdout);
 			return 0;
@@ -338,9 +323,9 @@ static int bench_mountinfo(const GlobalOptions *g, int argc, char **argv)
 	if (r < 0)
 		return bench_failed("mountinfo", r, &e);
 	bench_guard_uninstall();
-	if (json)
+	if (t.json)
 		return print_json(bench_mountinfo_json(&host, &o, &rep));
-	return bench_mountinfo_table(&host, &o, &rep, &to, stdout) < 0 ? EXIT_ERROR : 0;
+	return bench_mountinfo_table(&host, &o, &rep, &t.to, stdout) < 0 ? EXIT_ERROR : 0;
 }
 
 int cmd_bench(const GlobalOptions *g, int argc, char **argv)

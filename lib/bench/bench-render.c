@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "bench-render.h"
 
 static json_object *json_ms(double ms)
@@ -128,28 +129,17 @@ json_object *bench_mountinfo_json(const BenchHost *h, const BenchMountinfoOption
 	return root;
 }
 
-typedef struct Col {
-	const char *name;
-	double whint;
-	int flags;
-} Col;
-
-static struct libscols_table *new_table(const Col *cols, size_t n, const BenchTableOptions *t,
+/* All of @cols, in order: the bench tables have no -o. */
+static struct libscols_table *new_table(const ColumnInfo *cols, size_t n, const TableOptions *t,
 					FILE *f)
 {
-	struct libscols_table *tb = scols_new_table();
+	const ColumnSet set = { cols, n, NULL, 0 };
+	TableOptions all = *t;
 
-	if (!tb)
-		return NULL;
-	scols_table_enable_raw(tb, t->raw);
-	scols_table_enable_noheadings(tb, t->noheadings);
-	scols_table_set_stream(tb, f);
-	for (size_t i = 0; i < n; i++)
-		if (!scols_table_new_column(tb, cols[i].name, cols[i].whint, cols[i].flags)) {
-			scols_unref_table(tb);
-			return NULL;
-		}
-	return tb;
+	all.n_cols = MIN(n, ARRAY_SIZE(all.cols));
+	for (size_t i = 0; i < all.n_cols; i++)
+		all.cols[i] = (int)i;
+	return table_new(&set, &all, f);
 }
 
 /* Set cell @c of @ln to printf(@fmt, ...); -ENOMEM on failure. */
@@ -165,7 +155,7 @@ static int cell(struct libscols_line *ln, size_t c, const char *fmt, ...)
 	return scols_line_set_data(ln, c, buf) < 0 ? -ENOMEM : 0;
 }
 
-static const Col mask_cols[] = {
+static const ColumnInfo mask_cols[] = {
 	{ "STYLE", 0, 0 },
 	{ "SUPERBLOCKS", 0, SCOLS_FL_RIGHT },
 	{ "SETUP-P50", 0, SCOLS_FL_RIGHT },
@@ -179,7 +169,7 @@ static const Col mask_cols[] = {
 };
 
 int bench_masks_table(const BenchHost *h, const BenchMasksOptions *o, const BenchMasksResult *r,
-		      size_t n, const BenchTableOptions *t, FILE *f)
+		      size_t n, const TableOptions *t, FILE *f)
 {
 	struct libscols_table *tb = new_table(mask_cols, ARRAY_SIZE(mask_cols), t, f);
 	bool prose = !t->raw && !t->noheadings;
@@ -222,7 +212,7 @@ int bench_masks_table(const BenchHost *h, const BenchMasksOptions *o, const Benc
 	return ret;
 }
 
-static const Col read_cols[] = {
+static const ColumnInfo read_cols[] = {
 	{ "METHOD", 0, 0 },
 	{ "READS", 0, SCOLS_FL_RIGHT },
 	{ "P50", 0, SCOLS_FL_RIGHT },
@@ -233,7 +223,7 @@ static const Col read_cols[] = {
 };
 
 int bench_mountinfo_table(const BenchHost *h, const BenchMountinfoOptions *o,
-			  const BenchMountinfoReport *r, const BenchTableOptions *t, FILE *f)
+			  const BenchMountinfoReport *r, const TableOptions *t, FILE *f)
 {
 	struct libscols_table *tb = new_table(read_cols, ARRAY_SIZE(read_cols), t, f);
 	bool prose = !t->raw && !t->noheadings;

@@ -15,10 +15,7 @@
 #include "bench-masks.h"
 #include "bench-mountinfo.h"
 #include "bench.h"
-
-typedef struct BenchTableOptions {
-	bool raw, noheadings;
-} BenchTableOptions;
+#include "render/render.h"
 
 /*
  * {"kernel", "cpus", "containers", "masks", "workers", "styles": [{"style",
@@ -28,7 +25,7 @@ typedef struct BenchTableOptions {
 json_object *bench_masks_json(const BenchHost *h, const BenchMasksOptions *o,
 			      const BenchMasksResult *r, size_t n);
 int bench_masks_table(const BenchHost *h, const BenchMasksOptions *o, const BenchMasksResult *r,
-		      size_t n, const BenchTableOptions *t, FILE *f);
+		      size_t n, const TableOptions *t, FILE *f);
 
 /*
  * {"kernel", "cpus", "mounts", "mounts_added", "readers", "workers", "seconds",
@@ -39,4 +36,4 @@ int bench_masks_table(const BenchHost *h, const BenchMasksOptions *o, const Benc
 json_object *bench_mountinfo_json(const BenchHost *h, const BenchMountinfoOptions *o,
 				  const BenchMountinfoReport *r);
 int bench_mountinfo_table(const BenchHost *h, const BenchMountinfoOptions *o,
-			  const BenchMountinfoReport *r, const BenchTableOptions *t, FILE *f);
+			  const BenchMountinfoReport *r, const TableOptions *t, FILE *f);
