@@ -244,18 +244,22 @@ static int orphan_root_from_dir(int dirfd_in)
 }
 
 /*
- * One fanotify group serves a whole probe: destroying a group waits for an
- * SRCU grace period (7-17 ms measured here), so one per orphan would cost
- * more than the rest of the scan.
+ * One fanotify group serves the whole process, and it is never closed here.
+ * Destroying a group flushes the mark reaper, which waits for an SRCU grace
+ * period (7-17 ms measured here) if a removed mark is still pending; closed
+ * at exit instead, the reaper has long finished and the close costs nothing.
+ * The fd is close-on-exec.
  */
+static int fan_group = -EBADF;
+
 typedef struct Probe {
 	int procfd;
-	int fan; /* -EBADF until first needed */
+	int fan; /* fan_group, opened when first needed */
 } Probe;
 
 static void probe_done(Probe *p)
 {
-	p->fan = safe_close(p->fan);
+	fan_group = p->fan;
 	p->procfd = safe_close(p->procfd);
 }
 
@@ -337,7 +341,7 @@ static int root_from_link(Probe *p, const Holder *h, const char *link)
 
 int probe_open_root(const Snapshot *s, const Holder *h)
 {
-	Probe p = { open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), -EBADF };
+	Probe p = { open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fan_group };
 	char link[128];
 	int r;
 
@@ -473,7 +477,7 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 
 int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
 {
-	Probe p = { open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), -EBADF };
+	Probe p = { open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fan_group };
 	int r = 0;
 
 	if (p.procfd < 0)
