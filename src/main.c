@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	      " residue [options]                    one-screen summary of everything found\n"
 	      " residue orphans [options]            orphaned filesystems and process-less mount namespaces\n"
 	      " residue mounts [options]             mount-namespace census: mounts, masks, duplicates\n"
+	      " residue zombies [options]            removed memory cgroups kept alive by page cache\n"
 	      " residue release DEV --delete-unheld  free an orphaned tmpfs (dry run unless --yes)\n"
 	      " residue bench masks|mountinfo        reproduce the mask and mount-table costs (root)\n"
 	      "\n"
@@ -138,6 +139,8 @@ int main(int argc, char **argv)
 		return cmd_bench(&g, argc, argv);
 	if (strcmp(argv[0], "mounts") == 0)
 		return cmd_mounts(&g, argc, argv);
+	if (strcmp(argv[0], "zombies") == 0)
+		return cmd_zombies(&g, argc, argv);
 	if (strcmp(argv[0], "release") == 0)
 		return cmd_release(&g, argc, argv);
 	fprintf(stderr, "residue: unknown verb '%s'\n", argv[0]);

@@ -53,3 +53,10 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv);
 int cmd_release(const GlobalOptions *g, int argc, char **argv);
 int cmd_mounts(const GlobalOptions *g, int argc, char **argv);
 int cmd_bench(const GlobalOptions *g, int argc, char **argv);
+int cmd_zombies(const GlobalOptions *g, int argc, char **argv);
+
+struct ZombieOptions;
+/* residue zombies --release [--yes] (zombies-release.c) */
+int zombies_release(const TableCli *t, const struct ZombieOptions *zo, bool yes);
+/* residue zombies --watch (zombies-watch.c) */
+int zombies_watch(const TableCli *t, const struct ZombieOptions *zo, double duration);

@@ -59,17 +59,18 @@ Snapshot *snapshot_free(Snapshot *s)
 	return NULL;
 }
 
-int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int err, pid_t pid)
+int gap_list_add(Gap **gaps, size_t *n, size_t *cap, const char *what, const char *call, int err,
+		 pid_t pid)
 {
 	err = err < 0 ? -err : err;
 	/* The same failure on many objects of one kind is one gap, not thousands. */
-	for (size_t i = 0; i < s->n_gaps; i++)
-		if (s->gaps[i].err == err && strcmp(s->gaps[i].what, what) == 0 &&
-		    strcmp(s->gaps[i].call, call) == 0) {
-			s->gaps[i].count++;
+	for (size_t i = 0; i < *n; i++)
+		if ((*gaps)[i].err == err && strcmp((*gaps)[i].what, what) == 0 &&
+		    strcmp((*gaps)[i].call, call) == 0) {
+			(*gaps)[i].count++;
 			return 0;
 		}
-	Gap *g = ARRAY_PUSH(s->gaps, s->n_gaps, s->cap_gaps);
+	Gap *g = ARRAY_PUSH(*gaps, *n, *cap);
 	if (!g)
 		return -ENOMEM;
 	g->what = strdup(what);
@@ -80,6 +81,11 @@ int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int er
 	if (!g->what || !g->call)
 		return -ENOMEM;
 	return 0;
+}
+
+int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int err, pid_t pid)
+{
+	return gap_list_add(&s->gaps, &s->n_gaps, &s->cap_gaps, what, call, err, pid);
 }
 
 int snapshot_add_gap(Snapshot *s, const char *what, const char *call, int err)

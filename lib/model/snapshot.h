@@ -190,6 +190,9 @@ typedef struct Snapshot {
 Snapshot *snapshot_new(void);
 Snapshot *snapshot_free(Snapshot *s);
 
+/* Add a gap to a list of them, or count one more of an identical one. */
+int gap_list_add(Gap **gaps, size_t *n, size_t *cap, const char *what, const char *call, int err,
+		 pid_t pid);
 int snapshot_add_gap(Snapshot *s, const char *what, const char *call, int err);
 int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int err, pid_t pid);
 Process *snapshot_add_process(Snapshot *s);

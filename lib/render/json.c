@@ -114,9 +114,14 @@ static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 
 json_object *render_gaps_json(const Snapshot *s)
 {
+	return render_gap_list_json(s->gaps, s->n_gaps);
+}
+
+json_object *render_gap_list_json(const Gap *gaps, size_t n)
+{
 	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < s->n_gaps; i++) {
-		const Gap *g = &s->gaps[i];
+	for (size_t i = 0; i < n; i++) {
+		const Gap *g = &gaps[i];
 		json_object *o = json_object_new_object();
 		add(o, "what", json_object_new_string(g->what));
 		add(o, "call", json_object_new_string(g->call));

@@ -16,6 +16,7 @@ struct libscols_table;
 
 #include "analyze/census.h"
 #include "analyze/orphans.h"
+#include "model/memcg.h"
 #include "model/snapshot.h"
 
 enum {
@@ -102,9 +103,54 @@ int render_census_table(const CensusReport *r, const TableOptions *o, FILE *f);
 void render_census_text(const CensusReport *r, bool exact, FILE *f);
 json_object *render_census_json(const CensusReport *r);
 
+/* residue zombies: three views of one scan, and its text summary and JSON. */
+enum {
+	ZCOL_ID,
+	ZCOL_PATH,
+	ZCOL_PARENT,
+	ZCOL_CONTAINER,
+	ZCOL_CHARGED,
+	ZCOL_CACHE,
+	ZCOL_DIRTY,
+	ZCOL_FILES,
+	ZCOL_TOPFILE,
+	_ZCOL_MAX,
+};
+enum {
+	PCOL_PATH,
+	PCOL_CONTAINER,
+	PCOL_ZOMBIES,
+	PCOL_BYTES,
+	PCOL_KERNEL,
+	_PCOL_MAX,
+};
+enum {
+	FCOL_ZOMBIE,
+	FCOL_ID,
+	FCOL_DEV,
+	FCOL_INODE,
+	FCOL_BYTES,
+	FCOL_DIRTY,
+	FCOL_CACHED,
+	FCOL_ACTION,
+	FCOL_FILE,
+	_FCOL_MAX,
+};
+typedef enum ZombieView {
+	ZV_ZOMBIES, /* one row per zombie (the kernel view) */
+	ZV_PARENTS, /* one row per live cgroup zombies died under */
+	ZV_FILES, /* one row per (zombie, file) */
+} ZombieView;
+extern const ColumnSet zombie_column_set, parent_column_set, zombie_file_column_set;
+int render_zombies_table(const ZombieScan *z, ZombieView view, const TableOptions *o, FILE *f);
+void render_zombies_text(const ZombieScan *z, bool exact, FILE *f);
+json_object *render_zombies_json(const ZombieScan *z);
+
 /* {"orphans": [...], "namespaces": [...], "gaps": [...]} */
 json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r);
 json_object *render_gaps_json(const Snapshot *s);
+json_object *render_gap_list_json(const Gap *gaps, size_t n);
+void render_gap_list_text(const Gap *gaps, size_t n, FILE *f);
 int render_json_print(json_object *o, FILE *f);
 
 void format_bytes(uint64_t b, bool exact, char *buf, size_t size);

@@ -154,8 +154,13 @@ out:
 
 void render_gaps_text(const Snapshot *s, FILE *f)
 {
-	for (size_t i = 0; i < s->n_gaps; i++) {
-		const Gap *g = &s->gaps[i];
+	render_gap_list_text(s->gaps, s->n_gaps, f);
+}
+
+void render_gap_list_text(const Gap *gaps, size_t n, FILE *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		const Gap *g = &gaps[i];
 		fputs("gap: ", f);
 		put_safe(g->what, f);
 		fprintf(f, ": %s: %s", g->call, strerror(g->err));

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "analyze/zombies.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Measured and derived on 6.18 (docs/ZOMBIE-COST.md, bench/memcg-cost):
+ * struct mem_cgroup, its per-node info, vmstats and kernfs files; per CPU
+ * the memcg_vmstats_percpu and lruvec_stats_percpu; per node and per 64
+ * shrinker ids one shrinker_info_unit (kmalloc-1k) and a pointer.
+ */
+#define KMEM_FIXED 8192
+#define KMEM_PER_CPU 1200
+#define KMEM_PER_SHRINKER_UNIT (1024 + 8)
+
+uint64_t memcg_kmem_estimate(long nr_cpus, int nr_nodes, int32_t shrinker_nr_max)
+{
+	uint64_t b = KMEM_FIXED + (uint64_t)(nr_cpus > 0 ? nr_cpus : 1) * KMEM_PER_CPU;
+	if (shrinker_nr_max > 0)
+		b += (uint64_t)(nr_nodes > 0 ? nr_nodes : 1) *
+		     (((uint64_t)shrinker_nr_max + 63) / 64) * KMEM_PER_SHRINKER_UNIT;
+	return b;
+}
+
+uint64_t zombie_own_pages(const ZombieScan *z, size_t i)
+{
+	const CgNode *n = &z->nodes[i];
+	uint64_t children = 0;
+	for (int32_t j = n->first_child; j >= 0; j = z->nodes[j].next_sibling)
+		if (z->nodes[j].dying)
+			children += z->nodes[j].usage_pages;
+	return n->usage_pages > children ? n->usage_pages - children : 0;
+}
+
+int32_t zombie_live_parent(const ZombieScan *z, size_t i)
+{
+	int32_t p = z->nodes[i].parent;
+	for (size_t hops = 0; p >= 0 && z->nodes[p].dying && hops < z->n_nodes; hops++)
+		p = z->nodes[p].parent;
+	return p >= 0 && !z->nodes[p].dying ? p : -1;
+}
+
+static int cmp_pin(const void *a, const void *b)
+{
+	const CachePin *x = a, *y = b;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+int analyze_zombies(ZombieScan *z)
+{
+	qsort(z->pins, z->n_pins, sizeof(*z->pins), cmp_pin);
+	for (size_t i = 0; i < z->n_nodes; i++) {
+		CgNode *n = &z->nodes[i];
+		n->first_pin = n->n_pins = 0;
+		n->cache_pages = n->dirty_pages = 0;
+		n->zombies_below = n->zombie_pages_below = 0;
+	}
+	for (size_t k = 0; k < z->n_pins; k++) {
+		const CachePin *p = &z->pins[k];
+		if (p->node >= z->n_nodes)
+			return -EINVAL;
+		CgNode *n = &z->nodes[p->node];
+		if (n->n_pins == 0)
+			n->first_pin = (uint32_t)k;
+		n->n_pins++;
+		n->cache_pages += p->pages;
+		n->dirty_pages += p->dirty_pages;
+	}
+	for (size_t i = 0; i < z->n_nodes; i++) {
+		if (!z->nodes[i].dying)
+			continue;
+		int32_t p = zombie_live_parent(z, i);
+		if (p < 0)
+			continue;
+		z->nodes[p].zombies_below++;
+		z->nodes[p].zombie_pages_below += zombie_own_pages(z, i);
+	}
+	z->kmem_per_zombie = memcg_kmem_estimate(z->nr_cpus, z->nr_nodes, z->shrinker_nr_max);
+	return 0;
+}
+
+#define TMPFS_MAGIC 0x01021994
+#define RAMFS_MAGIC 0x858458f6
+#define HUGETLBFS_MAGIC 0x958458f6
+
+PinAction pin_action(const CachePin *p)
+{
+	if (p->fs_magic == TMPFS_MAGIC || p->fs_magic == RAMFS_MAGIC ||
+	    p->fs_magic == HUGETLBFS_MAGIC)
+		return PIN_SHMEM;
+	if (!p->path)
+		return PIN_UNREACHABLE;
+	return p->dirty_pages ? PIN_SYNC_DROP : PIN_DROP;
+}
+
+const char *pin_action_to_string(PinAction a)
+{
+	switch (a) {
+	case PIN_DROP:
+		return "drop";
+	case PIN_SYNC_DROP:
+		return "sync+drop";
+	case PIN_UNREACHABLE:
+		return "unreachable";
+	case PIN_SHMEM:
+		return "shmem";
+	}
+	return "?";
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Adding up a zombie scan: each zombie's own charge and the files that pin
+ * it, each live parent's zombies, the kernel memory they cost, and what
+ * --release can do about each.  Pure: no I/O, tested on hand-built scans.
+ */
+#pragma once
+
+#include "model/memcg.h"
+
+/*
+ * Kernel memory one memory cgroup costs, live or dying (docs/ZOMBIE-COST.md):
+ * the fixed structures, the per-CPU statistics and, per NUMA node, the
+ * shrinker map, which has one 1 KiB unit per 64 shrinker ids the host ever
+ * needed at once (@shrinker_nr_max < 0: unknown, left out).
+ */
+uint64_t memcg_kmem_estimate(long nr_cpus, int nr_nodes, int32_t shrinker_nr_max);
+
+/*
+ * Sort pins by zombie then bytes, set each node's pin range, cache and
+ * dirty pages, its own charge (usage minus dying children's), and each live
+ * node's zombies_below / zombie_pages_below; fill kmem_per_zombie.
+ */
+int analyze_zombies(ZombieScan *z);
+
+/* A zombie's own charge in pages: its usage minus that of its dying children. */
+uint64_t zombie_own_pages(const ZombieScan *z, size_t i);
+
+/* The nearest live ancestor of node @i, -1 when none is known. */
+int32_t zombie_live_parent(const ZombieScan *z, size_t i);
+
+/* What --release would do with a pin. */
+typedef enum PinAction {
+	PIN_DROP, /* posix_fadvise(DONTNEED) through its path here */
+	PIN_SYNC_DROP, /* dirty: fdatasync, then DONTNEED */
+	PIN_UNREACHABLE, /* not reachable from this mount namespace, or deleted */
+	PIN_SHMEM, /* tmpfs/shmem: the pages are the file's data, dropping them is deleting it */
+} PinAction;
+
+PinAction pin_action(const CachePin *p);
+const char *pin_action_to_string(PinAction a);

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What memcg.bpf.c leaves in its maps for memcg.c: every memory cgroup of
+ * one hierarchy (live and dying) from a walk of the css tree, and for each
+ * dying one the files whose page cache is still charged to it, from a walk
+ * of every superblock's inodes and their page-cache XArrays.
+ */
+#pragma once
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define ZM_NAME_MAX 256 /* NAME_MAX + 1: kernfs and dentry names */
+
+/* Map memcgs: key = cgroup id (kernfs node id, the directory's inode number). */
+struct zm_memcg {
+	__u64 parent_id; /* 0 for the walk's root */
+	__u64 usage_pages; /* memory.usage page counter */
+	__u32 css_flags; /* CSS_ONLINE (2) clear: dying */
+	__u32 depth;
+	char name[ZM_NAME_MAX];
+};
+
+/* Map pins: one (dying memcg, inode) pair and the page cache it has charged. */
+struct zm_pin_key {
+	__u64 memcg_id;
+	__u64 inode; /* kernel address: a key only, never shown */
+};
+
+struct zm_pin {
+	__u64 dev; /* kernel dev_t of the superblock: major << 20 | minor */
+	__u64 ino;
+	__u64 pages; /* charged to this memcg */
+	__u64 dirty; /* of those, dirty or under writeback */
+	__u64 nrpages; /* the whole file's page cache */
+	__u64 dentry; /* an alias, key into map dentries; 0 when the inode has none */
+	__u32 mode; /* i_mode */
+	__u32 nlink;
+	__u64 sb_magic;
+};
+
+/* Map dentries: key = dentry address.  A path is a chain of these up to the superblock's root. */
+struct zm_dentry {
+	__u64 parent; /* 0 at the root of its superblock */
+	char name[ZM_NAME_MAX];
+};
+
+/* Counters of the page-cache walk, in .bss. */
+struct zm_stats {
+	__u64 sbs, inodes, inodes_cached, folios, dying_folios, steps;
+	__u64 rejected; /* list or back-pointer checks that failed: the walk skipped ahead */
+	__u64 map_full; /* pins or dentries not recorded: a map was full */
+	__u64 memcgs, memcg_steps;
+	__s32 shrinker_nr_max; /* map_nr_max of one memcg's shrinker_info; -1 unknown */
+	__u32 done; /* 1: walk finished; 2: stopped at the step budget */
+};
+
+/*
+ * The state of the two walks, in .bss (globals, so the skeleton shows them
+ * to residue too, which helps when a walk stops early).
+ */
+struct zm_tree_walk {
+	__u64 root, cur;
+	__u32 depth;
+	__u8 descend;
+};
+
+struct zm_cache_walk {
+	__u64 start_sb, sb, inode_pos, inode, node;
+	__u32 slot, phase;
+	/* The run of folios being added up: one memcg, one inode. */
+	__u64 acc_memcg, acc_id, acc_pages, acc_dirty;
+	/* Memo: the last memcg looked at, and whether it is dying. */
+	__u64 memo_memcg, memo_id;
+	__u8 memo_dying;
+	/* Path recording: the dentry to record next, and the phase to go back to. */
+	__u64 path_dentry;
+	__u32 path_depth, path_return;
+};

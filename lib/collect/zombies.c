@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The zombie-memcg scan: cgroupfs for the live tree and the counters, the
+ * kernel view (BPF) for the dying memcgs themselves and the files that pin
+ * them, then the per-parent bytes from memory.stat and the files' paths in
+ * our mount namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/macro.h"
+#include "base/procfmt.h"
+#include "bpf/memcg-loader.h"
+#include "collect/collect.h"
+#include "collect/zombies.h"
+
+typedef struct MountRef {
+	dev_t dev;
+	char *root, *mount_point;
+} MountRef;
+
+/* Is @root a leading path of @path, component-wise?  Returns the rest ("" or "/..."). */
+static const char *under_root(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	if (strcmp(root, "/") == 0)
+		return path;
+	if (strncmp(path, root, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+static char *resolve_one(const MountRef *m, size_t n, const CachePin *p)
+{
+	const MountRef *best = NULL;
+	const char *rest = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].dev != p->dev)
+			continue;
+		const char *r = under_root(p->rel_path, m[i].root);
+		if (r && (!best || strlen(m[i].root) > strlen(best->root))) {
+			best = &m[i];
+			rest = r;
+		}
+	}
+	if (!best)
+		return NULL;
+	char *path = NULL;
+	bool top = strcmp(best->mount_point, "/") == 0;
+	if (asprintf(&path, "%s%s", top && *rest ? "" : best->mount_point, rest) < 0)
+		return NULL;
+	/* The name may be stale (renamed, deleted, another mount on top): check it. */
+	struct statx stx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC,
+		  STATX_INO, &stx) < 0 ||
+	    stx.stx_ino != p->ino || makedev(stx.stx_dev_major, stx.stx_dev_minor) != p->dev) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+int memcg_resolve_paths(ZombieScan *z)
+{
+	_cleanup_free_ char *buf = NULL;
+	MountRef *m = NULL;
+	size_t n = 0, cap = 0;
+	ssize_t len;
+	int r = 0;
+
+	if (z->n_pins == 0)
+		return 0;
+	len = read_all_at(AT_FDCWD, "/proc/self/mountinfo", &buf);
+	if (len < 0)
+		return zombie_scan_add_gap(z, "/proc/self/mountinfo", "read", (int)-len);
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		char *next = nl ? nl + 1 : NULL;
+		MountinfoEntry e;
+		if (nl)
+			*nl = '\0';
+		if (parse_mountinfo_line(line, nl ? (size_t)(nl - line) : strlen(line), &e) == 0) {
+			if (n == cap) {
+				MountRef *g = realloc(m, (cap = cap ? cap * 2 : 64) * sizeof(*m));
+				if (!g) {
+					r = -ENOMEM;
+					break;
+				}
+				m = g;
+			}
+			m[n++] = (MountRef){ makedev(e.major, e.minor), (char *)e.root,
+					     (char *)e.mount_point };
+		}
+		line = next;
+	}
+	for (size_t i = 0; r == 0 && i < z->n_pins; i++) {
+		CachePin *p = &z->pins[i];
+		/* Never look a name up on a network filesystem: its server may hang. */
+		if (!p->rel_path || p->nlink == 0 || fs_magic_is_network(p->fs_magic))
+			continue;
+		p->path = resolve_one(m, n, p);
+	}
+	free(m);
+	return r;
+}
+
+int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
+{
+	ZombieScan *z = zombie_scan_new();
+	int r, fd;
+
+	if (!z)
+		return -ENOMEM;
+	z->nr_cpus = sysconf(_SC_NPROCESSORS_CONF);
+	z->nr_nodes = 1;
+	fd = memcg_open_hierarchy(z, o->subtree);
+	if (fd < 0) {
+		*ret = z;
+		return fd;
+	}
+	r = memcg_fs_walk(z, fd);
+	if (r == 0)
+		r = zombie_scan_link(z);
+	if (r == 0 && o->no_bpf) {
+		z->bpf_error = strdup("not asked for (--no-bpf)");
+		if (!z->bpf_error)
+			r = -ENOMEM;
+	} else if (r == 0) {
+		int e = bpf_collect_memcgs(z, fd, !o->no_files);
+		if (e == -ENOMEM)
+			r = e;
+		else if (e < 0 && asprintf(&z->bpf_error, "%s", strerror(-e)) < 0)
+			r = -ENOMEM;
+	}
+	if (r == 0)
+		r = memcg_fs_account(z, fd);
+	if (r == 0)
+		r = memcg_resolve_paths(z);
+	close(fd);
+	*ret = z;
+	return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Collecting zombie memory cgroups (model/memcg.h): cgroupfs on any kernel
+ * and privilege that can read it (memcg-fs.c), the kernel's view through
+ * BPF where it loads (bpf/memcg.c), the pipeline of both (zombies.c).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "model/memcg.h"
+
+typedef struct ZombieOptions {
+	const char *subtree; /* scan below this cgroup only; NULL or "/" for all */
+	bool no_bpf; /* cgroupfs figures only */
+	bool no_files; /* the kernel view without the page-cache walk */
+} ZombieOptions;
+
+/*
+ * Find the hierarchy with the memory controller in our mount namespace
+ * (v1 "memory", else v2 with memory in cgroup.controllers): sets
+ * z->version and z->mount and returns an O_PATH fd on the scanned subtree
+ * (z->subtree), or -ENOENT when no memory controller is mounted.
+ */
+int memcg_open_hierarchy(ZombieScan *z, const char *subtree);
+
+/* Every live cgroup below @fd: id, path, v2 cgroup.stat.  Adds CgNodes. */
+int memcg_fs_walk(ZombieScan *z, int fd);
+
+/*
+ * The bytes charged to dying children of each live node with any (v1:
+ * total_cache - cache - Σ live children's total_cache; v2: file - Σ live
+ * children's file), read from memory.stat of those nodes and their
+ * children only, and the zombie count from the best source there is.
+ */
+int memcg_fs_account(ZombieScan *z, int fd);
+
+/* Where each pinning file is in our mount namespace, checked by dev and inode. */
+int memcg_resolve_paths(ZombieScan *z);
+
+/* The whole scan. */
+int scan_zombies(const ZombieOptions *o, ZombieScan **ret);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Zombie memory cgroups: plain data that collect/memcg-fs.c (cgroupfs, any
+ * kernel) and bpf/memcg.c (the kernel's own view) fill, analyze/zombies.c
+ * adds up and render/zombies.c prints.  A zombie is a memory cgroup that
+ * was removed (rmdir) but is still in the kernel because something is
+ * charged to it, mostly page cache.  Indices link records.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/snapshot.h" /* Gap */
+
+#define ZS_UNKNOWN UINT64_MAX
+
+/* One memory cgroup: live (a directory) or dying (only the kernel sees it). */
+typedef struct CgNode {
+	uint64_t id; /* cgroup id = kernfs node id = the directory's inode number */
+	uint64_t parent_id; /* 0 for the root of the scan */
+	int32_t parent; /* index of the parent node, -1 when not known */
+	int32_t first_child, next_sibling; /* -1 terminated; set by zombie_scan_link() */
+	char *path; /* from the hierarchy's root: "/", "/system.slice/x.service" */
+	bool dying;
+	uint32_t depth;
+	/* cgroupfs, live cgroups */
+	uint64_t nr_dying_below; /* v2 cgroup.stat: dying memory cgroups in the subtree */
+	uint64_t stuck_bytes; /* charged to dying descendants (method in docs/ZOMBIES.md) */
+	/* The kernel view (BPF) */
+	uint64_t usage_pages; /* memory.usage page counter */
+	uint64_t cache_pages; /* of that, page cache found in files (Σ pins) */
+	uint64_t dirty_pages;
+	uint32_t first_pin, n_pins; /* pins sorted by node, then bytes */
+	/* Aggregates over the subtree, for live nodes (analyze). */
+	uint64_t zombies_below; /* dying memcgs whose nearest live ancestor is this one */
+	uint64_t zombie_pages_below;
+} CgNode;
+
+/* Page cache of one file charged to one dying memcg. */
+typedef struct CachePin {
+	uint32_t node; /* the dying memcg */
+	uint64_t dev; /* userspace dev_t */
+	uint64_t ino;
+	uint64_t pages, dirty_pages,
+		file_pages; /* charged here; dirty of those; the whole file's */
+	uint32_t mode, nlink;
+	uint64_t fs_magic;
+	char *rel_path; /* from its superblock's root; NULL when the inode has no name */
+	char *path; /* the same file in our mount namespace; NULL when not reachable */
+} CachePin;
+
+typedef enum ZombieCountSource {
+	ZC_NONE,
+	ZC_PROC_CGROUPS, /* v1: /proc/cgroups num_cgroups minus live directories */
+	ZC_SUBSYS_MEMORY, /* v2: cgroup.stat nr_dying_subsys_memory (6.11+) */
+	ZC_DYING_DESCENDANTS, /* v2: cgroup.stat nr_dying_descendants (any controller) */
+	ZC_BPF, /* the css tree, walked in the kernel */
+} ZombieCountSource;
+
+typedef struct ZombieScan {
+	int version; /* 1 or 2; 0: no memory controller mounted */
+	char *mount; /* where the hierarchy is mounted here: "/sys/fs/cgroup/memory" */
+	char *subtree; /* the scanned subtree, "/" by default */
+	/* Counts */
+	uint64_t nr_live; /* live memory cgroups in the subtree, its root included */
+	uint64_t nr_zombies; /* ZS_UNKNOWN when no source could tell */
+	ZombieCountSource count_source;
+	uint64_t num_cgroups; /* v1 /proc/cgroups, ZS_UNKNOWN otherwise */
+	uint64_t stuck_bytes; /* charged to zombies, from memory.stat; ZS_UNKNOWN when unknown */
+	/* Kernel memory one memcg costs (docs/ZOMBIE-COST.md) */
+	long nr_cpus; /* possible CPUs */
+	int nr_nodes;
+	int32_t shrinker_nr_max; /* -1 unknown (BPF reads it) */
+	uint64_t kmem_per_zombie; /* estimate, bytes */
+	CgNode *nodes;
+	size_t n_nodes, cap_nodes;
+	struct ZsIndex *index; /* nodes by id, from zombie_scan_link() */
+	size_t n_index;
+	CachePin *pins;
+	size_t n_pins, cap_pins;
+	Gap *gaps;
+	size_t n_gaps, cap_gaps;
+	/* The kernel view */
+	bool used_bpf;
+	char *bpf_error; /* why there is no kernel view */
+	uint64_t walk_sbs, walk_inodes, walk_folios, walk_rejected, walk_map_full;
+	bool walk_complete;
+	double walk_ms;
+} ZombieScan;
+
+ZombieScan *zombie_scan_new(void);
+void zombie_scan_free(ZombieScan *z);
+CgNode *zombie_scan_add_node(ZombieScan *z);
+CachePin *zombie_scan_add_pin(ZombieScan *z);
+int zombie_scan_add_gap(ZombieScan *z, const char *what, const char *call, int err);
+/*
+ * Index the nodes by id, set each one's parent from parent_id and link
+ * children (in node order).  Call again after adding nodes.
+ */
+int zombie_scan_link(ZombieScan *z);
+/* The index of the node with cgroup id @id, -1 when none (after zombie_scan_link()). */
+int32_t zombie_scan_index(const ZombieScan *z, uint64_t id);

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * `residue zombies --release [--yes]`: drop exactly the page cache that
+ * keeps zombie memcgs alive.  Each pinning file the kernel view named is
+ * opened through its path here, checked to be the same inode, synced when
+ * it has dirty pages, and given posix_fadvise(POSIX_FADV_DONTNEED): the
+ * kernel drops its clean, unmapped page cache, the charges go, and the
+ * zombie is freed.  Nothing global (never drop_caches), nothing but page
+ * cache (tmpfs pages are the files' data and stay).  On cgroup v2 a parent
+ * whose zombies' files cannot be reached gets memory.reclaim instead, which
+ * also reclaims from its live children: it is listed, and done only with
+ * --yes.  Dry run unless --yes; then the scan runs again and says what was
+ * freed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/zombies.h"
+#include "base/fileio.h"
+#include "base/strescape.h"
+#include "collect/zombies.h"
+#include "render/render.h"
+#include "residue.h"
+
+#define PAGE 4096ULL
+
+typedef struct Plan {
+	uint64_t files, bytes, dirty; /* what would be dropped */
+	uint64_t skipped_files, skipped_bytes;
+	uint64_t reclaim_parents, reclaim_bytes;
+	uint64_t done_files, failed;
+	json_object *actions;
+} Plan;
+
+static void say(Plan *p, bool json, const char *action, const char *what, uint64_t bytes,
+		const char *cgroup, int err)
+{
+	char b[32];
+	if (json) {
+		json_object *o = json_object_new_object();
+		_cleanup_free_ char *w = str_escape_utf8(what);
+		_cleanup_free_ char *c = str_escape_utf8(cgroup ? cgroup : "");
+		json_object_object_add(o, "action", json_object_new_string(action));
+		json_object_object_add(o, "target", json_object_new_string(w ? w : ""));
+		json_object_object_add(o, "bytes", json_object_new_uint64(bytes));
+		json_object_object_add(o, "cgroup",
+				       cgroup ? json_object_new_string(c ? c : "") : NULL);
+		json_object_object_add(o, "error",
+				       err ? json_object_new_string(strerror(err)) : NULL);
+		json_object_array_add(p->actions, o);
+		return;
+	}
+	_cleanup_free_ char *w = str_escape_text(what);
+	_cleanup_free_ char *c = str_escape_text(cgroup ? cgroup : "");
+	format_bytes(bytes, false, b, sizeof(b));
+	printf("%-14s %8s  %s", action, b, w ? w : "");
+	if (cgroup)
+		printf("  (%s)", c ? c : "");
+	if (err)
+		printf(": %s", strerror(err));
+	putchar('\n');
+}
+
+/* Drop one file's page cache: the same inode as the kernel view saw, synced first if dirty. */
+static int drop_file(const CachePin *pin)
+{
+	struct stat st;
+	int fd = open(pin->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_ino != pin->ino || st.st_dev != pin->dev)
+		r = -ESTALE; /* renamed or replaced since the scan */
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if (pin->dirty_pages && fdatasync(fd) < 0)
+		r = -errno;
+	else
+		r = -posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+	return r;
+}
+
+/* v2: ask the parent to reclaim what its zombies hold, "memory.reclaim" relative to the hierarchy. */
+static int reclaim_parent(const ZombieScan *z, const CgNode *n, uint64_t bytes)
+{
+	char path[PATH_MAX], val[32];
+	snprintf(path, sizeof(path), "%s%s/memory.reclaim", z->mount,
+		 strcmp(n->path, "/") == 0 ? "" : n->path);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int len = snprintf(val, sizeof(val), "%llu", (unsigned long long)bytes);
+	ssize_t w = write(fd, val, (size_t)len);
+	int r = w < 0 ? -errno : 0;
+	close(fd);
+	return r == -EAGAIN ? 0 : r; /* EAGAIN: reclaimed less than asked */
+}
+
+static int rescan(const ZombieOptions *zo, ZombieScan **ret)
+{
+	int r = scan_zombies(zo, ret);
+	if (r == 0)
+		r = analyze_zombies(*ret);
+	return r;
+}
+
+/* Is dying node @id still there? */
+static bool still_dying(const ZombieScan *z, uint64_t id)
+{
+	int32_t i = zombie_scan_index(z, id);
+	return i >= 0 && z->nodes[i].dying;
+}
+
+int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
+{
+	ZombieScan *z = NULL, *after = NULL;
+	Plan p = { 0 };
+	int r;
+
+	r = rescan(zo, &z);
+	if (r < 0) {
+		fprintf(stderr, "residue: zombie scan failed: %s\n", strerror(-r));
+		zombie_scan_free(z);
+		return EXIT_ERROR;
+	}
+	if (!z->used_bpf && z->version != 2) {
+		fprintf(stderr,
+			"residue: --release needs the kernel view to know which files pin zombies "
+			"(%s)\n",
+			z->bpf_error ? z->bpf_error : "not available");
+		zombie_scan_free(z);
+		return EXIT_ERROR;
+	}
+	p.actions = t->json ? json_object_new_array() : NULL;
+	if (!t->json)
+		printf("%s\n", yes ? "Releasing:" : "Dry run (add --yes to do it):");
+
+	/* 1. Files (one shared by several zombies is dropped again: a no-op). */
+	for (size_t k = 0; k < z->n_pins; k++) {
+		const CachePin *pin = &z->pins[k];
+		const char *cg = z->nodes[pin->node].path;
+		PinAction a = pin_action(pin);
+		if (a == PIN_SHMEM || a == PIN_UNREACHABLE) {
+			char name[PATH_MAX + 64];
+			snprintf(name, sizeof(name), "%s",
+				 pin->path     ? pin->path :
+				 pin->rel_path ? pin->rel_path :
+						 "?");
+			p.skipped_files++;
+			p.skipped_bytes += pin->pages * PAGE;
+			say(&p, t->json, a == PIN_SHMEM ? "keep-shmem" : "unreachable", name,
+			    pin->pages * PAGE, cg, 0);
+			continue;
+		}
+		p.files++;
+		p.bytes += pin->pages * PAGE;
+		p.dirty += pin->dirty_pages * PAGE;
+		int e = yes ? drop_file(pin) : 0;
+		if (e < 0)
+			p.failed++;
+		else if (yes)
+			p.done_files++;
+		say(&p, t->json, yes ? (e < 0 ? "failed" : "dropped") : pin_action_to_string(a),
+		    pin->path, pin->pages * PAGE, cg, -e);
+	}
+
+	/* 2. v2 parents whose zombies hold memory no reachable file explains. */
+	if (z->version == 2) {
+		for (size_t i = 0; i < z->n_nodes; i++) {
+			const CgNode *n = &z->nodes[i];
+			uint64_t unexplained;
+			if (n->dying)
+				continue;
+			if (z->used_bpf) {
+				uint64_t dropped = 0;
+				for (size_t k = 0; k < z->n_pins; k++)
+					if (zombie_live_parent(z, z->pins[k].node) == (int32_t)i &&
+					    pin_action(&z->pins[k]) != PIN_UNREACHABLE)
+						dropped += z->pins[k].pages;
+				unexplained = n->zombie_pages_below > dropped ?
+						      (n->zombie_pages_below - dropped) * PAGE :
+						      0;
+			} else {
+				unexplained = n->stuck_bytes == ZS_UNKNOWN ? 0 : n->stuck_bytes;
+			}
+			if (!unexplained)
+				continue;
+			p.reclaim_parents++;
+			p.reclaim_bytes += unexplained;
+			int e = yes ? reclaim_parent(z, n, unexplained) : 0;
+			say(&p, t->json, yes ? (e < 0 ? "failed" : "reclaimed") : "memory.reclaim",
+			    n->path, unexplained, NULL, -e);
+		}
+	}
+
+	/* 3. Count again: zombies go once their last charge does (after an RCU grace period). */
+	uint64_t freed = 0, left = 0;
+	if (yes) {
+		for (int tries = 0; tries < 20; tries++) {
+			zombie_scan_free(after);
+			after = NULL;
+			if (rescan(zo, &after) < 0)
+				break;
+			freed = left = 0;
+			for (size_t i = 0; i < z->n_nodes; i++)
+				if (z->nodes[i].dying)
+					still_dying(after, z->nodes[i].id) ? left++ : freed++;
+			if (!left || !after->used_bpf)
+				break;
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+
+	char a[32], b[32];
+	if (t->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "dry_run", json_object_new_boolean(!yes));
+		json_object_object_add(o, "actions", p.actions);
+		json_object_object_add(o, "files", json_object_new_uint64(p.files));
+		json_object_object_add(o, "bytes", json_object_new_uint64(p.bytes));
+		json_object_object_add(o, "failed", json_object_new_uint64(p.failed));
+		json_object_object_add(
+			o, "zombies_before",
+			z->nr_zombies == ZS_UNKNOWN ? NULL : json_object_new_uint64(z->nr_zombies));
+		json_object_object_add(o, "zombies_after",
+				       after && after->nr_zombies != ZS_UNKNOWN ?
+					       json_object_new_uint64(after->nr_zombies) :
+					       NULL);
+		json_object_object_add(
+			o, "freed",
+			yes && after && after->used_bpf ? json_object_new_uint64(freed) : NULL);
+		render_json_print(o, stdout);
+		json_object_put(o);
+	} else {
+		format_bytes(p.bytes, false, a, sizeof(a));
+		printf("%s %llu files, %s of page cache", yes ? "Dropped" : "Would drop",
+		       (unsigned long long)(yes ? p.done_files : p.files), a);
+		if (p.dirty) {
+			format_bytes(p.dirty, false, b, sizeof(b));
+			printf(" (%s dirty, synced first)", b);
+		}
+		putchar('\n');
+		if (p.skipped_files) {
+			format_bytes(p.skipped_bytes, false, a, sizeof(a));
+			printf("Left alone: %llu files, %s (tmpfs data, or not reachable from this mount namespace)\n",
+			       (unsigned long long)p.skipped_files, a);
+		}
+		if (p.reclaim_parents) {
+			format_bytes(p.reclaim_bytes, false, a, sizeof(a));
+			printf("%s memory.reclaim on %llu parents, %s (also reclaims their live children's memory)\n",
+			       yes ? "Asked" : "Would ask", (unsigned long long)p.reclaim_parents,
+			       a);
+		}
+		if (yes && after) {
+			printf("Zombies: %llu before, %llu now", (unsigned long long)z->nr_zombies,
+			       (unsigned long long)after->nr_zombies);
+			if (after->used_bpf)
+				printf("; %llu of them freed, %llu still there",
+				       (unsigned long long)freed, (unsigned long long)left);
+			putchar('\n');
+			if (z->stuck_bytes != ZS_UNKNOWN && after->stuck_bytes != ZS_UNKNOWN) {
+				format_bytes(z->stuck_bytes, false, a, sizeof(a));
+				format_bytes(after->stuck_bytes, false, b, sizeof(b));
+				printf("Page cache charged to zombies: %s before, %s now\n", a, b);
+			}
+		}
+	}
+	r = p.failed ? EXIT_ERROR : 0;
+	zombie_scan_free(after);
+	zombie_scan_free(z);
+	return r;
+}
