@@ -98,7 +98,7 @@ repro_init() {
 	fi
 	REPRO_DIR=$(mktemp -d /tmp/residue-repro.XXXXXX) || return 1
 	: >"$REPRO_DIR/log"
-	REPRO_PIDS="" REPRO_IMAGES="" REPRO_SHM="" REPRO_KEYS=""
+	REPRO_PIDS="" REPRO_IMAGES="" REPRO_SHM="" REPRO_KEYS="" REPRO_CGROUPS="" REPRO_ZDIRS=""
 }
 
 # repro_start VAR CMD...: run CMD in the background with stdout on a fifo and wait for its line
@@ -214,7 +214,7 @@ repro_kill() {
 
 # Undo everything recorded in REPRO_PIDS / REPRO_IMAGES / REPRO_SHM / REPRO_DIR.  Idempotent.
 repro_teardown() {
-	local tag img dev n rc=0
+	local tag img dev dir n rc=0
 	for tag in $REPRO_PIDS; do
 		repro_kill_tag "$tag" || rc=1
 	done
@@ -233,6 +233,28 @@ repro_teardown() {
 		[[ $img == /dev/shm/residue-repro.* ]] && rm -f "$img"
 	done
 	REPRO_SHM=""
+	# Deleting the files drops their page cache, which frees the zombies it pinned; then the
+	# cgroups go, deepest first (their processes were killed above).
+	for dir in ${REPRO_ZDIRS:-}; do
+		[[ $dir == /var/tmp/residue-zombies.* && -d $dir ]] && rm -rf "$dir"
+	done
+	REPRO_ZDIRS=""
+	for dir in ${REPRO_CGROUPS:-}; do
+		[[ $dir == */residue-zombies.* && -d $dir ]] || continue
+		# What is still charged below it (page cache of files we read, metadata blocks of
+		# the filesystem) would keep its removed children as zombies: reclaim it, ours only.
+		if [[ -e $dir/memory.force_empty ]]; then
+			echo 0 >"$dir/memory.force_empty" 2>/dev/null
+		elif [[ -e $dir/memory.reclaim ]]; then
+			echo 1G >"$dir/memory.reclaim" 2>/dev/null
+		fi
+		n=0
+		while ! rmdir "$dir" 2>/dev/null && [[ -d $dir ]]; do
+			((n++ > 250)) && { repro_log "cannot remove cgroup $dir"; rc=1; break; }
+			sleep 0.02
+		done
+	done
+	REPRO_CGROUPS=""
 	if [[ -n ${REPRO_DIR:-} && $REPRO_DIR == /tmp/residue-repro.* && -d $REPRO_DIR ]]; then
 		# Nothing is ever mounted here in this namespace; refuse to recurse if something is.
 		if grep -q " ${REPRO_DIR}[/ ]" /proc/self/mountinfo; then
@@ -260,8 +282,9 @@ repro_emit() {
 	local k line=""
 	for k in $REPRO_KEYS; do line+="$k=$(printf %q "${!k}") "; done
 	echo "${line% }"
-	printf 'REPRO_DIR=%q REPRO_PIDS=%q REPRO_IMAGES=%q REPRO_SHM=%q\n' \
-		"$REPRO_DIR" "${REPRO_PIDS# }" "${REPRO_IMAGES# }" "${REPRO_SHM# }"
+	printf 'REPRO_DIR=%q REPRO_PIDS=%q REPRO_IMAGES=%q REPRO_SHM=%q REPRO_ZDIRS=%q REPRO_CGROUPS=%q\n' \
+		"$REPRO_DIR" "${REPRO_PIDS# }" "${REPRO_IMAGES# }" "${REPRO_SHM# }" "${REPRO_ZDIRS# }" \
+		"${REPRO_CGROUPS# }"
 }
 
 # ---- independent checks of what the kernel now holds -------------------------------------------
@@ -498,6 +521,115 @@ repro_controls() {
 		CTL_DEVS="$L_DEV $(repro_link_dev "/proc/$CM_PID/fd/$CM_FD") $(repro_link_dev "/proc/$CS_PID/fd/$CS_FD") $(repro_link_dev "/proc/$CP_PID/fd/$CP_FD")" \
 		CTL_NS_IDS="$CN_NS_ID"
 	repro_dev_mounted "$L_DEV" || repro_fail "live container's tmpfs $L_DEV is not mounted"
+}
+
+# ---- zombie memory cgroups ----------------------------------------------------------------------
+
+# The caller's memory cgroup: sets REPRO_CG_VERSION (1|2), REPRO_CG_MOUNT and REPRO_CG_OWN (the
+# path inside the hierarchy).  77 when no memory controller is mounted.
+repro_memcg_own() {
+	local line mnt
+	line=$(grep -m1 -E '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' /proc/self/cgroup)
+	if [[ -n $line ]]; then
+		mnt=$(awk '$9 == "cgroup" && $NF ~ /(^|,)memory(,|$)/ { print $5; exit }' /proc/self/mountinfo)
+		REPRO_CG_VERSION=1
+	else
+		line=$(grep -m1 '^0::' /proc/self/cgroup)
+		mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+		REPRO_CG_VERSION=2
+		[[ -n $mnt ]] && grep -qw memory "$mnt/cgroup.controllers" 2>/dev/null || mnt=""
+	fi
+	if [[ -z $line || -z $mnt ]]; then
+		repro_log "no memory cgroup controller is mounted"
+		return 77
+	fi
+	REPRO_CG_MOUNT=$mnt
+	REPRO_CG_OWN=${line#*:*:}
+	if [[ $REPRO_CG_OWN == / ]]; then REPRO_CG_OWN=""; fi
+}
+
+# repro_memcg_mkdir DIR: create a cgroup (remembered for teardown, deepest first); on v2 the
+# parent must delegate the memory controller, which a cgroup with processes cannot (except root).
+repro_memcg_mkdir() {
+	local dir=$1
+	if [[ $REPRO_CG_VERSION == 2 ]] &&
+		! grep -qw memory "${dir%/*}/cgroup.subtree_control" 2>/dev/null &&
+		! echo +memory >"${dir%/*}/cgroup.subtree_control" 2>/dev/null; then
+		repro_log "cgroup v2: cannot enable memory below ${dir%/*} (it has processes?);" \
+			"run from a delegated cgroup"
+		return 77
+	fi
+	mkdir "$dir" || return 1
+	REPRO_CGROUPS="$dir $REPRO_CGROUPS"
+}
+
+# Run a shell command inside cgroup DIR and wait for it (the shell moves itself in first).
+repro_memcg_run() {
+	local dir=$1
+	shift
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && eval "$1"' sh "$dir" "$*"
+}
+
+# True when all of FILE's pages are in the page cache.
+repro_cached() {
+	local want=$1 got
+	got=$(fincore -b -n -o RES "$2" 2>/dev/null) || return 1
+	((got >= want))
+}
+
+# repro_case_zombies [K] [J]: K zombie memory cgroups, zombie i pinned by the page cache of one file
+# of i MiB + 4 KiB that a process in it wrote (and synced) before it exited and the cgroup was
+# removed; J cgroups whose process ran and exited without leaving page cache, removed too (they
+# must be freed, not reported); one live cgroup with cached files (a look-alike that is no zombie).
+# All below the caller's own memory cgroup.  A keeper process rereads the pinned files every few
+# seconds, so the kernel's idle-page reclaim (DAMON here) does not free the zombies mid-test.
+repro_case_zombies() {
+	local k=${1:-3} j=${2:-2} parent zdir i size f pinned="" clean="" rc
+	repro_memcg_own || return
+	parent=$REPRO_CG_MOUNT$REPRO_CG_OWN/residue-zombies.$$
+	repro_memcg_mkdir "$parent" || return
+	zdir=$(mktemp -d /var/tmp/residue-zombies.XXXXXX) || return 1
+	REPRO_ZDIRS+=" $zdir"
+	# Warm, from our own cgroup, what the zombies' processes will read besides their file (the
+	# programs, and the filesystem's metadata blocks near $zdir): else the first reader's cgroup,
+	# a zombie-to-be, is charged for it too.
+	head -c 4096 /dev/zero >"$zdir/warm" && sync "$zdir/warm" && rm -f "$zdir/warm" || return 1
+	# The keeper starts first: a page evicted before it first reads it would come back charged
+	# to the keeper's cgroup, not to the zombie.
+	# shellcheck disable=SC2016
+	repro_start ZK sh -c 'echo ready; while :; do cat "$1"/pin-*.data >/dev/null 2>&1; sleep 1; done' \
+		sh "$zdir" || return
+	for ((i = 1; i <= k; i++)); do
+		size=$((i * 1048576 + 4096))
+		f=$zdir/pin-$i.data
+		repro_memcg_mkdir "$parent/pin-$i" || return
+		repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero >$f && sync $f" ||
+			repro_fail "writing $f in $parent/pin-$i" || return
+		rmdir "$parent/pin-$i" || repro_fail "rmdir $parent/pin-$i" || return
+		REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-$i "/}
+		pinned+=" pin-$i:$size:$f"
+	done
+	for ((i = 1; i <= j; i++)); do
+		repro_memcg_mkdir "$parent/clean-$i" || return
+		repro_memcg_run "$parent/clean-$i" 'i=0; while [ $i -lt 1000 ]; do i=$((i + 1)); done' ||
+			return
+		rmdir "$parent/clean-$i" || repro_fail "rmdir $parent/clean-$i" || return
+		REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/clean-$i "/}
+		clean+=" clean-$i"
+	done
+	repro_memcg_mkdir "$parent/live-1" || return
+	repro_start ZL sh -c 'echo $$ >"$1/cgroup.procs" && head -c 2101248 /dev/zero >"$2" &&
+		sync "$2" && echo ready && exec sleep infinity' sh "$parent/live-1" "$zdir/live-1.data"
+	rc=$?
+	((rc == 0)) || return $rc
+	for f in $pinned; do
+		IFS=: read -r _ size f <<<"$f"
+		repro_cached "$size" "$f" || repro_fail "$f is not all in the page cache" || return
+	done
+	repro_set Z_VERSION="$REPRO_CG_VERSION" Z_MOUNT="$REPRO_CG_MOUNT" \
+		Z_PARENT="$REPRO_CG_OWN/residue-zombies.$$" Z_PINNED="${pinned# }" \
+		Z_CLEAN="${clean# }" Z_LIVE="live-1" Z_LIVE_PID="$ZL_PID" Z_KEEPER_PID="$ZK_PID" \
+		Z_DIR="$zdir"
 }
 
 # Entry point of a standalone reproducer: build one case, print its description, leave it running.
