@@ -6,22 +6,38 @@
 #include <string.h>
 
 /*
- * Measured and derived on 6.18 (docs/ZOMBIE-COST.md, bench/memcg-cost):
- * struct mem_cgroup, its per-node info, vmstats and kernfs files; per CPU
- * the memcg_vmstats_percpu and lruvec_stats_percpu; per node and per 64
- * shrinker ids one shrinker_info_unit (kmalloc-1k) and a pointer.
+ * Measured and derived on 6.18 for a zombie (docs/ZOMBIE-COST.md, bench/memcg-cost):
+ * bytes = A + B*cpus + nodes * (D + E*cpus + hdr(U) + C*U), U = ceil(shrinker_nr_max / 64).
+ * A: mem_cgroup, memcg_vmstats, struct cgroup, psi_group, kernfs node; B: memcg_vmstats_percpu
+ * and friends; D: mem_cgroup_per_node + lruvec_stats; E: lruvec_stats_percpu; C: one
+ * shrinker_info_unit (520 B, in kmalloc-1k); hdr: the shrinker_info header with U pointers.
  */
-#define KMEM_FIXED 8192
-#define KMEM_PER_CPU 1200
-#define KMEM_PER_SHRINKER_UNIT (1024 + 8)
+#define KMEM_A 9800
+#define KMEM_B 1564
+#define KMEM_D 1536
+#define KMEM_E 528
+#define KMEM_C 1024
+
+/* What kmalloc really takes for @size bytes: a power of two, pages above 8 KiB. */
+static uint64_t kmalloc_size(uint64_t size)
+{
+	uint64_t b = 8;
+	while (b < size)
+		b <<= 1;
+	return b;
+}
 
 uint64_t memcg_kmem_estimate(long nr_cpus, int nr_nodes, int32_t shrinker_nr_max)
 {
-	uint64_t b = KMEM_FIXED + (uint64_t)(nr_cpus > 0 ? nr_cpus : 1) * KMEM_PER_CPU;
-	if (shrinker_nr_max > 0)
-		b += (uint64_t)(nr_nodes > 0 ? nr_nodes : 1) *
-		     (((uint64_t)shrinker_nr_max + 63) / 64) * KMEM_PER_SHRINKER_UNIT;
-	return b;
+	uint64_t cpus = nr_cpus > 0 ? (uint64_t)nr_cpus : 1;
+	uint64_t nodes = nr_nodes > 0 ? (uint64_t)nr_nodes : 1;
+	uint64_t per_node = KMEM_D + KMEM_E * cpus;
+
+	if (shrinker_nr_max > 0) {
+		uint64_t units = ((uint64_t)shrinker_nr_max + 63) / 64;
+		per_node += kmalloc_size(24 + 8 * units) + KMEM_C * units;
+	}
+	return KMEM_A + KMEM_B * cpus + nodes * per_node;
 }
 
 uint64_t zombie_own_pages(const ZombieScan *z, size_t i)

@@ -9,10 +9,12 @@
 #include "model/memcg.h"
 
 /*
- * Kernel memory one memory cgroup costs, live or dying (docs/ZOMBIE-COST.md):
- * the fixed structures, the per-CPU statistics and, per NUMA node, the
- * shrinker map, which has one 1 KiB unit per 64 shrinker ids the host ever
- * needed at once (@shrinker_nr_max < 0: unknown, left out).
+ * Kernel memory a zombie memory cgroup costs (docs/ZOMBIE-COST.md): the
+ * fixed structures, the per-CPU statistics and, per NUMA node, per-CPU
+ * LRU statistics and the shrinker map, which has one 1 KiB unit per 64
+ * shrinker ids the host ever needed at once (@shrinker_nr_max < 0:
+ * unknown, left out: then the figure is a lower bound).  Possible CPUs
+ * and nodes, not online ones.
  */
 uint64_t memcg_kmem_estimate(long nr_cpus, int nr_nodes, int32_t shrinker_nr_max);
 

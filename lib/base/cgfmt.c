@@ -254,3 +254,38 @@ bool cgroup_controllers_has(const char *buf, size_t len, const char *name)
 	}
 	return false;
 }
+
+int parse_range_list_count(const char *buf, size_t len, unsigned *ret)
+{
+	uint64_t total = 0;
+	size_t i = 0;
+
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
+		len--;
+	if (len == 0)
+		return -EINVAL;
+	while (i < len) {
+		uint64_t a = 0, b;
+		size_t start = i;
+		while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - start < 9)
+			a = a * 10 + (uint64_t)(buf[i++] - '0');
+		if (i == start)
+			return -EINVAL;
+		b = a;
+		if (i < len && buf[i] == '-') {
+			size_t s2 = ++i;
+			b = 0;
+			while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - s2 < 9)
+				b = b * 10 + (uint64_t)(buf[i++] - '0');
+			if (i == s2 || b < a)
+				return -EINVAL;
+		}
+		total += b - a + 1;
+		if (i < len && (buf[i++] != ',' || i == len))
+			return -EINVAL; /* not a comma, or a trailing one */
+	}
+	if (total > UINT32_MAX)
+		return -EINVAL;
+	*ret = (unsigned)total;
+	return 0;
+}

@@ -120,3 +120,9 @@ int parse_cgroup_stat(const char *buf, size_t len, CgroupStat *ret);
  * empty name is never listed.
  */
 bool cgroup_controllers_has(const char *buf, size_t len, const char *name);
+
+/*
+ * A kernel range list ("0-3,8,10-11\n", as /sys/devices/system/cpu/possible
+ * and node/possible print it): how many ids it names.  -EINVAL when malformed.
+ */
+int parse_range_list_count(const char *buf, size_t len, unsigned *ret);

@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/cgfmt.h"
 #include "base/fileio.h"
 #include "base/macro.h"
 #include "base/procfmt.h"
@@ -112,6 +113,17 @@ int memcg_resolve_paths(ZombieScan *z)
 	return r;
 }
 
+/* Possible CPUs or nodes: per-CPU and per-node memory is allocated for all of them. */
+static long count_possible(const char *file, long fallback)
+{
+	char buf[256];
+	unsigned n;
+	ssize_t len = read_small_at(AT_FDCWD, file, buf, sizeof(buf));
+	if (len < 0 || parse_range_list_count(buf, (size_t)len, &n) < 0 || n == 0)
+		return fallback > 0 ? fallback : 1;
+	return n;
+}
+
 int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 {
 	ZombieScan *z = zombie_scan_new();
@@ -119,8 +131,9 @@ int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 
 	if (!z)
 		return -ENOMEM;
-	z->nr_cpus = sysconf(_SC_NPROCESSORS_CONF);
-	z->nr_nodes = 1;
+	z->nr_cpus =
+		count_possible("/sys/devices/system/cpu/possible", sysconf(_SC_NPROCESSORS_CONF));
+	z->nr_nodes = (int)count_possible("/sys/devices/system/node/possible", 1);
 	fd = memcg_open_hierarchy(z, o->subtree);
 	if (fd < 0) {
 		*ret = z;

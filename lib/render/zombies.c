@@ -297,7 +297,8 @@ void render_zombies_text(const ZombieScan *z, bool exact, FILE *f)
 		fprintf(f, "  page cache charged to zombies: %s (memory.stat of their parents)\n",
 			fmt_bytes(z->stuck_bytes, exact, a, sizeof(a)));
 	if (z->nr_zombies != ZS_UNKNOWN && z->nr_zombies) {
-		fprintf(f, "  kernel memory they cost: about %s (%llu x %s: %ld CPUs, %d node%s",
+		fprintf(f, "  kernel memory they cost: %s %s (%llu x %s: %ld CPUs, %d node%s",
+			z->shrinker_nr_max >= 0 ? "about" : "at least",
 			fmt_bytes(z->nr_zombies * z->kmem_per_zombie, exact, a, sizeof(a)),
 			(unsigned long long)z->nr_zombies,
 			fmt_bytes(z->kmem_per_zombie, exact, b, sizeof(b)), z->nr_cpus, z->nr_nodes,
@@ -305,7 +306,7 @@ void render_zombies_text(const ZombieScan *z, bool exact, FILE *f)
 		if (z->shrinker_nr_max >= 0)
 			fprintf(f, ", shrinker map of %d", z->shrinker_nr_max);
 		else
-			fputs(", shrinker map unknown", f);
+			fputs(", without the shrinker map, which only the kernel view reads", f);
 		fputs(")\n", f);
 	}
 	if (z->used_bpf) {

@@ -591,6 +591,30 @@ static void test_controllers_edges(void)
 	CHECK(cgroup_controllers_has("cpu memoryx", 10, "memory"));
 }
 
+/* /sys/devices/system/cpu/possible and node/possible: "0-1\n" and "0\n" here. */
+static void test_range_list(void)
+{
+	unsigned n = 0;
+	CHECK_EQ_INT(parse_range_list_count("0-1\n", 4, &n), 0);
+	CHECK_EQ_U64(n, 2);
+	CHECK_EQ_INT(parse_range_list_count("0\n", 2, &n), 0);
+	CHECK_EQ_U64(n, 1);
+	CHECK_EQ_INT(parse_range_list_count("0-3,8,10-11", 11, &n), 0);
+	CHECK_EQ_U64(n, 7);
+	CHECK_EQ_INT(parse_range_list_count("0-255\n", 6, &n), 0);
+	CHECK_EQ_U64(n, 256);
+	n = 99;
+	CHECK_EQ_INT(parse_range_list_count("", 0, &n), -EINVAL);
+	CHECK_EQ_INT(parse_range_list_count("\n", 1, &n), -EINVAL);
+	CHECK_EQ_INT(parse_range_list_count("3-1", 3, &n), -EINVAL);
+	CHECK_EQ_INT(parse_range_list_count("0-1,", 4, &n), -EINVAL);
+	CHECK_EQ_INT(parse_range_list_count("0-", 2, &n), -EINVAL);
+	CHECK_EQ_INT(parse_range_list_count("a", 1, &n), -EINVAL);
+	CHECK_EQ_INT(parse_range_list_count("1 2", 3, &n), -EINVAL);
+	CHECK_EQ_INT(parse_range_list_count("0-9999999999", 12, &n), -EINVAL);
+	CHECK_EQ_U64(n, 99);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -605,5 +629,6 @@ int main(int argc, char **argv)
 	RUN(test_cgroup_stat_edges);
 	RUN(test_controllers_captured);
 	RUN(test_controllers_edges);
+	RUN(test_range_list);
 	return tap_done();
 }
