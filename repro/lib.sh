@@ -602,8 +602,12 @@ repro_case_zombies() {
 	for ((i = 1; i <= k; i++)); do
 		size=$((i * 1048576 + 4096))
 		f=$zdir/pin-$i.data
+		# The blocks are allocated from our own cgroup (the bitmaps ext4 reads for that are
+		# block-device cache, charged to whoever reads them first); the zombie-to-be only
+		# fills them in place (1<> does not truncate), so it is charged for the data alone.
+		fallocate -l "$size" "$f" || return 1
 		repro_memcg_mkdir "$parent/pin-$i" || return
-		repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero >$f && sync $f" ||
+		repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero 1<>$f && sync $f" ||
 			repro_fail "writing $f in $parent/pin-$i" || return
 		rmdir "$parent/pin-$i" || repro_fail "rmdir $parent/pin-$i" || return
 		REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-$i "/}

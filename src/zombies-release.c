@@ -180,21 +180,24 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 	if (z->version == 2) {
 		for (size_t i = 0; i < z->n_nodes; i++) {
 			const CgNode *n = &z->nodes[i];
-			uint64_t unexplained;
-			if (n->dying)
+			uint64_t unexplained = 0;
+			if (n->dying || n->stuck_bytes == ZS_UNKNOWN)
 				continue;
-			if (z->used_bpf) {
-				uint64_t dropped = 0;
-				for (size_t k = 0; k < z->n_pins; k++)
-					if (zombie_live_parent(z, z->pins[k].node) == (int32_t)i &&
-					    pin_action(&z->pins[k]) != PIN_UNREACHABLE)
-						dropped += z->pins[k].pages;
-				unexplained = n->zombie_pages_below > dropped ?
-						      (n->zombie_pages_below - dropped) * PAGE :
-						      0;
-			} else {
-				unexplained = n->stuck_bytes == ZS_UNKNOWN ? 0 : n->stuck_bytes;
-			}
+			/*
+			 * Page cache (memory.stat) charged to its dying children that the
+			 * files we drop do not explain; not what the zombies have charged
+			 * besides page cache, which reclaim cannot take.  memory.stat lags
+			 * by up to 64 pages a CPU: below that, nothing to do.
+			 */
+			uint64_t dropped = 0,
+				 slack = 64 * PAGE * (uint64_t)(z->nr_cpus > 0 ? z->nr_cpus : 1);
+			for (size_t k = 0; k < z->n_pins; k++)
+				if (zombie_live_parent(z, z->pins[k].node) == (int32_t)i &&
+				    pin_action(&z->pins[k]) != PIN_UNREACHABLE &&
+				    pin_action(&z->pins[k]) != PIN_SHMEM)
+					dropped += z->pins[k].pages * PAGE;
+			if (n->stuck_bytes > dropped + slack)
+				unexplained = n->stuck_bytes - dropped;
 			if (!unexplained)
 				continue;
 			p.reclaim_parents++;

@@ -295,8 +295,12 @@ static __noinline int account_folio(__u64 foliop)
 	}
 	if (!cw.memo_dying)
 		return 0;
-	bpf_probe_read_kernel(&flags, sizeof(flags),
-			      (void *)foliop + bpf_core_field_offset(struct folio, flags));
+	/*
+	 * The flags word is the first of struct page and folio on every kernel; its type is not
+	 * (unsigned long before 6.18, memdesc_flags_t since), which a CO-RE field relocation would
+	 * refuse as incompatible, so read it at offset 0.
+	 */
+	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)foliop);
 	if (flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))) {
 		if (bpf_core_field_exists(folio->_nr_pages))
 			pages = BPF_CORE_READ(folio, _nr_pages);

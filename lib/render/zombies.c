@@ -16,6 +16,8 @@
 #include "base/strescape.h"
 #include "render.h"
 
+#define BDEVFS_MAGIC 0x62646576 /* a block device's own inode: its page cache is the buffer cache */
+
 static const ColumnInfo zombie_columns[_ZCOL_MAX] = {
 	[ZCOL_ID] = { "ID", 10, SCOLS_FL_RIGHT,
 		      "cgroup id (the removed directory's inode number)" },
@@ -82,6 +84,13 @@ static const char *pin_name(const CachePin *p, char *buf, size_t size)
 	char dev[32];
 	if (p->path)
 		return p->path;
+	if (p->fs_magic == BDEVFS_MAGIC) {
+		/* A block device's own page cache (a filesystem's metadata); its inode is its dev_t. */
+		snprintf(buf, size, "block device %llu:%llu (buffer cache)",
+			 (unsigned long long)(p->ino >> 20),
+			 (unsigned long long)(p->ino & 0xfffff));
+		return buf;
+	}
 	format_dev(p->dev, dev, sizeof(dev));
 	if (p->rel_path)
 		snprintf(buf, size, "[%s]:%s%s", dev, p->rel_path, p->nlink ? "" : " (deleted)");
