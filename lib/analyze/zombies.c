@@ -72,7 +72,8 @@ static int cmp_pin(const void *a, const void *b)
 
 int analyze_zombies(ZombieScan *z)
 {
-	qsort(z->pins, z->n_pins, sizeof(*z->pins), cmp_pin);
+	if (z->n_pins)
+		qsort(z->pins, z->n_pins, sizeof(*z->pins), cmp_pin);
 	for (size_t i = 0; i < z->n_nodes; i++) {
 		CgNode *n = &z->nodes[i];
 		n->first_pin = n->n_pins = 0;
