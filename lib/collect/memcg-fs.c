@@ -54,35 +54,58 @@ static int open_subtree(ZombieScan *z, int hfd, const char *subtree)
 	return fd;
 }
 
-int memcg_open_hierarchy(ZombieScan *z, const char *subtree)
+int mountinfo_each(int (*fn)(const MountinfoEntry *e, void *ctx), void *ctx)
 {
 	_cleanup_free_ char *buf = NULL;
-	char *v2_mount = NULL;
 	ssize_t n = read_all_at(AT_FDCWD, "/proc/self/mountinfo", &buf);
-	int r = -ENOENT;
+	int r = 0;
 
 	if (n < 0)
 		return (int)n;
-	for (char *line = buf; line && *line;) {
+	for (char *line = buf; r >= 0 && line && *line;) {
 		char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		MountinfoEntry e;
 		char *next = nl ? nl + 1 : NULL;
+		MountinfoEntry e;
 
 		if (nl)
 			*nl = '\0';
-		if (parse_mountinfo_line(line, len, &e) == 0) {
-			if (strcmp(e.fstype, "cgroup") == 0 && has_option(e.super_opts, "memory") &&
-			    z->version != 1) {
-				free(z->mount);
-				z->mount = strdup(e.mount_point);
-				z->version = 1;
-			} else if (strcmp(e.fstype, "cgroup2") == 0 && !v2_mount) {
-				v2_mount = strdup(e.mount_point);
-			}
-		}
+		if (parse_mountinfo_line(line, strlen(line), &e) == 0)
+			r = fn(&e, ctx);
 		line = next;
 	}
+	return r < 0 ? r : 0;
+}
+
+typedef struct FindMemcg {
+	ZombieScan *z;
+	char *v2_mount;
+} FindMemcg;
+
+static int find_memcg_mount(const MountinfoEntry *e, void *ctx)
+{
+	FindMemcg *f = ctx;
+	if (strcmp(e->fstype, "cgroup") == 0 && has_option(e->super_opts, "memory") &&
+	    f->z->version != 1) {
+		free(f->z->mount);
+		f->z->mount = strdup(e->mount_point);
+		f->z->version = 1;
+	} else if (strcmp(e->fstype, "cgroup2") == 0 && !f->v2_mount) {
+		f->v2_mount = strdup(e->mount_point);
+	}
+	return 0;
+}
+
+int memcg_open_hierarchy(ZombieScan *z, const char *subtree)
+{
+	FindMemcg f = { .z = z };
+	char *v2_mount;
+	int r = mountinfo_each(find_memcg_mount, &f);
+
+	if (r < 0) {
+		free(f.v2_mount);
+		return r;
+	}
+	v2_mount = f.v2_mount;
 	if (z->version != 1 && v2_mount) {
 		char ctl[512];
 		_cleanup_close_ int fd = open(v2_mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -101,8 +124,7 @@ int memcg_open_hierarchy(ZombieScan *z, const char *subtree)
 	_cleanup_close_ int hfd = open(z->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (hfd < 0)
 		return -errno;
-	r = open_subtree(z, hfd, subtree ? subtree : "/");
-	return r;
+	return open_subtree(z, hfd, subtree ? subtree : "/");
 }
 
 static char *join_path(const char *parent, const char *name)

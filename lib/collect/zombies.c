@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/cgfmt.h"
 #include "base/fileio.h"
 #include "base/macro.h"
@@ -69,47 +70,50 @@ static char *resolve_one(const MountRef *m, size_t n, const CachePin *p)
 	return path;
 }
 
+typedef struct Mounts {
+	MountRef *m;
+	size_t n, cap;
+} Mounts;
+
+static int add_mount(const MountinfoEntry *e, void *ctx)
+{
+	Mounts *ms = ctx;
+	MountRef *m = ARRAY_PUSH(ms->m, ms->n, ms->cap);
+	if (!m)
+		return -ENOMEM;
+	m->dev = makedev(e->major, e->minor);
+	m->root = strdup(e->root);
+	m->mount_point = strdup(e->mount_point);
+	return m->root && m->mount_point ? 0 : -ENOMEM;
+}
+
 int memcg_resolve_paths(ZombieScan *z)
 {
-	_cleanup_free_ char *buf = NULL;
-	MountRef *m = NULL;
-	size_t n = 0, cap = 0;
-	ssize_t len;
-	int r = 0;
+	Mounts ms = { 0 };
+	int r;
 
 	if (z->n_pins == 0)
 		return 0;
-	len = read_all_at(AT_FDCWD, "/proc/self/mountinfo", &buf);
-	if (len < 0)
-		return zombie_scan_add_gap(z, "/proc/self/mountinfo", "read", (int)-len);
-	for (char *line = buf; line && *line;) {
-		char *nl = strchr(line, '\n');
-		char *next = nl ? nl + 1 : NULL;
-		MountinfoEntry e;
-		if (nl)
-			*nl = '\0';
-		if (parse_mountinfo_line(line, nl ? (size_t)(nl - line) : strlen(line), &e) == 0) {
-			if (n == cap) {
-				MountRef *g = realloc(m, (cap = cap ? cap * 2 : 64) * sizeof(*m));
-				if (!g) {
-					r = -ENOMEM;
-					break;
-				}
-				m = g;
-			}
-			m[n++] = (MountRef){ makedev(e.major, e.minor), (char *)e.root,
-					     (char *)e.mount_point };
-		}
-		line = next;
+	r = mountinfo_each(add_mount, &ms);
+	if (r == -ENOMEM)
+		goto out;
+	if (r < 0) {
+		r = zombie_scan_add_gap(z, "/proc/self/mountinfo", "read", -r);
+		goto out;
 	}
-	for (size_t i = 0; r == 0 && i < z->n_pins; i++) {
+	for (size_t i = 0; i < z->n_pins; i++) {
 		CachePin *p = &z->pins[i];
 		/* Never look a name up on a network filesystem: its server may hang. */
 		if (!p->rel_path || p->nlink == 0 || fs_magic_is_network(p->fs_magic))
 			continue;
-		p->path = resolve_one(m, n, p);
+		p->path = resolve_one(ms.m, ms.n, p);
 	}
-	free(m);
+out:
+	for (size_t i = 0; i < ms.n; i++) {
+		free(ms.m[i].root);
+		free(ms.m[i].mount_point);
+	}
+	free(ms.m);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "base/procfmt.h"
 #include "model/memcg.h"
 
 typedef struct ZombieOptions {
@@ -34,6 +35,9 @@ int memcg_fs_walk(ZombieScan *z, int fd);
  * children only, and the zombie count from the best source there is.
  */
 int memcg_fs_account(ZombieScan *z, int fd);
+
+/* Call @fn for each line of /proc/self/mountinfo; stops at its first negative return. */
+int mountinfo_each(int (*fn)(const MountinfoEntry *e, void *ctx), void *ctx);
 
 /* Where each pinning file is in our mount namespace, checked by dev and inode. */
 int memcg_resolve_paths(ZombieScan *z);
