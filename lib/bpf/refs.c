@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -221,9 +222,24 @@ int bpf_collect_references(Snapshot *s)
 	struct refs *skel;
 	int r;
 
-	skel = refs__open_and_load();
+	skel = refs__open();
 	if (!skel)
 		return errno ? -errno : -EOPNOTSUPP;
+	/* RESIDUE_BPF_LOG=1: the verifier's log on stderr, for reports of "does not load". */
+	static char log[1 << 20];
+	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL;
+	if (want_log) {
+		skel->ctx.log_level = 1;
+		skel->ctx.log_size = sizeof(log);
+		skel->ctx.log_buf = (__u64)(uintptr_t)log;
+	}
+	if (refs__load(skel)) {
+		r = errno ? -errno : -EOPNOTSUPP;
+		if (want_log)
+			fprintf(stderr, "%s\n", log);
+		refs__destroy(skel);
+		return r;
+	}
 	r = refs__attach(skel);
 	if (r == 0)
 		r = run_iter(skel->links.dump_task_fd, &tasks);
