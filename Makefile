@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON_OPTS ?=
 
-.PHONY: all deps run check unit integration asan bench install clean format format-check
+.PHONY: all deps run check vm-check unit integration asan bench install clean format format-check
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -25,6 +25,12 @@ run: all
 check:
 	./scripts/setup-deps check
 	./scripts/check $(BUILD) $(ASAN_BUILD)
+
+# Only the root integration tests inside a Linux 6.1 guest under QEMU (tests/vm/README.md);
+# `make check` runs them too.  VM_TESTS="orphan-fd census" picks tests.
+vm-check: all
+	./scripts/setup-deps check
+	./tests/vm/run --build $(BUILD) $(VM_TESTS)
 
 bench: all
 	./scripts/setup-deps bench
