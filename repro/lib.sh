@@ -105,7 +105,7 @@ repro_init() {
 # starting with "ready"; sets VAR_PID and VAR_READY.  Returns the child's status if it dies first
 # (77 from residue-hold means "kernel lacks this"), 1 on timeout.
 repro_start() {
-	local var=$1 fifo fd line="" pid tag rc deadline
+	local var=$1 fifo fd line="" part="" pid tag rc deadline
 	shift
 	fifo=$REPRO_DIR/ready.$var
 	mkfifo "$fifo" || return 1
@@ -118,8 +118,14 @@ repro_start() {
 	REPRO_PIDS+=" $tag"
 	deadline=$((SECONDS + REPRO_TIMEOUT))
 	while :; do
-		if read -r -t 0.2 -u "$fd" line && [[ $line == ready* ]]; then
-			break
+		# A read that times out keeps what arrived of an unfinished line in part: add it up,
+		# or a line written in two pieces on a slow machine would never match.
+		if read -r -t 0.2 -u "$fd" part; then
+			line+=$part
+			[[ $line == ready* ]] && break
+			line=""
+		else
+			line+=$part
 		fi
 		if ! repro_tag_alive "$tag"; then
 			wait "$pid"
@@ -605,9 +611,11 @@ repro_case_zombies() {
 		# The blocks are allocated from our own cgroup (the bitmaps ext4 reads for that are
 		# block-device cache, charged to whoever reads them first); the zombie-to-be only
 		# fills them in place (1<> does not truncate), so it is charged for the data alone.
-		fallocate -l "$size" "$f" || return 1
+		# It gets its name only once written: the keeper reading it before (a read of allocated
+		# but unwritten blocks fills the page cache too) would be charged for its pages.
+		fallocate -l "$size" "$f.new" || return 1
 		repro_memcg_mkdir "$parent/pin-$i" || return
-		repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero 1<>$f && sync $f" ||
+		repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero 1<>$f.new && sync $f.new && mv $f.new $f" ||
 			repro_fail "writing $f in $parent/pin-$i" || return
 		rmdir "$parent/pin-$i" || repro_fail "rmdir $parent/pin-$i" || return
 		REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-$i "/}
