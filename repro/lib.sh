@@ -611,11 +611,9 @@ repro_case_zombies() {
 		# The blocks are allocated from our own cgroup (the bitmaps ext4 reads for that are
 		# block-device cache, charged to whoever reads them first); the zombie-to-be only
 		# fills them in place (1<> does not truncate), so it is charged for the data alone.
-		# It gets its name only once written: the keeper reading it before (a read of allocated
-		# but unwritten blocks fills the page cache too) would be charged for its pages.
-		fallocate -l "$size" "$f.new" || return 1
+		fallocate -l "$size" "$f" || return 1
 		repro_memcg_mkdir "$parent/pin-$i" || return
-		repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero 1<>$f.new && sync $f.new && mv $f.new $f" ||
+		repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero 1<>$f && sync $f" ||
 			repro_fail "writing $f in $parent/pin-$i" || return
 		rmdir "$parent/pin-$i" || repro_fail "rmdir $parent/pin-$i" || return
 		REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-$i "/}

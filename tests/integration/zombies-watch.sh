@@ -89,11 +89,10 @@ declare -A ids
 for i in 1 2; do
 	size=$((i * 1048576 + 4096))
 	f=$zdir/pin-$i.data
-	# Named only once written: a keeper read of the allocated blocks would be charged for them.
-	{ fallocate -l "$size" "$f.new" && sync "$f.new"; } || t_bail "fallocate $f"
+	{ fallocate -l "$size" "$f" && sync "$f"; } || t_bail "fallocate $f"
 	repro_memcg_mkdir "$parent/pin-$i" || t_bail "mkdir $parent/pin-$i"
 	ids[pin-$i]=$(stat -c %i "$parent/pin-$i")
-	repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero 1<>$f.new && sync $f.new && mv $f.new $f" ||
+	repro_memcg_run "$parent/pin-$i" "head -c $size /dev/zero 1<>$f && sync $f" ||
 		t_bail "writing $f in $parent/pin-$i"
 	rmdir "$parent/pin-$i" || t_bail "rmdir $parent/pin-$i"
 	REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-$i "/}
