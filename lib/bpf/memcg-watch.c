@@ -17,6 +17,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "loader-log.h"
 #include "memcg-watch.lskel.h"
 
 struct MemcgWatch {
@@ -49,8 +50,6 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 int memcg_watch_new(memcg_watch_fn fn, void *userdata, MemcgWatch **ret)
 {
-	/* RESIDUE_BPF_LOG=1: the verifier's log on stderr, for reports of "does not load". */
-	static char log[1 << 18];
 	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL;
 	MemcgWatch *w;
 	int r;
@@ -67,15 +66,10 @@ int memcg_watch_new(memcg_watch_fn fn, void *userdata, MemcgWatch **ret)
 		r = errno ? -errno : -ENOMEM;
 		goto fail;
 	}
-	if (want_log) {
-		w->skel->ctx.log_level = 1;
-		w->skel->ctx.log_size = sizeof(log);
-		w->skel->ctx.log_buf = (__u64)(uintptr_t)log;
-	}
+	bpf_loader_log_arm(&w->skel->ctx);
 	if (memcg_watch__load(w->skel)) {
 		r = errno ? -errno : -EOPNOTSUPP;
-		if (want_log)
-			fprintf(stderr, "%s\n", log);
+		bpf_loader_log_print(want_log);
 		goto fail;
 	}
 	w->rb = ring_buffer__new(w->skel->maps.events.map_fd, on_record, w, NULL);

@@ -22,6 +22,7 @@
 
 #include "base/array.h"
 #include "base/macro.h"
+#include "loader-log.h"
 #include "memcg.h"
 #include "memcg.lskel.h"
 
@@ -320,18 +321,10 @@ int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
 	skel = memcg__open();
 	if (!skel)
 		return errno ? -errno : -EOPNOTSUPP;
-	/* RESIDUE_BPF_LOG=1: the verifier's log on stderr, for reports of "does not load". */
-	static char log[1 << 20];
-	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL;
-	if (want_log) {
-		skel->ctx.log_level = 1;
-		skel->ctx.log_size = sizeof(log);
-		skel->ctx.log_buf = (__u64)(uintptr_t)log;
-	}
+	bool want_log = bpf_loader_log_arm(&skel->ctx);
 	if (memcg__load(skel)) {
 		r = errno ? -errno : -EOPNOTSUPP;
-		if (want_log)
-			fprintf(stderr, "%s\n", log);
+		bpf_loader_log_print(want_log);
 		memcg__destroy(skel);
 		return r;
 	}

@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 
 #include "base/macro.h"
+#include "loader-log.h"
 #include "refs.h"
 #include "refs.lskel.h"
 
@@ -225,18 +226,10 @@ int bpf_collect_references(Snapshot *s)
 	skel = refs__open();
 	if (!skel)
 		return errno ? -errno : -EOPNOTSUPP;
-	/* RESIDUE_BPF_LOG=1: the verifier's log on stderr, for reports of "does not load". */
-	static char log[1 << 20];
-	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL;
-	if (want_log) {
-		skel->ctx.log_level = 1;
-		skel->ctx.log_size = sizeof(log);
-		skel->ctx.log_buf = (__u64)(uintptr_t)log;
-	}
+	bool want_log = bpf_loader_log_arm(&skel->ctx);
 	if (refs__load(skel)) {
 		r = errno ? -errno : -EOPNOTSUPP;
-		if (want_log)
-			fprintf(stderr, "%s\n", log);
+		bpf_loader_log_print(want_log);
 		refs__destroy(skel);
 		return r;
 	}
