@@ -603,7 +603,8 @@ repro_case_zombies() {
 	# The keeper starts first: a page evicted before it first reads it would come back charged
 	# to the keeper's cgroup, not to the zombie.
 	# shellcheck disable=SC2016
-	repro_start ZK sh -c 'echo ready; while :; do cat "$1"/pin-*.data >/dev/null 2>&1; sleep 1; done' \
+	: >"$zdir/keep"
+	repro_start ZK sh -c 'echo ready; while :; do xargs cat <"$1"/keep >/dev/null 2>&1; sleep 1; done' \
 		sh "$zdir" || return
 	for ((i = 1; i <= k; i++)); do
 		size=$((i * 1048576 + 4096))
@@ -617,6 +618,9 @@ repro_case_zombies() {
 			repro_fail "writing $f in $parent/pin-$i" || return
 		rmdir "$parent/pin-$i" || repro_fail "rmdir $parent/pin-$i" || return
 		REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-$i "/}
+		# Only now the keeper may read it: a read of its allocated, unwritten blocks before the
+		# write would have charged their pages to the keeper.
+		echo "$f" >>"$zdir/keep"
 		pinned+=" pin-$i:$size:$f"
 	done
 	for ((i = 1; i <= j; i++)); do

@@ -73,7 +73,8 @@ REPRO_ZDIRS+=" $zdir"
 if ! { head -c 4096 /dev/zero >"$zdir/warm" && sync "$zdir/warm" && rm -f "$zdir/warm"; }; then
 	t_bail "warming $zdir"
 fi
-repro_start ZK sh -c 'echo ready; while :; do cat "$1"/pin-*.data >/dev/null 2>&1; sleep 1; done' \
+: >"$zdir/keep"
+repro_start ZK sh -c 'echo ready; while :; do xargs cat <"$1"/keep >/dev/null 2>&1; sleep 1; done' \
 	sh "$zdir" || t_bail "starting the keeper"
 
 t_start_watch W --duration "$DURATION" --cgroup "$rel"
@@ -96,6 +97,9 @@ for i in 1 2; do
 		t_bail "writing $f in $parent/pin-$i"
 	rmdir "$parent/pin-$i" || t_bail "rmdir $parent/pin-$i"
 	REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-$i "/}
+	# Only now the keeper may read it: a read of its allocated, unwritten blocks before the
+	# write would have charged their pages to the keeper.
+	echo "$f" >>"$zdir/keep"
 	if command -v fincore >/dev/null; then
 		repro_cached "$size" "$f" || t_bail "$f is not all in the page cache"
 	fi
