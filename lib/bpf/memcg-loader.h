@@ -19,3 +19,17 @@
  * Needs CAP_BPF + CAP_PERFMON (or root) and BTF.
  */
 int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache);
+
+/*
+ * The same with the programs loaded once and kept (residue serve): open
+ * loads, collect runs the walks and empties the maps again, free unloads.
+ * -EOPNOTSUPP in builds without BPF.
+ */
+typedef struct MemcgBpf MemcgBpf;
+int memcg_bpf_open(MemcgBpf **ret);
+enum {
+	MEMCG_WALK_TREE = 1, /* the css tree below @cgroup_fd: adds the dying memcgs as nodes */
+	MEMCG_WALK_CACHE = 2, /* every page-cache folio: adds pins of the dying nodes in @z */
+};
+int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks);
+MemcgBpf *memcg_bpf_free(MemcgBpf *b);

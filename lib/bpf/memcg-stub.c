@@ -11,3 +11,24 @@ int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
 	(void)want_cache;
 	return -EOPNOTSUPP;
 }
+
+int memcg_bpf_open(MemcgBpf **ret)
+{
+	(void)ret;
+	return -EOPNOTSUPP;
+}
+
+int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
+{
+	(void)b;
+	(void)z;
+	(void)cgroup_fd;
+	(void)walks;
+	return -EOPNOTSUPP;
+}
+
+MemcgBpf *memcg_bpf_free(MemcgBpf *b)
+{
+	(void)b;
+	return NULL;
+}

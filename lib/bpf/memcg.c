@@ -66,36 +66,74 @@ typedef struct Entry {
 	size_t ksize, vsize;
 } Entries;
 
-/* Every entry of a hash map, in the order the kernel gives them. */
-static int map_dump(int fd, size_t ksize, size_t vsize, Entries *e)
+static int entries_grow(Entries *e, size_t want)
 {
-	uint8_t prev[64], cur[64];
+	if (e->n + want <= e->cap)
+		return 0;
+	size_t ncap = e->cap ? e->cap : 256;
+	while (ncap < e->n + want)
+		ncap *= 2;
+	uint8_t *k = realloc(e->key, ncap * e->ksize);
+	if (!k)
+		return -ENOMEM;
+	e->key = k;
+	uint8_t *v = realloc(e->val, ncap * e->vsize);
+	if (!v)
+		return -ENOMEM;
+	e->val = v;
+	e->cap = ncap;
+	return 0;
+}
+
+/* Entries the kernel hands out per BPF_MAP_LOOKUP_AND_DELETE_BATCH: more than a hash bucket holds. */
+#define DRAIN_BATCH 4096
+
+/*
+ * Move every entry of a hash map into @e, leaving the map empty for the next
+ * run of a skeleton that stays loaded: one BPF_MAP_LOOKUP_AND_DELETE_BATCH
+ * per DRAIN_BATCH entries (5.6), else a key at a time.
+ */
+static int map_drain(int fd, size_t ksize, size_t vsize, Entries *e)
+{
+	uint8_t token[64], prev[64], cur[64];
 	bool first = true;
+	int r;
 
 	e->ksize = ksize;
 	e->vsize = vsize;
 	for (;;) {
+		if ((r = entries_grow(e, DRAIN_BATCH)) < 0)
+			return r;
+		union bpf_attr a = { 0 };
+		a.batch.map_fd = (__u32)fd;
+		a.batch.in_batch = first ? 0 : (__u64)(uintptr_t)token;
+		a.batch.out_batch = (__u64)(uintptr_t)token;
+		a.batch.keys = (__u64)(uintptr_t)(e->key + e->n * ksize);
+		a.batch.values = (__u64)(uintptr_t)(e->val + e->n * vsize);
+		a.batch.count = DRAIN_BATCH;
+		r = sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH, &a);
+		if (r < 0 && r != -ENOENT)
+			break;
+		e->n += a.batch.count;
+		if (r == -ENOENT)
+			return 0; /* that was the last batch */
+		first = false;
+	}
+	if (r != -EINVAL && r != -EOPNOTSUPP && r != -524 /* kernel ENOTSUPP */)
+		return r;
+	/* No batch operations: walk the keys, then delete what was read. */
+	for (first = true;;) {
 		union bpf_attr a = { 0 };
 		a.map_fd = (__u32)fd;
 		a.key = first ? 0 : (__u64)(uintptr_t)prev;
 		a.next_key = (__u64)(uintptr_t)cur;
-		int r = sys_bpf(BPF_MAP_GET_NEXT_KEY, &a);
+		r = sys_bpf(BPF_MAP_GET_NEXT_KEY, &a);
 		if (r == -ENOENT)
-			return 0;
+			break;
 		if (r < 0)
 			return r;
-		if (e->n == e->cap) {
-			size_t ncap = e->cap ? e->cap * 2 : 256;
-			uint8_t *k = realloc(e->key, ncap * ksize);
-			if (!k)
-				return -ENOMEM;
-			e->key = k;
-			uint8_t *v = realloc(e->val, ncap * vsize);
-			if (!v)
-				return -ENOMEM;
-			e->val = v;
-			e->cap = ncap;
-		}
+		if ((r = entries_grow(e, 1)) < 0)
+			return r;
 		union bpf_attr l = { 0 };
 		l.map_fd = (__u32)fd;
 		l.key = (__u64)(uintptr_t)cur;
@@ -107,6 +145,13 @@ static int map_dump(int fd, size_t ksize, size_t vsize, Entries *e)
 		memcpy(prev, cur, ksize);
 		first = false;
 	}
+	for (size_t i = 0; i < e->n; i++) {
+		union bpf_attr d = { 0 };
+		d.map_fd = (__u32)fd;
+		d.key = (__u64)(uintptr_t)(e->key + i * ksize);
+		(void)sys_bpf(BPF_MAP_DELETE_ELEM, &d);
+	}
+	return 0;
 }
 
 static void entries_free(Entries *e)
@@ -311,31 +356,69 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
-{
-	Entries memcgs = { 0 }, pins = { 0 }, dents = { 0 };
+struct MemcgBpf {
 	struct memcg *skel;
-	int r = 0, memfd = -1;
-	double t0;
+	int memfd; /* where walk_cache starts: a file of ours */
+};
 
-	skel = memcg__open();
-	if (!skel)
-		return errno ? -errno : -EOPNOTSUPP;
-	bool want_log = bpf_loader_log_arm(&skel->ctx);
-	if (memcg__load(skel)) {
+int memcg_bpf_open(MemcgBpf **ret)
+{
+	MemcgBpf *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	b->memfd = -1;
+	b->skel = memcg__open();
+	if (!b->skel) {
 		r = errno ? -errno : -EOPNOTSUPP;
-		bpf_loader_log_print(want_log);
-		memcg__destroy(skel);
+		free(b);
 		return r;
 	}
+	bool want_log = bpf_loader_log_arm(&b->skel->ctx);
+	if (memcg__load(b->skel)) {
+		r = errno ? -errno : -EOPNOTSUPP;
+		bpf_loader_log_print(want_log);
+		memcg_bpf_free(b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+MemcgBpf *memcg_bpf_free(MemcgBpf *b)
+{
+	if (!b)
+		return NULL;
+	if (b->memfd >= 0)
+		close(b->memfd);
+	memcg__destroy(b->skel);
+	free(b);
+	return NULL;
+}
+
+int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
+{
+	bool want_cache = walks & MEMCG_WALK_CACHE, want_tree = walks & MEMCG_WALK_TREE;
+	Entries memcgs = { 0 }, pins = { 0 }, dents = { 0 };
+	struct memcg *skel = b->skel;
+	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL;
+	int r = 0;
+	double t0;
+
+	/* A fresh start for the walks: their state and counters live in .bss and .data. */
+	memset(skel->bss, 0, sizeof(*skel->bss));
+	memset(&skel->data->stats, 0, sizeof(skel->data->stats));
+	skel->data->stats.shrinker_nr_max = -1;
 	if (want_cache) {
 		union bpf_iter_link_info task = { .task = { .pid = (__u32)getpid() } };
-		memfd = memfd_create("residue-walk", MFD_CLOEXEC);
-		if (memfd < 0) {
+		if (b->memfd < 0)
+			b->memfd = memfd_create("residue-walk", MFD_CLOEXEC);
+		if (b->memfd < 0) {
 			r = -errno;
 			goto out;
 		}
-		skel->data->target_fd = memfd;
+		skel->data->target_fd = b->memfd;
 		t0 = now_ms();
 		int link = iter_link(skel->progs.walk_cache.prog_fd, &task);
 		r = link < 0 ? link : iter_run(link);
@@ -343,35 +426,37 @@ int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
 			close(link);
 		if (r < 0)
 			goto out;
-		z->walk_ms = now_ms() - t0;
+		z->walk.ms = now_ms() - t0;
 		if (skel->data->stats.done == 0) {
 			r = -ENOTRECOVERABLE; /* the program never met our memfd */
 			goto out;
 		}
 	}
-	union bpf_iter_link_info cg = { 0 };
-	cg.cgroup.cgroup_fd = (__u32)cgroup_fd;
-	cg.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
-	int link = iter_link(skel->progs.walk_memcgs.prog_fd, &cg);
-	r = link < 0 ? link : iter_run(link);
-	if (link >= 0)
-		close(link);
+	if (want_tree) {
+		union bpf_iter_link_info cg = { 0 };
+		cg.cgroup.cgroup_fd = (__u32)cgroup_fd;
+		cg.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+		int link = iter_link(skel->progs.walk_memcgs.prog_fd, &cg);
+		r = link < 0 ? link : iter_run(link);
+		if (link >= 0)
+			close(link);
+	}
+	/* Empty the maps whatever happened, so that the next run starts clean. */
+	int d = map_drain(skel->maps.memcgs.map_fd, sizeof(__u64), sizeof(struct zm_memcg),
+			  &memcgs);
+	int p = map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key), sizeof(struct zm_pin),
+			  &pins);
+	int q = map_drain(skel->maps.dentries.map_fd, sizeof(__u64), sizeof(struct zm_dentry),
+			  &dents);
+	r = r < 0 ? r : d < 0 ? d : p < 0 ? p : q;
 	if (r < 0)
 		goto out;
-	r = map_dump(skel->maps.memcgs.map_fd, sizeof(__u64), sizeof(struct zm_memcg), &memcgs);
-	if (r == 0 && want_cache)
-		r = map_dump(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
-			     sizeof(struct zm_pin), &pins);
-	if (r == 0 && want_cache)
-		r = map_dump(skel->maps.dentries.map_fd, sizeof(__u64), sizeof(struct zm_dentry),
-			     &dents);
-	if (r < 0)
-		goto out;
-	if (memcgs.n == 0) {
+	if (want_tree && memcgs.n == 0) {
 		r = -ENOENT; /* no memory css at that cgroup */
 		goto out;
 	}
-	r = merge_memcgs(z, &memcgs);
+	if (want_tree)
+		r = merge_memcgs(z, &memcgs);
 	if (r == 0)
 		r = merge_pins(z, &pins, &dents);
 	if (want_log) {
@@ -383,24 +468,34 @@ int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
 			st->steps, st->rejected, st->map_full, st->memcgs, st->memcg_steps,
 			st->done, skel->bss->cw.phase);
 	}
-	if (r == 0) {
-		const struct zm_stats *st = &skel->data->stats;
+	if (r == 0)
 		z->used_bpf = true;
-		z->walk_sbs = st->sbs;
-		z->walk_inodes = st->inodes;
-		z->walk_folios = st->folios;
-		z->walk_rejected = st->rejected;
-		z->walk_map_full = st->map_full;
-		z->walk_complete = want_cache && st->done == 1;
-		if (st->shrinker_nr_max >= 0)
-			z->shrinker_nr_max = st->shrinker_nr_max;
+	if (r == 0 && want_cache) {
+		const struct zm_stats *st = &skel->data->stats;
+		z->walk.sbs = st->sbs;
+		z->walk.inodes = st->inodes;
+		z->walk.folios = st->folios;
+		z->walk.rejected = st->rejected;
+		z->walk.map_full = st->map_full;
+		z->walk.complete = st->done == 1;
 	}
+	if (r == 0 && want_tree && skel->data->stats.shrinker_nr_max >= 0)
+		z->shrinker_nr_max = skel->data->stats.shrinker_nr_max;
 out:
-	if (memfd >= 0)
-		close(memfd);
-	memcg__destroy(skel);
 	entries_free(&memcgs);
 	entries_free(&pins);
 	entries_free(&dents);
+	return r;
+}
+
+int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
+{
+	MemcgBpf *b = NULL;
+	int r = memcg_bpf_open(&b);
+
+	if (r == 0)
+		r = memcg_bpf_collect(b, z, cgroup_fd,
+				      MEMCG_WALK_TREE | (want_cache ? MEMCG_WALK_CACHE : 0));
+	memcg_bpf_free(b);
 	return r;
 }

@@ -14,3 +14,13 @@
  * caller falls back to /proc.  Needs CAP_BPF+CAP_PERFMON (or root) and BTF.
  */
 int bpf_collect_references(Snapshot *s);
+
+/*
+ * The same with the programs loaded once and kept (residue serve rescans
+ * without paying for the load): open loads and attaches, collect runs the
+ * iterators, free detaches.  -EOPNOTSUPP in builds without BPF.
+ */
+typedef struct RefsBpf RefsBpf;
+int refs_bpf_open(RefsBpf **ret);
+int refs_bpf_collect(RefsBpf *b, Snapshot *s);
+RefsBpf *refs_bpf_free(RefsBpf *b);

@@ -9,3 +9,22 @@ int bpf_collect_references(Snapshot *s)
 	(void)s;
 	return -EOPNOTSUPP;
 }
+
+int refs_bpf_open(RefsBpf **ret)
+{
+	(void)ret;
+	return -EOPNOTSUPP;
+}
+
+int refs_bpf_collect(RefsBpf *b, Snapshot *s)
+{
+	(void)b;
+	(void)s;
+	return -EOPNOTSUPP;
+}
+
+RefsBpf *refs_bpf_free(RefsBpf *b)
+{
+	(void)b;
+	return NULL;
+}

@@ -89,6 +89,7 @@ static __noinline int sb_has_live_mount(__u64 sbp)
  */
 struct mnt_memo {
 	__u64 mnt_id;
+	__u64 run; /* the run it was made in: a mount's state changes between runs */
 	__u8 state;
 	__u8 sb_live;
 	__u8 unique_id;
@@ -100,6 +101,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mnt_memo);
 } memo SEC(".maps");
+
+/* Bumped by residue before each run of a skeleton it keeps loaded (residue serve). */
+__u64 run;
 
 /*
  * Mount id, state and superblock liveness of the struct mount around a
@@ -123,7 +127,7 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp)
 	id = unique ? BPF_CORE_READ(m, mnt_id_unique) : (__u64)BPF_CORE_READ(m, mnt_id);
 	r->mnt_id = id;
 	r->unique_id = unique;
-	if (c && unique && c->mnt_id == id) {
+	if (c && unique && c->mnt_id == id && c->run == run) {
 		r->mnt_state = c->state;
 		r->sb_live = c->sb_live;
 		return 0;
@@ -134,6 +138,7 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp)
 		r->sb_live = (__u8)sb_has_live_mount((__u64)BPF_CORE_READ(vfs, mnt_sb));
 	if (c) {
 		c->mnt_id = id;
+		c->run = run;
 		c->state = r->mnt_state;
 		c->sb_live = r->sb_live;
 	}

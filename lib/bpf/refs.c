@@ -217,30 +217,60 @@ static int add_files(Snapshot *s, const Buf *b, size_t first, HolderHow how)
 	return 0;
 }
 
-int bpf_collect_references(Snapshot *s)
-{
-	Buf tasks = { 0 }, files = { 0 }, vmas = { 0 };
+struct RefsBpf {
 	struct refs *skel;
+};
+
+int refs_bpf_open(RefsBpf **ret)
+{
+	RefsBpf *b = calloc(1, sizeof(*b));
 	int r;
 
-	skel = refs__open();
-	if (!skel)
-		return errno ? -errno : -EOPNOTSUPP;
-	bool want_log = bpf_loader_log_arm(&skel->ctx);
-	if (refs__load(skel)) {
+	if (!b)
+		return -ENOMEM;
+	b->skel = refs__open();
+	if (!b->skel) {
 		r = errno ? -errno : -EOPNOTSUPP;
-		bpf_loader_log_print(want_log);
-		refs__destroy(skel);
+		free(b);
 		return r;
 	}
-	r = refs__attach(skel);
+	bool want_log = bpf_loader_log_arm(&b->skel->ctx);
+	if (refs__load(b->skel)) {
+		r = errno ? -errno : -EOPNOTSUPP;
+		bpf_loader_log_print(want_log);
+		refs_bpf_free(b);
+		return r;
+	}
+	r = refs__attach(b->skel);
+	if (r < 0) {
+		r = errno ? -errno : r;
+		refs_bpf_free(b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+RefsBpf *refs_bpf_free(RefsBpf *b)
+{
+	if (!b)
+		return NULL;
+	refs__destroy(b->skel);
+	free(b);
+	return NULL;
+}
+
+int refs_bpf_collect(RefsBpf *b, Snapshot *s)
+{
+	Buf tasks = { 0 }, files = { 0 }, vmas = { 0 };
+	int r;
+
+	b->skel->bss->run++; /* forget the mount states of the last run */
+	r = run_iter(b->skel->links.dump_task_fd, &tasks);
 	if (r == 0)
-		r = run_iter(skel->links.dump_task_fd, &tasks);
+		r = run_iter(b->skel->links.dump_file_fd, &files);
 	if (r == 0)
-		r = run_iter(skel->links.dump_file_fd, &files);
-	if (r == 0)
-		r = run_iter(skel->links.dump_vma_fd, &vmas);
-	refs__destroy(skel);
+		r = run_iter(b->skel->links.dump_vma_fd, &vmas);
 	if (r == 0)
 		r = validate(s, &tasks);
 	if (r == 0) {
@@ -254,5 +284,16 @@ int bpf_collect_references(Snapshot *s)
 	free(tasks.data);
 	free(files.data);
 	free(vmas.data);
+	return r;
+}
+
+int bpf_collect_references(Snapshot *s)
+{
+	RefsBpf *b = NULL;
+	int r = refs_bpf_open(&b);
+
+	if (r == 0)
+		r = refs_bpf_collect(b, s);
+	refs_bpf_free(b);
 	return r;
 }

@@ -11,12 +11,16 @@
 
 #include "model/snapshot.h"
 
+struct RefsBpf;
+struct MemcgBpf;
+
 typedef struct ScanOptions {
 	bool want_orphans; /* holders, probes, re-check */
 	bool want_census; /* every namespace's mount table, for residue mounts */
 	bool force_fallback; /* ignore listmount/nsfs ioctls (tests of the old-kernel path) */
 	bool no_bpf; /* scan references through /proc even where BPF works */
 	unsigned max_files; /* largest files kept per orphan */
+	struct RefsBpf *refs_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
 } ScanOptions;
 
 /* What statx tells about one reference: the ids that tie it to a mount. */

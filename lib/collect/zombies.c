@@ -104,7 +104,7 @@ int memcg_resolve_paths(ZombieScan *z)
 	for (size_t i = 0; i < z->n_pins; i++) {
 		CachePin *p = &z->pins[i];
 		/* Never look a name up on a network filesystem: its server may hang. */
-		if (!p->rel_path || p->nlink == 0 || fs_magic_is_network(p->fs_magic))
+		if (p->path || !p->rel_path || p->nlink == 0 || fs_magic_is_network(p->fs_magic))
 			continue;
 		p->path = resolve_one(ms.m, ms.n, p);
 	}
@@ -151,7 +151,9 @@ int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 		if (!z->bpf_error)
 			r = -ENOMEM;
 	} else if (r == 0) {
-		int e = bpf_collect_memcgs(z, fd, !o->no_files);
+		unsigned walks = MEMCG_WALK_TREE | (o->no_files ? 0 : MEMCG_WALK_CACHE);
+		int e = o->memcg_bpf ? memcg_bpf_collect(o->memcg_bpf, z, fd, walks) :
+				       bpf_collect_memcgs(z, fd, !o->no_files);
 		if (e == -ENOMEM)
 			r = e;
 		else if (e < 0 && asprintf(&z->bpf_error, "%s", strerror(-e)) < 0)
@@ -164,4 +166,16 @@ int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 	close(fd);
 	*ret = z;
 	return r;
+}
+
+int scan_zombie_files(const ZombieOptions *o, ZombieScan *z)
+{
+	if (!o->memcg_bpf)
+		return -EOPNOTSUPP;
+	if (!z->used_bpf)
+		return 0; /* no kernel view of the zombies: no pins to attribute */
+	int r = memcg_bpf_collect(o->memcg_bpf, z, -1, MEMCG_WALK_CACHE);
+	if (r < 0)
+		return r;
+	return memcg_resolve_paths(z);
 }

@@ -11,10 +11,14 @@
 #include "base/procfmt.h"
 #include "model/memcg.h"
 
+struct MemcgBpf;
+
 typedef struct ZombieOptions {
 	const char *subtree; /* scan below this cgroup only; NULL or "/" for all */
 	bool no_bpf; /* cgroupfs figures only */
 	bool no_files; /* the kernel view without the page-cache walk */
+	struct MemcgBpf
+		*memcg_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
 } ZombieOptions;
 
 /*
@@ -44,3 +48,9 @@ int memcg_resolve_paths(ZombieScan *z);
 
 /* The whole scan. */
 int scan_zombies(const ZombieOptions *o, ZombieScan **ret);
+
+/*
+ * The page-cache walk alone, on a scan made with no_files: adds the pins of
+ * its dying nodes and their paths.  Needs o->memcg_bpf.
+ */
+int scan_zombie_files(const ZombieOptions *o, ZombieScan *z);

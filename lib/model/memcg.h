@@ -51,6 +51,15 @@ typedef struct CachePin {
 	char *path; /* the same file in our mount namespace; NULL when not reachable */
 } CachePin;
 
+/* What the page-cache walk of the kernel view visited. */
+typedef struct ZombieWalk {
+	uint64_t sbs, inodes, folios;
+	uint64_t rejected; /* list steps that changed under the walk */
+	uint64_t map_full; /* records a full map could not take */
+	bool complete;
+	double ms;
+} ZombieWalk;
+
 typedef enum ZombieCountSource {
 	ZC_NONE,
 	ZC_PROC_CGROUPS, /* v1: /proc/cgroups num_cgroups minus live directories */
@@ -85,9 +94,13 @@ typedef struct ZombieScan {
 	/* The kernel view */
 	bool used_bpf;
 	char *bpf_error; /* why there is no kernel view */
-	uint64_t walk_sbs, walk_inodes, walk_folios, walk_rejected, walk_map_full;
-	bool walk_complete;
-	double walk_ms;
+	ZombieWalk walk; /* the page-cache walk */
+	/*
+	 * residue serve walks the page cache again only when new zombies appear or
+	 * the last walk is old: then the pins and walk figures are that walk's.
+	 */
+	bool files_reused;
+	double files_age_s;
 } ZombieScan;
 
 ZombieScan *zombie_scan_new(void);

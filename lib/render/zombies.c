@@ -328,7 +328,7 @@ void render_zombies_text(const ZombieScan *z, bool exact, FILE *f)
 				n_drop++;
 			}
 		}
-		if (z->walk_folios || z->walk_inodes)
+		if (z->walk.folios || z->walk.inodes)
 			fprintf(f,
 				"  page cache pinning them: %s in %zu files; --release can drop %s "
 				"(%llu files)\n",
@@ -337,14 +337,14 @@ void render_zombies_text(const ZombieScan *z, bool exact, FILE *f)
 				(unsigned long long)n_drop);
 		fprintf(f,
 			"  kernel view: %llu superblocks, %llu inodes, %llu folios walked in %.0f ms%s\n",
-			(unsigned long long)z->walk_sbs, (unsigned long long)z->walk_inodes,
-			(unsigned long long)z->walk_folios, z->walk_ms,
-			z->walk_complete ? "" : " (incomplete)");
-		if (z->walk_rejected || z->walk_map_full)
+			(unsigned long long)z->walk.sbs, (unsigned long long)z->walk.inodes,
+			(unsigned long long)z->walk.folios, z->walk.ms,
+			z->walk.complete ? "" : " (incomplete)");
+		if (z->walk.rejected || z->walk.map_full)
 			fprintf(f,
 				"  %llu list steps changed under the walk, %llu records dropped\n",
-				(unsigned long long)z->walk_rejected,
-				(unsigned long long)z->walk_map_full);
+				(unsigned long long)z->walk.rejected,
+				(unsigned long long)z->walk.map_full);
 	} else {
 		fprintf(f,
 			"  kernel view unavailable (%s): with BPF (root, BTF) residue names each "
@@ -427,13 +427,18 @@ json_object *render_zombies_json(const ZombieScan *z)
 
 	json_object_object_add(kv, "used", json_object_new_boolean(z->used_bpf));
 	json_object_object_add(kv, "error", str_json(z->bpf_error));
-	json_object_object_add(kv, "superblocks", json_object_new_uint64(z->walk_sbs));
-	json_object_object_add(kv, "inodes", json_object_new_uint64(z->walk_inodes));
-	json_object_object_add(kv, "folios", json_object_new_uint64(z->walk_folios));
-	json_object_object_add(kv, "rejected", json_object_new_uint64(z->walk_rejected));
-	json_object_object_add(kv, "dropped", json_object_new_uint64(z->walk_map_full));
-	json_object_object_add(kv, "complete", json_object_new_boolean(z->walk_complete));
-	json_object_object_add(kv, "walk_ms", json_object_new_double(z->walk_ms));
+	json_object_object_add(kv, "superblocks", json_object_new_uint64(z->walk.sbs));
+	json_object_object_add(kv, "inodes", json_object_new_uint64(z->walk.inodes));
+	json_object_object_add(kv, "folios", json_object_new_uint64(z->walk.folios));
+	json_object_object_add(kv, "rejected", json_object_new_uint64(z->walk.rejected));
+	json_object_object_add(kv, "dropped", json_object_new_uint64(z->walk.map_full));
+	json_object_object_add(kv, "complete", json_object_new_boolean(z->walk.complete));
+	json_object_object_add(kv, "walk.ms", json_object_new_double(z->walk.ms));
+	/* How old the page-cache walk is: residue serve reuses one until zombies appear. */
+	json_object_object_add(kv, "files_age_s",
+			       z->files_reused ? json_object_new_double(z->files_age_s) :
+			       z->walk.inodes || z->walk.sbs ? json_object_new_double(0) :
+							       NULL);
 	json_object_object_add(root, "kernel_view", kv);
 
 	for (size_t i = 0; i < z->n_nodes; i++) {
