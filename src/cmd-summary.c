@@ -1,47 +1,101 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* `residue`: one screen of everything found; `residue --json`: the whole report. */
+/*
+ * `residue`: one screen of everything found; `residue --json`: the whole
+ * report; `residue --prometheus [--output FILE]`: the same as metrics, for
+ * node_exporter's textfile collector; `--check`: one line (for
+ * node-problem-detector) and an exit status.
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
+#include "agent/scanner.h"
+#include "base/fileio.h"
 #include "render/render.h"
 #include "residue.h"
 
+static int print_prometheus(const GlobalOptions *g, const HostReport *rep)
+{
+	struct utsname u;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	PromOptions po = {
+		.version = RESIDUE_VERSION,
+		.kernel = uname(&u) == 0 ? u.release : "",
+		.max_orphan_series = PROM_MAX_ORPHAN_SERIES,
+		.top_parents = PROM_TOP_PARENTS,
+		.scans_total = 1,
+	};
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return EXIT_ERROR;
+	int r = render_prometheus(rep, &po, f);
+	if (fclose(f) != 0 || r < 0) {
+		fprintf(stderr, "residue: could not render metrics: %s\n",
+			strerror(r < 0 ? -r : errno));
+		return EXIT_ERROR;
+	}
+	if (!g->output) {
+		fwrite(text, 1, len, stdout);
+		return ferror(stdout) ? EXIT_ERROR : 0;
+	}
+	r = write_file_atomic(g->output, text, len, 0644);
+	if (r < 0) {
+		fprintf(stderr, "residue: could not write %s: %s\n", g->output, strerror(-r));
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
 int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 {
-	ScanOptions so = { .want_orphans = true, .want_census = true, .max_files = 10 };
-	Snapshot *s;
-	OrphanReport *rep;
-	CensusReport *cr = NULL;
-	double ms;
+	ScannerOptions so = {
+		.zombies = true,
+		/* The screen needs only their count: cgroupfs gives it without loading BPF. */
+		.zombies_no_bpf = !g->json && !g->prometheus,
+		.zombie_files = g->json ? ZOMBIE_FILES_ALWAYS : ZOMBIE_FILES_NEVER,
+		.max_files = 10,
+		.zombie_threshold = g->zombie_threshold,
+	};
+	Scanner *sc = NULL;
+	HostReport *rep = NULL;
+	ReportTotals t;
+	int r;
 	(void)argc;
 	(void)argv;
 
-	int r = run_scan(&so, &s, &rep, &ms);
-	if (r)
-		return r;
-	warn_unprivileged(s);
-	report_interfaces(g, s);
-	r = analyze_census(s, s->mount_max, &cr);
+	if (scanner_new(&so, &sc) < 0)
+		return EXIT_ERROR;
+	r = scanner_scan(sc, &rep);
+	scanner_free(sc);
 	if (r < 0) {
-		fprintf(stderr, "residue: census failed: %s\n", strerror(-r));
-		r = EXIT_ERROR;
-		goto out;
+		fprintf(stderr, "residue: scan failed: %s\n", strerror(-r));
+		if (g->check)
+			puts("residue: scan failed");
+		return EXIT_ERROR;
 	}
-	if (g->json) {
-		json_object *o = render_orphans_json(s, rep);
-		json_object_object_add(o, "census", render_census_json(cr));
+	warn_unprivileged(rep->snap);
+	report_interfaces(g, rep->snap);
+	if (g->prometheus) {
+		r = print_prometheus(g, rep);
+	} else if (g->json) {
+		json_object *o = render_report_json(rep);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;
 		json_object_put(o);
 	} else {
-		render_summary(s, rep, ms, stdout);
-		fputc('\n', stdout);
-		render_census_text(cr, false, stdout);
+		if (g->check) {
+			char line[81];
+			report_check_line(rep, line, sizeof(line));
+			printf("%s\n\n", line);
+		}
+		render_report_text(rep, stdout);
+		r = 0;
 	}
-	if (r == 0 && g->check && (rep->n_orphans || rep->n_nss || cr->n_findings))
-		r = EXIT_FINDINGS;
-out:
-	census_report_free(cr);
-	orphan_report_free(rep);
-	snapshot_free(s);
+	report_totals(rep, &t);
+	if (r == 0 && g->check)
+		r = t.findings ? EXIT_FINDINGS : rep->snap->privileged ? 0 : EXIT_ERROR;
+	host_report_free(rep);
 	return r;
 }

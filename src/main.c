@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,12 +25,16 @@ static void usage(FILE *f)
 	      "\n"
 	      "Options:\n"
 	      " -J, --json          the whole report as JSON\n"
-	      "     --check         exit 1 when something is found (for cron and monitors)\n"
+	      "     --prometheus    the report as Prometheus metrics (docs/METRICS.md)\n"
+	      "     --output FILE   with --prometheus: write FILE atomically (node_exporter textfiles)\n"
+	      "     --check         first line says what was found; exit 1 when something was\n"
+	      "     --zombie-threshold N  zombie memory cgroups that make a finding (default 1000)\n"
 	      " -v, --verbose       say which kernel interfaces were used\n"
 	      " -h, --help          this text; 'residue VERB --help' for a verb's options\n"
 	      " -V, --version       print the version\n"
 	      "\n"
-	      "Exit status: 0 the scan worked, 1 findings with --check, 2 error.\n"
+	      "Exit status: 0 the scan worked, 1 findings with --check, 2 error (with --check\n"
+	      "also: nothing found, but the scan lacked privilege: unknown).\n"
 	      "See residue(8).\n",
 	      f);
 }
@@ -97,10 +102,21 @@ void warn_unprivileged(const Snapshot *s)
 
 int main(int argc, char **argv)
 {
+	enum {
+		OPT_PROMETHEUS = 0x100,
+		OPT_OUTPUT,
+		OPT_ZOMBIE_THRESHOLD
+	};
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },    { "check", no_argument, NULL, 'C' },
-		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' }, {},
+		{ "json", no_argument, NULL, 'J' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "zombie-threshold", required_argument, NULL, OPT_ZOMBIE_THRESHOLD },
+		{},
 	};
 	GlobalOptions g = { 0 };
 	int c;
@@ -123,6 +139,25 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("residue %s\n", RESIDUE_VERSION);
 			return 0;
+		case OPT_PROMETHEUS:
+			g.prometheus = true;
+			break;
+		case OPT_OUTPUT:
+			g.output = optarg;
+			break;
+		case OPT_ZOMBIE_THRESHOLD: {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || n == 0) {
+				fprintf(stderr,
+					"residue: --zombie-threshold wants a count > 0, not '%s'\n",
+					optarg);
+				return EXIT_ERROR;
+			}
+			g.zombie_threshold = n;
+			break;
+		}
 		default:
 			usage(stderr);
 			return EXIT_ERROR;
@@ -130,6 +165,10 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (g.output && !g.prometheus) {
+		fputs("residue: --output goes with --prometheus\n", stderr);
+		return EXIT_ERROR;
+	}
 	optind = 0; /* reset getopt for the verb (glibc: 0 re-initialises) */
 	if (argc == 0)
 		return cmd_summary(&g, argc, argv);

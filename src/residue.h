@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "analyze/orphans.h"
 #include "base/macro.h"
@@ -19,6 +20,9 @@ typedef struct GlobalOptions {
 	bool json;
 	bool check;
 	bool verbose;
+	bool prometheus; /* --prometheus: metrics instead of the screen */
+	const char *output; /* --output FILE: where --prometheus writes, atomically */
+	uint64_t zombie_threshold; /* --zombie-threshold N, 0: the default */
 } GlobalOptions;
 
 /* Scan and analyse; prints the error and returns EXIT_ERROR on failure. */

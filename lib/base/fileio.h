@@ -20,3 +20,12 @@ ssize_t read_all_at(int dirfd, const char *name, char **ret_buf);
 
 /* readlinkat() into @buf, NUL-terminated; -ENAMETOOLONG when truncated. */
 ssize_t readlink_small_at(int dirfd, const char *name, char *buf, size_t size);
+
+/*
+ * Replace @path with @len bytes of @data so that a reader sees the old file
+ * or the new one, never half of either: write a temporary file next to it
+ * (".NAME.XXXXXX", which node_exporter's *.prom glob skips), fsync it, give
+ * it @mode and rename it over @path.  Returns 0 or -errno; nothing is left
+ * behind on failure.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);

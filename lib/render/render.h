@@ -16,6 +16,7 @@ struct libscols_table;
 
 #include "analyze/census.h"
 #include "analyze/orphans.h"
+#include "analyze/report.h"
 #include "model/memcg.h"
 #include "model/snapshot.h"
 
@@ -152,6 +153,32 @@ json_object *render_gaps_json(const Snapshot *s);
 json_object *render_gap_list_json(const Gap *gaps, size_t n);
 void render_gap_list_text(const Gap *gaps, size_t n, FILE *f);
 int render_json_print(json_object *o, FILE *f);
+
+/* The whole report (report.c): `residue --json` and GET /report; the one screen; --check's line. */
+json_object *render_report_json(const HostReport *r);
+void render_report_text(const HostReport *r, FILE *f);
+/*
+ * One line saying what was found, at most @size - 1 bytes (node-problem-detector
+ * shows 80): "residue: 1 orphaned filesystem (40.0M), 1200 zombie memcgs".
+ */
+void report_check_line(const HostReport *r, char *buf, size_t size);
+
+/* The Prometheus text exposition (prometheus.c, docs/METRICS.md). */
+typedef struct PromOptions {
+	const char *version, *kernel; /* residue_build_info */
+	unsigned max_orphan_series; /* residue_orphan_info series at most */
+	unsigned top_parents; /* zombie parents shown by name; the rest are "other" */
+	uint64_t scans_total, scan_failures_total;
+	/* Filesystem types orphans had in earlier scans: their series stay, at 0. */
+	const char *const *seen_fstypes;
+	size_t n_seen_fstypes;
+} PromOptions;
+
+#define PROM_MAX_ORPHAN_SERIES 20
+#define PROM_TOP_PARENTS 10
+
+/* @r may be NULL (no scan has worked yet): then only the scan counters and build info. */
+int render_prometheus(const HostReport *r, const PromOptions *o, FILE *f);
 
 void format_bytes(uint64_t b, bool exact, char *buf, size_t size);
 void format_dev(uint64_t dev, char *buf, size_t size);

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The scanner: scan_host() + analyze_orphans() + analyze_census() +
+ * scan_zombies() + analyze_zombies() into one HostReport, with each
+ * phase's wall time and the scan's CPU time.
+ *
+ * Kept programs: with keep_bpf the reference iterators and the memcg walks
+ * are loaded at the first scan that needs them and reused (loading costs
+ * 15 ms and 60 ms of verifier time here; the walks themselves are cheaper).
+ *
+ * The zombie page-cache walk visits every cached inode of the host (35 ms
+ * here, more with many superblocks), while the css tree alone costs under a
+ * millisecond.  With ZOMBIE_FILES_WHEN_NEW the walk runs when a zombie
+ * appears that the last walk did not see, or the last walk is older than
+ * files_max_age_s; otherwise the zombies still alive keep the pins that walk
+ * found, marked with its age (kernel_view.files_age_s): a zombie's pins
+ * only shrink as its pages are reclaimed, they never grow, since nothing
+ * new is charged to a removed cgroup.
+ */
+#include "agent/scanner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "analyze/zombies.h"
+#include "base/array.h"
+#include "base/macro.h"
+#include "base/u64set.h"
+#include "bpf/memcg-loader.h"
+#include "bpf/refs-loader.h"
+#include "collect/collect.h"
+#include "collect/zombies.h"
+
+/* The pins of the last page-cache walk, by memcg id, to hand on to later scans. */
+typedef struct SavedPin {
+	uint64_t memcg_id;
+	CachePin pin; /* node is meaningless here; strings owned */
+} SavedPin;
+
+struct Scanner {
+	ScannerOptions o;
+	RefsBpf *refs;
+	int refs_error; /* 0: not tried or loaded */
+	MemcgBpf *memcg;
+	int memcg_error;
+	/* The last page-cache walk */
+	bool walked;
+	double walked_at; /* CLOCK_MONOTONIC seconds */
+	U64Set walked_ids; /* the zombies it saw */
+	SavedPin *pins;
+	size_t n_pins, cap_pins;
+	ZombieWalk walk;
+};
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double thread_cpu_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void saved_pins_clear(Scanner *sc)
+{
+	for (size_t i = 0; i < sc->n_pins; i++) {
+		free(sc->pins[i].pin.rel_path);
+		free(sc->pins[i].pin.path);
+	}
+	sc->n_pins = 0;
+}
+
+int scanner_new(const ScannerOptions *o, Scanner **ret)
+{
+	Scanner *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return -ENOMEM;
+	sc->o = *o;
+	if (!sc->o.zombie_threshold)
+		sc->o.zombie_threshold = REPORT_ZOMBIE_THRESHOLD;
+	*ret = sc;
+	return 0;
+}
+
+Scanner *scanner_free(Scanner *sc)
+{
+	if (!sc)
+		return NULL;
+	refs_bpf_free(sc->refs);
+	memcg_bpf_free(sc->memcg);
+	saved_pins_clear(sc);
+	free(sc->pins);
+	u64set_done(&sc->walked_ids);
+	free(sc);
+	return NULL;
+}
+
+int scanner_bpf_error(const Scanner *sc)
+{
+	return sc->refs_error;
+}
+
+static char *strdup_or_null(const char *s, bool *oom)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+/* Keep what this walk found for the scans that will not walk. */
+static int save_walk(Scanner *sc, const ZombieScan *z)
+{
+	bool oom = false;
+
+	saved_pins_clear(sc);
+	u64set_clear(&sc->walked_ids);
+	for (size_t i = 0; i < z->n_nodes; i++)
+		if (z->nodes[i].dying && u64set_add(&sc->walked_ids, z->nodes[i].id) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < z->n_pins; i++) {
+		SavedPin *s = ARRAY_PUSH(sc->pins, sc->n_pins, sc->cap_pins);
+		if (!s)
+			return -ENOMEM;
+		s->memcg_id = z->nodes[z->pins[i].node].id;
+		s->pin = z->pins[i];
+		s->pin.rel_path = strdup_or_null(z->pins[i].rel_path, &oom);
+		s->pin.path = strdup_or_null(z->pins[i].path, &oom);
+		if (oom)
+			return -ENOMEM;
+	}
+	sc->walked = true;
+	sc->walked_at = mono_s();
+	sc->walk = z->walk;
+	return 0;
+}
+
+/* The last walk's pins of the zombies still alive. */
+static int reuse_walk(Scanner *sc, ZombieScan *z)
+{
+	bool oom = false;
+
+	for (size_t i = 0; i < sc->n_pins; i++) {
+		const SavedPin *s = &sc->pins[i];
+		int32_t node = zombie_scan_index(z, s->memcg_id);
+		if (node < 0 || !z->nodes[node].dying)
+			continue; /* freed since */
+		CachePin *p = zombie_scan_add_pin(z);
+		if (!p)
+			return -ENOMEM;
+		*p = s->pin;
+		p->node = (uint32_t)node;
+		p->rel_path = strdup_or_null(s->pin.rel_path, &oom);
+		p->path = strdup_or_null(s->pin.path, &oom);
+		if (oom)
+			return -ENOMEM;
+	}
+	z->files_reused = true;
+	z->files_age_s = mono_s() - sc->walked_at;
+	z->walk = sc->walk;
+	return 0;
+}
+
+static bool walk_is_due(const Scanner *sc, const ZombieScan *z)
+{
+	if (!sc->walked || mono_s() - sc->walked_at >= sc->o.files_max_age_s)
+		return true;
+	for (size_t i = 0; i < z->n_nodes; i++)
+		if (z->nodes[i].dying && !u64set_contains(&sc->walked_ids, z->nodes[i].id))
+			return true;
+	return false;
+}
+
+static int scan_zombies_into(Scanner *sc, HostReport *rep)
+{
+	bool bpf = !sc->o.no_bpf && !sc->o.zombies_no_bpf;
+	bool policy = sc->o.zombie_files == ZOMBIE_FILES_WHEN_NEW && sc->o.keep_bpf;
+	ZombieOptions zo = {
+		.no_bpf = !bpf,
+		.no_files = policy || sc->o.zombie_files == ZOMBIE_FILES_NEVER,
+	};
+	double t = mono_s();
+	int r;
+
+	if (bpf && sc->o.keep_bpf && !sc->memcg && !sc->memcg_error) {
+		r = memcg_bpf_open(&sc->memcg);
+		sc->memcg_error = r < 0 ? r : 0;
+		if (r == -ENOMEM)
+			return r;
+	}
+	zo.memcg_bpf = sc->memcg;
+	if (bpf && sc->o.keep_bpf && !sc->memcg)
+		zo.no_bpf = true; /* it did not load: say so once, count from cgroupfs */
+	r = scan_zombies(&zo, &rep->zombies);
+	if (r == -ENOMEM)
+		return r;
+	rep->zombies_error = r < 0 ? r : 0;
+	if (!rep->zombies)
+		return 0;
+	if (sc->memcg_error && !rep->zombies->bpf_error)
+		if (asprintf(&rep->zombies->bpf_error, "%s", strerror(-sc->memcg_error)) < 0)
+			return -ENOMEM;
+	host_report_add_phase(rep, "zombie memory cgroups", (mono_s() - t) * 1e3);
+	if (r == 0 && policy && rep->zombies->used_bpf) {
+		t = mono_s();
+		if (walk_is_due(sc, rep->zombies)) {
+			r = scan_zombie_files(&zo, rep->zombies);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				zombie_scan_add_gap(rep->zombies, "zombie page-cache walk (BPF)",
+						    "bpf_iter", -r);
+			else if ((r = save_walk(sc, rep->zombies)) < 0)
+				return r;
+			host_report_add_phase(rep, "zombie page-cache walk", (mono_s() - t) * 1e3);
+		} else if ((r = reuse_walk(sc, rep->zombies)) < 0) {
+			return r;
+		}
+	}
+	return analyze_zombies(rep->zombies);
+}
+
+int scanner_scan(Scanner *sc, HostReport **ret)
+{
+	HostReport *rep = calloc(1, sizeof(*rep));
+	double t0 = mono_s(), c0 = thread_cpu_ms(), t;
+	int r;
+
+	if (!rep)
+		return -ENOMEM;
+	rep->zombie_threshold = sc->o.zombie_threshold;
+	if (!sc->o.no_bpf && sc->o.keep_bpf && !sc->refs && !sc->refs_error) {
+		r = refs_bpf_open(&sc->refs);
+		sc->refs_error = r < 0 ? r : 0;
+		if (r == -ENOMEM)
+			goto fail;
+	}
+	ScanOptions so = {
+		.want_orphans = true,
+		.want_census = true,
+		.no_bpf = sc->o.no_bpf || (sc->o.keep_bpf && !sc->refs),
+		.max_files = sc->o.max_files,
+		.refs_bpf = sc->refs,
+	};
+	r = scan_host(&so, &rep->snap);
+	if (r < 0)
+		goto fail;
+	if (so.no_bpf && !sc->o.no_bpf && sc->refs_error)
+		rep->snap->bpf_error = -sc->refs_error;
+	for (size_t i = 0; i < rep->snap->n_phases; i++)
+		host_report_add_phase(rep, rep->snap->phases[i].name, rep->snap->phases[i].ms);
+	t = mono_s();
+	r = analyze_orphans(rep->snap, &rep->orphans);
+	if (r == 0)
+		r = analyze_census(rep->snap, rep->snap->mount_max, &rep->census);
+	if (r < 0)
+		goto fail;
+	host_report_add_phase(rep, "analysis", (mono_s() - t) * 1e3);
+	if (sc->o.zombies && (r = scan_zombies_into(sc, rep)) < 0)
+		goto fail;
+	rep->wall_ms = (mono_s() - t0) * 1e3;
+	rep->cpu_ms = thread_cpu_ms() - c0;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	rep->finished = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	*ret = rep;
+	return 0;
+fail:
+	host_report_free(rep);
+	return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One scan of the whole host into a HostReport: the collectors, the
+ * analyzers and the zombie scan, in one place, so that `residue`,
+ * `--json`, `--prometheus`, `serve` and `watch` cannot scan differently.
+ * A Scanner may keep the BPF programs loaded between scans (serve, watch):
+ * a rescan then costs only the walks, not the verifier.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyze/report.h"
+
+typedef enum ZombieFiles {
+	ZOMBIE_FILES_NEVER, /* count and name zombies, no page-cache walk */
+	ZOMBIE_FILES_ALWAYS, /* walk the page cache every scan */
+	ZOMBIE_FILES_WHEN_NEW, /* walk when zombies the last walk did not see appear, or it is old */
+} ZombieFiles;
+
+typedef struct ScannerOptions {
+	bool no_bpf; /* /proc and cgroupfs only */
+	bool keep_bpf; /* load the programs once and keep them (long-running callers) */
+	bool zombies; /* scan zombie memory cgroups */
+	bool zombies_no_bpf; /* ... from cgroupfs only (a quick count for the one-screen summary) */
+	ZombieFiles zombie_files;
+	double files_max_age_s; /* ZOMBIE_FILES_WHEN_NEW: walk at least this often */
+	unsigned max_files; /* largest files listed per orphan */
+	uint64_t zombie_threshold; /* 0: REPORT_ZOMBIE_THRESHOLD */
+} ScannerOptions;
+
+typedef struct Scanner Scanner;
+
+int scanner_new(const ScannerOptions *o, Scanner **ret);
+Scanner *scanner_free(Scanner *sc);
+
+/* Scan and analyse the host.  A failure of one part is a gap or an error field, not a failure. */
+int scanner_scan(Scanner *sc, HostReport **ret);
+
+/* The reference tier's BPF programs: loaded (or not tried) → 0, else why not (-errno). */
+int scanner_bpf_error(const Scanner *sc);

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The whole report: freeing it, its phases, the totals every output shares
+ * (so the one-screen summary, --check, the metrics and the agent's log can
+ * never disagree on what counts as a finding) and the kinds of gaps.
+ */
+#include "analyze/report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/zombies.h"
+
+HostReport *host_report_free(HostReport *r)
+{
+	if (!r)
+		return NULL;
+	census_report_free(r->census);
+	orphan_report_free(r->orphans);
+	snapshot_free(r->snap);
+	zombie_scan_free(r->zombies);
+	free(r);
+	return NULL;
+}
+
+void host_report_add_phase(HostReport *r, const char *name, double ms)
+{
+	if (r->n_phases < REPORT_PHASES_MAX)
+		r->phases[r->n_phases++] = (ReportPhase){ name, ms };
+}
+
+/* Bytes charged to the zombies: each one's own charge (kernel view), else memory.stat's. */
+static uint64_t zombie_bytes(const ZombieScan *z)
+{
+	uint64_t pages = 0;
+
+	if (!z->used_bpf)
+		return z->stuck_bytes;
+	for (size_t i = 0; i < z->n_nodes; i++)
+		if (z->nodes[i].dying)
+			pages += zombie_own_pages(z, i);
+	return pages * 4096;
+}
+
+void report_totals(const HostReport *r, ReportTotals *ret)
+{
+	ReportTotals t = { .zombies = ZS_UNKNOWN, .zombie_bytes = ZS_UNKNOWN };
+
+	if (r->orphans) {
+		for (size_t i = 0; i < r->orphans->n_orphans; i++) {
+			const Orphan *o = &r->orphans->orphans[i];
+			t.orphans++;
+			t.orphans_memory += o->risk == RISK_MEMORY;
+			t.orphans_data_loss += o->risk == RISK_DATA_LOSS;
+			if (o->pinned_known)
+				t.orphan_bytes += o->pinned_bytes;
+		}
+		t.lonely_nss = r->orphans->n_nss;
+		for (size_t i = 0; i < r->orphans->n_nss; i++)
+			if (r->orphans->nss[i].ns->tmpfs_known)
+				t.lonely_bytes += r->orphans->nss[i].ns->tmpfs_bytes;
+	}
+	if (r->zombies) {
+		t.zombies = r->zombies->nr_zombies;
+		t.zombie_bytes = zombie_bytes(r->zombies);
+		t.zombies_over = t.zombies != ZS_UNKNOWN && r->zombie_threshold &&
+				 t.zombies >= r->zombie_threshold;
+	}
+	if (r->census)
+		t.census_findings = r->census->n_findings;
+	t.findings = t.orphans + t.lonely_nss + t.census_findings + t.zombies_over;
+	*ret = t;
+}
+
+const char *gap_kind(const Gap *g)
+{
+	const char *w = g->what ? g->what : "";
+
+	if (strncmp(w, "privilege", 9) == 0)
+		return "privilege";
+	if (strstr(w, "cgroup") || strstr(w, "memory.stat"))
+		return "cgroup";
+	if (strstr(w, "mount") || strstr(w, "namespace"))
+		return "mount";
+	if (strstr(w, "/proc") || strstr(w, "process"))
+		return g->err == EPERM || g->err == EACCES ? "privilege" : "process";
+	return "other";
+}

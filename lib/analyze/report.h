@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The whole report of one scan of the host: orphaned filesystems,
+ * process-less mount namespaces, the mount census and zombie memory
+ * cgroups, and what the scan cost.  `residue`, `residue --json`,
+ * `--check`, `--prometheus`, `residue serve` and `residue watch` all show
+ * this one thing, each in its own form.  Plain data and pure functions.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/census.h"
+#include "analyze/orphans.h"
+#include "model/memcg.h"
+#include "model/snapshot.h"
+
+#define REPORT_PHASES_MAX 16
+/* Zombie memory cgroups at or above this count are a finding (--zombie-threshold). */
+#define REPORT_ZOMBIE_THRESHOLD 1000
+
+typedef struct ReportPhase {
+	const char *name; /* static string */
+	double ms;
+} ReportPhase;
+
+typedef struct HostReport {
+	Snapshot *snap;
+	OrphanReport *orphans;
+	CensusReport *census;
+	ZombieScan *zombies; /* analysed; NULL when the zombie scan could not start */
+	int zombies_error; /* its -errno; -ENOENT: no memory controller mounted here */
+	uint64_t zombie_threshold;
+	double wall_ms, cpu_ms; /* the whole scan */
+	double finished; /* when it ended, seconds since the epoch */
+	ReportPhase phases[REPORT_PHASES_MAX];
+	size_t n_phases;
+} HostReport;
+
+HostReport *host_report_free(HostReport *r);
+
+/* Add a phase (the snapshot's own, the zombie scan, the analysis) to the report. */
+void host_report_add_phase(HostReport *r, const char *name, double ms);
+
+typedef struct ReportTotals {
+	size_t orphans, orphans_memory, orphans_data_loss;
+	uint64_t orphan_bytes; /* pinned, where known */
+	size_t lonely_nss;
+	uint64_t lonely_bytes; /* tmpfs bytes only process-less namespaces keep */
+	uint64_t zombies; /* ZS_UNKNOWN when no source could count them */
+	uint64_t zombie_bytes; /* charged to them, ZS_UNKNOWN when unknown */
+	bool zombies_over; /* at or above the threshold: a finding */
+	size_t census_findings;
+	size_t findings; /* everything a user should act on */
+} ReportTotals;
+
+void report_totals(const HostReport *r, ReportTotals *ret);
+
+/* Gaps grouped for metrics (a bounded label): "privilege", "process", "mount", ... */
+const char *gap_kind(const Gap *g);

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The report as Prometheus text exposition format 0.0.4: what GET /metrics
+ * serves and `residue --prometheus` prints for node_exporter's textfile
+ * collector.  Pure and deterministic, golden-tested like the table and JSON.
+ *
+ * Conventions (prometheus.io/docs/practices/naming): base units (bytes,
+ * seconds), `_total` only on counters, and label sets with a bound that
+ * does not grow with the host: orphan_info has at most max_orphan_series
+ * series, zombie parents are the top_parents largest plus "other", gap
+ * kinds and finding kinds are fixed lists, and (fstype, risk) pairs come
+ * from the kernel's filesystem types.  Gauges of a fixed label set are
+ * always present, at 0 when there is nothing, so that a query returns 0,
+ * not "no data"; docs/METRICS.md says what each metric means.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/zombies.h"
+#include "base/container-id.h"
+#include "base/macro.h"
+#include "base/strescape.h"
+#include "render.h"
+
+#define PAGE 4096ULL
+
+/* A label value: valid UTF-8 (invalid bytes as \xNN text), then \\, \" and \n escaped. */
+static void put_label(FILE *f, const char *name, const char *value, bool first)
+{
+	_cleanup_free_ char *u = str_escape_utf8(value ? value : "");
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	for (const char *p = u ? u : ""; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			fputc('\\', f);
+		if (*p == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A value as Prometheus reads it: integers exactly, NaN for unknown. */
+static void put_value(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs(" NaN\n", f);
+	else if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v)
+		fprintf(f, " %llu\n", (unsigned long long)v);
+	else if (fabs(v) >= 1e6)
+		fprintf(f, " %.3f\n", v); /* timestamps: keep the milliseconds */
+	else
+		fprintf(f, " %.9g\n", v);
+}
+
+static void sample0(FILE *f, const char *name, double v)
+{
+	fputs(name, f);
+	put_value(f, v);
+}
+
+/* A sample with one label. */
+static void sample1(FILE *f, const char *name, const char *label, const char *value, double v)
+{
+	fprintf(f, "%s{", name);
+	put_label(f, label, value, true);
+	fputc('}', f);
+	put_value(f, v);
+}
+
+/* "namespaces and mount ids" → "namespaces_and_mount_ids" */
+static void phase_label(const char *name, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = name; *p && n + 1 < size; p++) {
+		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
+		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+		buf[n++] = alnum || (c >= 'a' && c <= 'z') ? c : '_';
+	}
+	buf[n] = '\0';
+}
+
+static const char *const gap_kinds[] = { "privilege", "process", "mount", "cgroup", "other" };
+static const char *const risks[] = { "none", "memory", "data-loss" };
+
+static void scan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
+{
+	header(f, "residue_build_info", "gauge",
+	       "residue's version, the kernel it runs on and how it reads references "
+	       "(tier bpf: BPF iterators; proc: /proc).");
+	fputs("residue_build_info{", f);
+	put_label(f, "version", o->version, true);
+	put_label(f, "kernel", o->kernel, false);
+	put_label(f, "tier", r ? (r->snap->used_bpf ? "bpf" : "proc") : "unknown", false);
+	fputs("} 1\n", f);
+	header(f, "residue_scans_total", "counter",
+	       "Scans of the host made by this process (1 for residue --prometheus).");
+	sample0(f, "residue_scans_total", (double)o->scans_total);
+	header(f, "residue_scan_failures_total", "counter",
+	       "Scans that failed: no report was made (the last good one is still served).");
+	sample0(f, "residue_scan_failures_total", (double)o->scan_failures_total);
+	if (!r)
+		return;
+	header(f, "residue_last_scan_timestamp_seconds", "gauge",
+	       "When the last successful scan ended, in seconds since the epoch.");
+	sample0(f, "residue_last_scan_timestamp_seconds", r->finished);
+	header(f, "residue_scan_duration_seconds", "gauge",
+	       "Wall time of each phase of the last scan; phase=\"total\" is the whole scan.");
+	for (size_t i = 0; i < r->n_phases; i++) {
+		char p[64];
+		phase_label(r->phases[i].name, p, sizeof(p));
+		sample1(f, "residue_scan_duration_seconds", "phase", p, r->phases[i].ms / 1e3);
+	}
+	sample1(f, "residue_scan_duration_seconds", "phase", "total", r->wall_ms / 1e3);
+	header(f, "residue_scan_cpu_seconds", "gauge",
+	       "CPU time (user and system) the last scan took in the scanning thread.");
+	sample0(f, "residue_scan_cpu_seconds", r->cpu_ms / 1e3);
+	header(f, "residue_scan_gaps", "gauge",
+	       "Things the last scan could not read, by kind (privilege: a capability is "
+	       "missing); the report's gaps say which.");
+	size_t counts[ARRAY_SIZE(gap_kinds)] = { 0 };
+	const Gap *lists[2] = { r->snap->gaps, r->zombies ? r->zombies->gaps : NULL };
+	size_t lens[2] = { r->snap->n_gaps, r->zombies ? r->zombies->n_gaps : 0 };
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < lens[l]; i++)
+			for (size_t k = 0; k < ARRAY_SIZE(gap_kinds); k++)
+				if (strcmp(gap_kind(&lists[l][i]), gap_kinds[k]) == 0)
+					counts[k]++;
+	for (size_t k = 0; k < ARRAY_SIZE(gap_kinds); k++)
+		sample1(f, "residue_scan_gaps", "kind", gap_kinds[k], (double)counts[k]);
+}
+
+/* Is @fstype one of the @n first of @list? */
+static bool listed(const char *const *list, size_t n, const char *fstype)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], fstype) == 0)
+			return true;
+	return false;
+}
+
+static const char *orphan_fstype(const Orphan * or)
+{
+	return or->sb && or->sb->fstype[0] ? or->sb->fstype : "unknown";
+}
+
+static int cmp_pinned(const void *a, const void *b)
+{
+	const Orphan *x = *(const Orphan *const *)a, *y = *(const Orphan *const *)b;
+	uint64_t px = x->pinned_known ? x->pinned_bytes : 0,
+		 py = y->pinned_known ? y->pinned_bytes : 0;
+	if (px != py)
+		return px > py ? -1 : 1;
+	return x->dev < y->dev ? -1 : x->dev > y->dev;
+}
+
+static int orphan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
+{
+	const OrphanReport *rep = r->orphans;
+	/* tmpfs always, the kinds seen before (serve), the kinds seen now: each with every risk. */
+	const char **types = calloc(1 + o->n_seen_fstypes + rep->n_orphans, sizeof(*types));
+	const Orphan **sorted = calloc(rep->n_orphans + 1, sizeof(*sorted));
+	size_t nt = 0;
+
+	if (!types || !sorted) {
+		free(types);
+		free(sorted);
+		return -ENOMEM;
+	}
+	types[nt++] = "tmpfs";
+	for (size_t i = 0; i < o->n_seen_fstypes; i++)
+		if (!listed(types, nt, o->seen_fstypes[i]))
+			types[nt++] = o->seen_fstypes[i];
+	for (size_t i = 0; i < rep->n_orphans; i++)
+		if (!listed(types, nt, orphan_fstype(&rep->orphans[i])))
+			types[nt++] = orphan_fstype(&rep->orphans[i]);
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *name =
+			pass ? "residue_orphan_pinned_bytes" : "residue_orphaned_filesystems";
+		header(f, name, "gauge",
+		       pass ? "Bytes kept by orphaned filesystems (known pinned bytes only), by "
+			      "filesystem type and risk." :
+			      "Orphaned filesystems: superblocks no mount namespace mounts that "
+			      "something still holds, by filesystem type and risk.");
+		for (size_t t = 0; t < nt; t++)
+			for (size_t k = 0; k < ARRAY_SIZE(risks); k++) {
+				double v = 0;
+				for (size_t i = 0; i < rep->n_orphans; i++) {
+					const Orphan * or = &rep->orphans[i];
+					if (strcmp(orphan_fstype(or), types[t]) != 0 ||
+					    strcmp(risk_to_string(or->risk), risks[k]) != 0)
+						continue;
+					v += pass ? (or->pinned_known ? (double) or->pinned_bytes :
+									0) :
+						    1;
+				}
+				fprintf(f, "%s{", name);
+				put_label(f, "fstype", types[t], true);
+				put_label(f, "risk", risks[k], false);
+				fputc('}', f);
+				put_value(f, v);
+			}
+	}
+
+	for (size_t i = 0; i < rep->n_orphans; i++)
+		sorted[i] = &rep->orphans[i];
+	qsort(sorted, rep->n_orphans, sizeof(*sorted), cmp_pinned);
+	size_t shown = MIN(rep->n_orphans, (size_t)o->max_orphan_series);
+	header(f, "residue_orphan_info", "gauge",
+	       "One series per orphaned filesystem (the largest first, at most "
+	       "--max-orphan-series), its value the bytes it pins (NaN: unknown).");
+	for (size_t i = 0; i < shown; i++) {
+		const Orphan * or = sorted[i];
+		const Process *p = or->n_holders ?
+					   &r->snap->procs[r->snap->holders[or->holders[0]].proc] :
+					   NULL;
+		char dev[32], cont[CONTAINER_ID_SHORT_MAX] = "";
+		ContainerId c;
+		format_dev(or->dev, dev, sizeof(dev));
+		if (p && p->cgroup && container_id_parse(p->cgroup, strlen(p->cgroup), &c) == 0)
+			container_id_short(&c, cont, sizeof(cont));
+		fputs("residue_orphan_info{", f);
+		put_label(f, "dev", dev, true);
+		put_label(f, "fstype", orphan_fstype(or), false);
+		put_label(f, "state", orphan_state_to_string(or->state), false);
+		put_label(f, "risk", risk_to_string(or->risk), false);
+		put_label(f, "holder_comm", p ? p->comm : "", false);
+		put_label(f, "container", cont, false);
+		fputc('}', f);
+		put_value(f, or->pinned_known ? (double) or->pinned_bytes : NAN);
+	}
+	header(f, "residue_orphan_info_omitted", "gauge",
+	       "Orphaned filesystems left out of residue_orphan_info by --max-orphan-series.");
+	sample0(f, "residue_orphan_info_omitted", (double)(rep->n_orphans - shown));
+
+	uint64_t lonely_bytes = 0;
+	for (size_t i = 0; i < rep->n_nss; i++)
+		if (rep->nss[i].ns->tmpfs_known)
+			lonely_bytes += rep->nss[i].ns->tmpfs_bytes;
+	header(f, "residue_processless_mount_namespaces", "gauge",
+	       "Mount namespaces no process is in, kept alive by an nsfs fd or bind mount.");
+	sample0(f, "residue_processless_mount_namespaces", (double)rep->n_nss);
+	header(f, "residue_processless_mount_namespace_pinned_bytes", "gauge",
+	       "Bytes in tmpfs superblocks that only process-less mount namespaces mount.");
+	sample0(f, "residue_processless_mount_namespace_pinned_bytes", (double)lonely_bytes);
+	free(types);
+	free(sorted);
+	return 0;
+}
+
+typedef struct ParentRow {
+	const char *path;
+	uint64_t zombies, bytes;
+} ParentRow;
+
+static int cmp_parent(const void *a, const void *b)
+{
+	const ParentRow *x = a, *y = b;
+	if (x->zombies != y->zombies)
+		return x->zombies > y->zombies ? -1 : 1;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static int zombie_metrics(const HostReport *r, const PromOptions *o, FILE *f)
+{
+	const ZombieScan *z = r->zombies;
+	ReportTotals t;
+	ParentRow *rows = NULL;
+	size_t n = 0;
+
+	report_totals(r, &t);
+	if (z && z->used_bpf) {
+		rows = calloc(z->n_nodes + 1, sizeof(*rows));
+		if (!rows)
+			return -ENOMEM;
+		for (size_t i = 0; i < z->n_nodes; i++)
+			if (!z->nodes[i].dying && z->nodes[i].zombies_below)
+				rows[n++] =
+					(ParentRow){ z->nodes[i].path, z->nodes[i].zombies_below,
+						     z->nodes[i].zombie_pages_below * PAGE };
+		qsort(rows, n, sizeof(*rows), cmp_parent);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const char *name = pass ? "residue_zombie_charged_bytes" : "residue_zombie_memcgs";
+		header(f, name, "gauge",
+		       pass ? "Memory charged to zombie memory cgroups, by the live cgroup they died "
+			      "under (the largest --top-parents, then \"other\"; \"unknown\" without "
+			      "the BPF view)." :
+			      "Zombie memory cgroups: removed, but kept by memory charged to them, by "
+			      "the live cgroup they died under (the largest --top-parents, then "
+			      "\"other\"; \"unknown\" without the BPF view).");
+		if (!z || t.zombies == ZS_UNKNOWN)
+			continue; /* nothing could count them: absent, and a gap says why */
+		if (!z->used_bpf) {
+			double v = pass ? (t.zombie_bytes == ZS_UNKNOWN ? NAN :
+									  (double)t.zombie_bytes) :
+					  (double)t.zombies;
+			sample1(f, name, "parent", "unknown", v);
+			continue;
+		}
+		uint64_t other = 0;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = pass ? rows[i].bytes : rows[i].zombies;
+			if (i < o->top_parents)
+				sample1(f, name, "parent", rows[i].path, (double)v);
+			else
+				other += v;
+		}
+		sample1(f, name, "parent", "other", (double)other);
+	}
+	header(f, "residue_zombie_kernel_memory_bytes", "gauge",
+	       "Kernel memory the zombie memory cgroups cost, estimated from possible CPUs, "
+	       "nodes and the shrinker map (a lower bound without the BPF view).");
+	if (z && t.zombies != ZS_UNKNOWN)
+		sample0(f, "residue_zombie_kernel_memory_bytes",
+			(double)(t.zombies * z->kmem_per_zombie));
+	free(rows);
+	return 0;
+}
+
+static void census_metrics(const HostReport *r, FILE *f)
+{
+	const CensusReport *c = r->census;
+	header(f, "residue_mount_namespaces", "gauge",
+	       "Mount namespaces on the host, with or without a process.");
+	sample0(f, "residue_mount_namespaces", (double)c->n_rows);
+	header(f, "residue_mounts", "gauge", "Mounts in all mount namespaces together.");
+	sample0(f, "residue_mounts", (double)c->mounts);
+	header(f, "residue_mounts_max_per_namespace", "gauge",
+	       "Mounts in the largest mount namespace (fs.mount-max limits each one).");
+	sample0(f, "residue_mounts_max_per_namespace", (double)c->max_ns_mounts);
+	header(f, "residue_mount_max", "gauge",
+	       "fs.mount-max: the most mounts one mount namespace may have (NaN: unread).");
+	sample0(f, "residue_mount_max", c->mount_max ? (double)c->mount_max : NAN);
+	header(f, "residue_tmpfs_superblocks", "gauge", "Distinct tmpfs superblocks mounted.");
+	sample0(f, "residue_tmpfs_superblocks", (double)c->tmpfs_superblocks);
+	header(f, "residue_mask_superblocks", "gauge",
+	       "tmpfs superblocks made only to mask a path (one per masked directory).");
+	sample0(f, "residue_mask_superblocks", (double)c->mask_superblocks);
+}
+
+static void finding_metrics(const HostReport *r, FILE *f)
+{
+	static const char *const census_kinds[_CENSUS_FINDING_MAX] = {
+		[CENSUS_OUTLIER] = "mount_outlier",
+		[CENSUS_NEAR_MAX] = "near_mount_max",
+		[CENSUS_DUPLICATE] = "duplicate_mounts",
+		[CENSUS_MASK_TMPFS] = "tmpfs_per_mask",
+	};
+	size_t census[_CENSUS_FINDING_MAX] = { 0 };
+	ReportTotals t;
+
+	report_totals(r, &t);
+	for (size_t i = 0; i < r->census->n_findings; i++)
+		census[r->census->findings[i].kind]++;
+	header(f, "residue_findings", "gauge",
+	       "Findings of the last scan by kind, as residue --check counts them (zombie_memcgs: "
+	       "1 when zombies reach --zombie-threshold).");
+	sample1(f, "residue_findings", "kind", "orphaned_filesystem", (double)t.orphans);
+	sample1(f, "residue_findings", "kind", "processless_mount_namespace", (double)t.lonely_nss);
+	sample1(f, "residue_findings", "kind", "zombie_memcgs", (double)t.zombies_over);
+	for (size_t k = 0; k < _CENSUS_FINDING_MAX; k++)
+		sample1(f, "residue_findings", "kind", census_kinds[k], (double)census[k]);
+}
+
+int render_prometheus(const HostReport *r, const PromOptions *o, FILE *f)
+{
+	int e;
+
+	scan_metrics(r, o, f);
+	if (r) {
+		if ((e = orphan_metrics(r, o, f)) < 0 || (e = zombie_metrics(r, o, f)) < 0)
+			return e;
+		census_metrics(r, f);
+		finding_metrics(r, f);
+	}
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The whole report in the forms `residue` prints: the one screen (orphans,
+ * process-less namespaces, the census line, the zombie line), the JSON
+ * document of `residue --json` and `GET /report`, and the one line of
+ * `--check` that node-problem-detector shows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze/report.h"
+#include "render.h"
+
+json_object *render_report_json(const HostReport *r)
+{
+	json_object *o = render_orphans_json(r->snap, r->orphans);
+	json_object_object_add(o, "census", render_census_json(r->census));
+	json_object_object_add(o, "zombies", r->zombies ? render_zombies_json(r->zombies) : NULL);
+	return o;
+}
+
+static void zombie_line(const HostReport *r, FILE *f)
+{
+	const ZombieScan *z = r->zombies;
+	ReportTotals t;
+	char a[32], b[32];
+
+	if (!z) {
+		fprintf(f, "Zombie memory cgroups: unknown (%s)\n", strerror(-r->zombies_error));
+		return;
+	}
+	if (!z->version) {
+		fputs("Zombie memory cgroups: no memory cgroup controller is mounted here\n", f);
+		return;
+	}
+	report_totals(r, &t);
+	if (t.zombies == ZS_UNKNOWN) {
+		fputs("Zombie memory cgroups: unknown (no source could count them)\n", f);
+		return;
+	}
+	fprintf(f, "Zombie memory cgroups: %llu", (unsigned long long)t.zombies);
+	if (t.zombies) {
+		if (t.zombie_bytes != ZS_UNKNOWN) {
+			format_bytes(t.zombie_bytes, false, a, sizeof(a));
+			fprintf(f, ", %s charged", a);
+		}
+		format_bytes(t.zombies * z->kmem_per_zombie, false, b, sizeof(b));
+		fprintf(f, ", %s %s of kernel memory",
+			z->shrinker_nr_max >= 0 ? "about" : "at least", b);
+	}
+	if (t.zombies_over)
+		fprintf(f, " (at or above %llu: a finding)",
+			(unsigned long long)r->zombie_threshold);
+	fputc('\n', f);
+	if (t.zombies)
+		fputs("  Details: residue zombies; what pins them: residue zombies --parents\n", f);
+}
+
+void render_report_text(const HostReport *r, FILE *f)
+{
+	render_summary(r->snap, r->orphans, r->wall_ms, f);
+	fputc('\n', f);
+	render_census_text(r->census, false, f);
+	if (r->zombies || r->zombies_error) {
+		fputc('\n', f);
+		zombie_line(r, f);
+	}
+}
+
+/* Append to @buf (of @size) unless it would pass @size - 1; returns whether it fitted. */
+static bool append(char *buf, size_t size, const char *text)
+{
+	size_t n = strlen(buf), m = strlen(text);
+	if (n + m + 1 > size)
+		return false;
+	memcpy(buf + n, text, m + 1);
+	return true;
+}
+
+void report_check_line(const HostReport *r, char *buf, size_t size)
+{
+	ReportTotals t;
+	char part[32], bytes[32];
+	size_t shown = 0, parts = 0;
+
+	if (size == 0)
+		return;
+	report_totals(r, &t);
+	snprintf(buf, size, "residue: ");
+	if (t.findings == 0) {
+		append(buf, size,
+		       r->snap->privileged ? "no leak found" :
+					     "no leak found in what could be read");
+		return;
+	}
+	/* Most costly first; what does not fit is counted in "+N more". */
+	char texts[4][96];
+	if (t.orphans) {
+		format_bytes(t.orphan_bytes, false, bytes, sizeof(bytes));
+		snprintf(texts[parts], sizeof(texts[0]), "%zu orphaned filesystem%s (%s%s)",
+			 t.orphans, t.orphans == 1 ? "" : "s", bytes,
+			 t.orphans_data_loss ? ", data-loss risk" : "");
+		parts++;
+	}
+	if (t.zombies_over) {
+		snprintf(texts[parts], sizeof(texts[0]), "%llu zombie memcgs",
+			 (unsigned long long)t.zombies);
+		parts++;
+	}
+	if (t.lonely_nss) {
+		snprintf(texts[parts], sizeof(texts[0]), "%zu process-less mount ns", t.lonely_nss);
+		parts++;
+	}
+	if (t.census_findings) {
+		snprintf(texts[parts], sizeof(texts[0]), "%zu mount-table finding%s",
+			 t.census_findings, t.census_findings == 1 ? "" : "s");
+		parts++;
+	}
+	for (size_t i = 0; i < parts; i++) {
+		/* Keep room for ", +N more" while something could still be left out. */
+		size_t room = i + 1 < parts && size > 12 ? size - 12 : size;
+		if (strlen(buf) + (shown ? 2 : 0) + strlen(texts[i]) + 1 > room)
+			break;
+		append(buf, size, shown ? ", " : "");
+		append(buf, size, texts[i]);
+		shown++;
+	}
+	if (shown < parts) {
+		snprintf(part, sizeof(part), "%s+%zu more", shown ? ", " : "", parts - shown);
+		append(buf, size, part);
+	}
+}
