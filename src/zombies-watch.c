@@ -4,22 +4,11 @@
  * zombies and as they are freed, from two kernel tracepoints (BPF,
  * lib/bpf/memcg-watch.*): cgroup_rmdir when a cgroup is removed, and
  * cgroup_release when the kernel frees it, which for a memory cgroup is
- * when the last page charged to it is gone.
- *
- * The rule: a removed cgroup is a zombie when it is still there GRACE
- * (0.5 s, by the kernel's clock) after its removal.  An empty cgroup is
- * freed soon after rmdir, after RCU grace periods and two trips through a
- * workqueue (measured on 2 CPUs: about 50 ms idle, up to 260 ms with both
- * CPUs busy); those are counted as quick deaths, with the slowest one's
- * time, and never reported.  So a "zombie" line comes 0.5 s after the
- * removal it is stamped with.  A removal in the last 0.5 s of the watch
- * is waited for, so that every removal seen is decided.  A "freed" line gives
- * the zombie's age, rmdir to release.  Zombies from before the watch are
- * known from one scan (the kernel view of `residue zombies`, made after the
- * programs are attached, so none falls between the two): when they are
- * freed their age is unknown, only that it is more than the watch's age.
- * Releases of cgroups neither seen removed nor found by that scan (outside
- * --cgroup, or removed and freed around the start) are not reported.
+ * when the last page charged to it is gone.  The judging is
+ * lib/agent/zombie-life.c's (a zombie is a cgroup still there 0.5 s after
+ * its removal), shared with `residue watch` and `residue serve`; this file
+ * prints.  A removal in the last 0.5 s of the watch is waited for, so that
+ * every removal seen is decided.
  *
  * Output: one line per event on stdout, flushed; with -J one JSON object a
  * line (JSON Lines): "start" when the watch is ready, "zombie", "freed",
@@ -30,7 +19,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <search.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +29,7 @@
 
 #include <json-c/json.h>
 
+#include "agent/zombie-life.h"
 #include "base/macro.h"
 #include "base/strescape.h"
 #include "bpf/memcg-watch-loader.h"
@@ -48,48 +37,13 @@
 #include "residue.h"
 
 #define NSEC 1000000000ULL
-#define GRACE_NS (NSEC / 2)
-/*
- * A record is written a few microseconds after the time it carries: a
- * removal is decided only once its grace has passed by this much before a
- * drain of the ring, so its release, if it came in time, was read first.
- */
-#define MARGIN_NS (NSEC / 20)
 #define SUMMARY_EVERY_NS (60 * NSEC)
 #define TOP_CREATORS 10
 
-/* A parent cgroup zombies appeared under. */
-typedef struct Creator {
-	char *parent;
-	uint64_t created, alive;
-} Creator;
-
-/* A removed memory cgroup not yet freed. */
-typedef struct Tracked {
-	uint64_t id;
-	uint64_t rmdir_ns; /* 0 for zombies from before the watch */
-	char *path;
-	bool cut; /* path cut at ZW_PATH_MAX */
-	bool reported; /* its "zombie" line is out */
-	Creator *creator;
-} Tracked;
-
 typedef struct Watch {
 	bool json;
-	char *subtree; /* "/" or "/a/b", no trailing slash */
-	uint64_t t0_ns, end_ns; /* removals after the end are not followed */
-	void *by_id; /* tsearch tree of Tracked, by id */
-	Tracked **pending; /* removed, not freed, grace not over: in order of removal */
-	size_t n_pending, cap_pending;
-	void *by_parent; /* tsearch tree of Creator, by parent path */
-	Creator **creators;
-	size_t n_creators, cap_creators;
-	/* Counts */
-	uint64_t appeared, freed, quick;
-	double age_sum_s, age_max_s;
-	uint64_t quick_max_ns; /* the slowest quick death: how near the rule is to its limit */
-	bool before_known;
-	uint64_t before, before_freed;
+	uint64_t t0_ns;
+	ZombieLife *life;
 } Watch;
 
 static volatile sig_atomic_t stop_signal;
@@ -109,125 +63,6 @@ static uint64_t now_ns(void)
 static double rel_s(const Watch *w, uint64_t t)
 {
 	return t >= w->t0_ns ? (double)(t - w->t0_ns) / 1e9 : -(double)(w->t0_ns - t) / 1e9;
-}
-
-static int cmp_tracked(const void *a, const void *b)
-{
-	const Tracked *x = a, *y = b;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int cmp_creator(const void *a, const void *b)
-{
-	return strcmp(((const Creator *)a)->parent, ((const Creator *)b)->parent);
-}
-
-static Tracked *tracked_find(Watch *w, uint64_t id)
-{
-	Tracked key = { .id = id };
-	Tracked **t = tfind(&key, &w->by_id, cmp_tracked);
-	return t ? *t : NULL;
-}
-
-static void tracked_free(void *p)
-{
-	Tracked *t = p;
-	free(t->path);
-	free(t);
-}
-
-static void creator_free(void *p)
-{
-	Creator *c = p;
-	free(c->parent);
-	free(c);
-}
-
-/* Forget @t: out of the tree and the pending list, freed. */
-static void tracked_drop(Watch *w, Tracked *t)
-{
-	for (size_t i = 0; i < w->n_pending; i++)
-		if (w->pending[i] == t) {
-			memmove(&w->pending[i], &w->pending[i + 1],
-				(w->n_pending - i - 1) * sizeof(*w->pending));
-			w->n_pending--;
-			break;
-		}
-	tdelete(t, &w->by_id, cmp_tracked);
-	tracked_free(t);
-}
-
-static Tracked *tracked_add(Watch *w, uint64_t id, const char *path)
-{
-	Tracked *t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->id = id;
-	t->path = strdup(path);
-	if (!t->path || !tsearch(t, &w->by_id, cmp_tracked)) {
-		tracked_free(t);
-		return NULL;
-	}
-	return t;
-}
-
-/* Is @path the subtree or below it? */
-static bool under_subtree(const Watch *w, const char *path)
-{
-	size_t n = strlen(w->subtree);
-	if (strcmp(w->subtree, "/") == 0)
-		return true;
-	return strncmp(path, w->subtree, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-/* "/", "/a", "a/b/" → "/", "/a", "/a/b" */
-static char *normalize_subtree(const char *s)
-{
-	char *r = NULL;
-	size_t n;
-
-	if (!s)
-		s = "/";
-	while (*s == '/')
-		s++;
-	n = strlen(s);
-	while (n > 0 && s[n - 1] == '/')
-		n--;
-	if (asprintf(&r, "/%.*s", (int)n, s) < 0)
-		return NULL;
-	return r;
-}
-
-static Creator *creator_get(Watch *w, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
-	_cleanup_free_ char *parent = strndup(path, n);
-	Creator key = { .parent = parent }, **found, *c;
-
-	if (!parent)
-		return NULL;
-	found = tfind(&key, &w->by_parent, cmp_creator);
-	if (found)
-		return *found;
-	if (w->n_creators == w->cap_creators) {
-		size_t cap = w->cap_creators ? w->cap_creators * 2 : 16;
-		Creator **g = realloc(w->creators, cap * sizeof(*g));
-		if (!g)
-			return NULL;
-		w->creators = g;
-		w->cap_creators = cap;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->parent = TAKE_PTR(parent);
-	if (!tsearch(c, &w->by_parent, cmp_creator)) {
-		creator_free(c);
-		return NULL;
-	}
-	w->creators[w->n_creators++] = c;
-	return c;
 }
 
 /* ---- output ---- */
@@ -259,93 +94,88 @@ static void format_age(double s, char *buf, size_t size)
 		snprintf(buf, size, "%dh%02dm", (int)(s / 3600), (int)s % 3600 / 60);
 }
 
-/* One "zombie" or "freed" event; @age < 0: unknown (from before the watch, at least -@age). */
-static void print_event(const Watch *w, const char *what, uint64_t t_ns, const Tracked *t,
-			double age)
+/* One "zombie" or "freed" event. */
+static int on_event(void *userdata, const ZombieLifeEvent *e)
 {
-	bool freed = strcmp(what, "freed") == 0;
+	const Watch *w = userdata;
+	bool freed = e->type == ZOMBIE_FREED;
+	/* From before the watch: its age is unknown, more than the watch's. */
+	double min_age = rel_s(w, e->time_ns);
 
 	if (w->json) {
-		_cleanup_free_ char *p = str_escape_utf8(t->path);
+		_cleanup_free_ char *p = str_escape_utf8(e->path);
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "time", json_fixed(rel_s(w, t_ns), 3));
-		json_object_object_add(o, "event", json_object_new_string(what));
-		json_object_object_add(o, "cgroup_id", json_object_new_uint64(t->id));
+		json_object_object_add(o, "time", json_fixed(rel_s(w, e->time_ns), 3));
+		json_object_object_add(o, "event",
+				       json_object_new_string(freed ? "freed" : "zombie"));
+		json_object_object_add(o, "cgroup_id", json_object_new_uint64(e->cgroup_id));
 		json_object_object_add(o, "path", json_object_new_string(p ? p : ""));
-		json_object_object_add(o, "age_s", freed && age >= 0 ? json_fixed(age, 3) : NULL);
-		json_object_object_add(o, "before_watch",
-				       json_object_new_boolean(t->rmdir_ns == 0));
-		if (freed && age < 0)
-			json_object_object_add(o, "min_age_s", json_fixed(-age, 3));
-		if (t->cut)
+		json_object_object_add(o, "age_s",
+				       freed && e->age_s >= 0 ? json_fixed(e->age_s, 3) : NULL);
+		json_object_object_add(o, "before_watch", json_object_new_boolean(e->before_watch));
+		if (freed && e->age_s < 0)
+			json_object_object_add(o, "min_age_s", json_fixed(min_age, 3));
+		if (e->path_cut)
 			json_object_object_add(o, "path_cut", json_object_new_boolean(true));
 		print_json(o);
 	} else {
-		_cleanup_free_ char *p = str_escape_text(t->path);
-		const char *cut = t->cut ? "..." : "";
+		_cleanup_free_ char *p = str_escape_text(e->path);
+		const char *cut = e->path_cut ? "..." : "";
 		char a[32];
 		if (!freed) {
-			printf("+ %.3fs zombie %s%s (id %llu)\n", rel_s(w, t_ns), p ? p : "", cut,
-			       (unsigned long long)t->id);
-		} else if (age >= 0) {
-			format_age(age, a, sizeof(a));
-			printf("- %.3fs freed  %s%s after %s\n", rel_s(w, t_ns), p ? p : "", cut,
-			       a);
+			printf("+ %.3fs zombie %s%s (id %llu)\n", rel_s(w, e->time_ns), p ? p : "",
+			       cut, (unsigned long long)e->cgroup_id);
+		} else if (e->age_s >= 0) {
+			format_age(e->age_s, a, sizeof(a));
+			printf("- %.3fs freed  %s%s after %s\n", rel_s(w, e->time_ns), p ? p : "",
+			       cut, a);
 		} else {
-			format_age(-age, a, sizeof(a));
+			format_age(min_age, a, sizeof(a));
 			printf("- %.3fs freed  %s%s (age unknown: before watch, over %s)\n",
-			       rel_s(w, t_ns), p ? p : "", cut, a);
+			       rel_s(w, e->time_ns), p ? p : "", cut, a);
 		}
 	}
 	fflush(stdout);
+	return 0;
 }
 
-static int cmp_top(const void *a, const void *b)
+static void print_summary(Watch *w, uint64_t t_ns, bool final, const struct zw_stats *zs)
 {
-	const Creator *x = *(Creator *const *)a, *y = *(Creator *const *)b;
-	if (x->created != y->created)
-		return x->created > y->created ? -1 : 1;
-	if (x->alive != y->alive)
-		return x->alive > y->alive ? -1 : 1;
-	return strcmp(x->parent, y->parent);
-}
+	const ZombieCreator *top[TOP_CREATORS];
+	size_t n_top = zombie_life_top(w->life, top, TOP_CREATORS);
+	const ZombieLifeStats *st = zombie_life_stats(w->life);
+	uint64_t alive = st->appeared - st->freed;
+	double mean = st->freed ? st->age_sum_s / (double)st->freed : 0;
 
-static void print_summary(Watch *w, uint64_t t_ns, bool final, const struct zw_stats *st)
-{
-	size_t top = MIN(w->n_creators, (size_t)TOP_CREATORS);
-	uint64_t alive = w->appeared - w->freed;
-	double mean = w->freed ? w->age_sum_s / (double)w->freed : 0;
-
-	if (w->n_creators)
-		qsort(w->creators, w->n_creators, sizeof(*w->creators), cmp_top);
 	if (w->json) {
 		json_object *o = json_object_new_object(), *cr = json_object_new_array();
 		json_object *bw = json_object_new_object();
 		json_object_object_add(o, "time", json_fixed(rel_s(w, t_ns), 3));
 		json_object_object_add(o, "event", json_object_new_string("summary"));
 		json_object_object_add(o, "final", json_object_new_boolean(final));
-		json_object_object_add(o, "zombies", json_object_new_uint64(w->appeared));
-		json_object_object_add(o, "freed", json_object_new_uint64(w->freed));
+		json_object_object_add(o, "zombies", json_object_new_uint64(st->appeared));
+		json_object_object_add(o, "freed", json_object_new_uint64(st->freed));
 		json_object_object_add(o, "alive", json_object_new_uint64(alive));
-		json_object_object_add(o, "quick_deaths", json_object_new_uint64(w->quick));
+		json_object_object_add(o, "quick_deaths", json_object_new_uint64(st->quick));
 		json_object_object_add(o, "quick_max_s",
-				       w->quick ? json_fixed((double)w->quick_max_ns / 1e9, 3) :
-						  NULL);
-		json_object_object_add(o, "age_mean_s", w->freed ? json_fixed(mean, 3) : NULL);
+				       st->quick ? json_fixed((double)st->quick_max_ns / 1e9, 3) :
+						   NULL);
+		json_object_object_add(o, "age_mean_s", st->freed ? json_fixed(mean, 3) : NULL);
 		json_object_object_add(o, "age_max_s",
-				       w->freed ? json_fixed(w->age_max_s, 3) : NULL);
+				       st->freed ? json_fixed(st->age_max_s, 3) : NULL);
 		json_object_object_add(bw, "zombies",
-				       w->before_known ? json_object_new_uint64(w->before) : NULL);
-		json_object_object_add(bw, "freed", json_object_new_uint64(w->before_freed));
+				       st->before_known ? json_object_new_uint64(st->before) :
+							  NULL);
+		json_object_object_add(bw, "freed", json_object_new_uint64(st->before_freed));
 		json_object_object_add(o, "before_watch", bw);
-		json_object_object_add(o, "lost_records", json_object_new_uint64(st->dropped));
-		for (size_t i = 0; i < top; i++) {
-			const Creator *c = w->creators[i];
-			_cleanup_free_ char *p = str_escape_utf8(c->parent);
+		json_object_object_add(o, "lost_records", json_object_new_uint64(zs->dropped));
+		for (size_t i = 0; i < n_top; i++) {
+			_cleanup_free_ char *p = str_escape_utf8(top[i]->parent);
 			json_object *e = json_object_new_object();
 			json_object_object_add(e, "parent", json_object_new_string(p ? p : ""));
-			json_object_object_add(e, "created", json_object_new_uint64(c->created));
-			json_object_object_add(e, "alive", json_object_new_uint64(c->alive));
+			json_object_object_add(e, "created",
+					       json_object_new_uint64(top[i]->created));
+			json_object_object_add(e, "alive", json_object_new_uint64(top[i]->alive));
 			json_object_array_add(cr, e);
 		}
 		json_object_object_add(o, "creators", cr);
@@ -355,188 +185,72 @@ static void print_summary(Watch *w, uint64_t t_ns, bool final, const struct zw_s
 	}
 	if (!final) {
 		printf("= %.3fs %llu zombies appeared, %llu alive; %llu quick deaths",
-		       rel_s(w, t_ns), (unsigned long long)w->appeared, (unsigned long long)alive,
-		       (unsigned long long)w->quick);
-		if (w->before_known)
+		       rel_s(w, t_ns), (unsigned long long)st->appeared, (unsigned long long)alive,
+		       (unsigned long long)st->quick);
+		if (st->before_known)
 			printf("; %llu of %llu from before freed",
-			       (unsigned long long)w->before_freed, (unsigned long long)w->before);
-		if (top) {
-			_cleanup_free_ char *p = str_escape_text(w->creators[0]->parent);
+			       (unsigned long long)st->before_freed,
+			       (unsigned long long)st->before);
+		if (n_top) {
+			_cleanup_free_ char *p = str_escape_text(top[0]->parent);
 			printf("; most under %s: %llu (%llu alive)", p ? p : "",
-			       (unsigned long long)w->creators[0]->created,
-			       (unsigned long long)w->creators[0]->alive);
+			       (unsigned long long)top[0]->created,
+			       (unsigned long long)top[0]->alive);
 		}
 		putchar('\n');
 		fflush(stdout);
 		return;
 	}
-	_cleanup_free_ char *sub = str_escape_text(w->subtree);
+	_cleanup_free_ char *sub = str_escape_text(zombie_life_subtree(w->life));
 	char a[32], m[32];
 	printf("\nWatched %.1f s below %s:\n", rel_s(w, t_ns), sub ? sub : "");
 	printf("  zombies appeared  %6llu  (removed, still there %.1f s later)\n",
-	       (unsigned long long)w->appeared, (double)GRACE_NS / 1e9);
-	if (w->freed) {
+	       (unsigned long long)st->appeared, (double)ZOMBIE_GRACE_NS / 1e9);
+	if (st->freed) {
 		format_age(mean, a, sizeof(a));
-		format_age(w->age_max_s, m, sizeof(m));
+		format_age(st->age_max_s, m, sizeof(m));
 		printf("    freed since     %6llu  after %s on average, %s at most\n",
-		       (unsigned long long)w->freed, a, m);
+		       (unsigned long long)st->freed, a, m);
 	} else {
-		printf("    freed since     %6llu\n", (unsigned long long)w->freed);
+		printf("    freed since     %6llu\n", (unsigned long long)st->freed);
 	}
 	printf("    still alive     %6llu\n", (unsigned long long)alive);
 	printf("  quick deaths      %6llu  (freed within %.1f s of removal: never zombies)",
-	       (unsigned long long)w->quick, (double)GRACE_NS / 1e9);
-	if (w->quick)
-		printf(", the slowest in %.0f ms", (double)w->quick_max_ns / 1e6);
+	       (unsigned long long)st->quick, (double)ZOMBIE_GRACE_NS / 1e9);
+	if (st->quick)
+		printf(", the slowest in %.0f ms", (double)st->quick_max_ns / 1e6);
 	putchar('\n');
-	if (w->before_known)
+	if (st->before_known)
 		printf("  before the watch  %6llu  zombies, %llu of them freed since\n",
-		       (unsigned long long)w->before, (unsigned long long)w->before_freed);
+		       (unsigned long long)st->before, (unsigned long long)st->before_freed);
 	else
 		printf("  before the watch       ?  zombies (no kernel view), %llu freed since\n",
-		       (unsigned long long)w->before_freed);
-	if (st->dropped)
+		       (unsigned long long)st->before_freed);
+	if (zs->dropped)
 		printf("  lost records      %6llu  (the ring buffer was full: counts are low)\n",
-		       (unsigned long long)st->dropped);
-	if (!top)
+		       (unsigned long long)zs->dropped);
+	if (!n_top)
 		return;
 	printf("Top creators (zombies that appeared under each parent during the watch):\n");
 	printf("  %7s %6s  %s\n", "CREATED", "ALIVE", "PARENT");
-	for (size_t i = 0; i < top; i++) {
-		_cleanup_free_ char *p = str_escape_text(w->creators[i]->parent);
-		printf("  %7llu %6llu  %s\n", (unsigned long long)w->creators[i]->created,
-		       (unsigned long long)w->creators[i]->alive, p ? p : "");
+	for (size_t i = 0; i < n_top; i++) {
+		_cleanup_free_ char *p = str_escape_text(top[i]->parent);
+		printf("  %7llu %6llu  %s\n", (unsigned long long)top[i]->created,
+		       (unsigned long long)top[i]->alive, p ? p : "");
 	}
 	fflush(stdout);
-}
-
-/* ---- events ---- */
-
-/* @t outlived its grace: it is a zombie. */
-static int report_zombie(Watch *w, Tracked *t)
-{
-	t->creator = creator_get(w, t->path);
-	if (!t->creator)
-		return -ENOMEM;
-	t->creator->created++;
-	t->creator->alive++;
-	t->reported = true;
-	w->appeared++;
-	print_event(w, "zombie", t->rmdir_ns, t, 0);
-	return 0;
-}
-
-static int on_rmdir(Watch *w, const struct zw_event *e)
-{
-	Tracked *t;
-
-	if (e->time_ns >= w->end_ns)
-		return 0;
-	if (e->flags & ZW_PATH_NONE) {
-		if (strcmp(w->subtree, "/") != 0)
-			return 0; /* cannot tell where it was */
-	} else if (!under_subtree(w, e->path)) {
-		return 0;
-	}
-	t = tracked_find(w, e->cgroup_id);
-	if (t && t->rmdir_ns == 0) {
-		/* Removed after the programs were attached, before the scan saw it dying. */
-		w->before--;
-	} else if (!t) {
-		t = tracked_add(w, e->cgroup_id, (e->flags & ZW_PATH_NONE) ? "?" : e->path);
-		if (!t)
-			return -ENOMEM;
-	} else {
-		return 0; /* the same id twice: cannot happen, kernfs ids are not reused */
-	}
-	t->rmdir_ns = e->time_ns ? e->time_ns : 1;
-	t->cut = e->flags & ZW_PATH_CUT;
-	if (w->n_pending == w->cap_pending) {
-		size_t cap = w->cap_pending ? w->cap_pending * 2 : 64;
-		Tracked **g = realloc(w->pending, cap * sizeof(*g));
-		if (!g)
-			return -ENOMEM;
-		w->pending = g;
-		w->cap_pending = cap;
-	}
-	w->pending[w->n_pending++] = t;
-	return 0;
-}
-
-static int on_release(Watch *w, const struct zw_event *e)
-{
-	Tracked *t = tracked_find(w, e->cgroup_id);
-	int r;
-
-	if (!t)
-		return 0; /* not removed during the watch, nor a zombie from before it here */
-	if (t->rmdir_ns == 0) {
-		w->before_freed++;
-		print_event(w, "freed", e->time_ns, t, -rel_s(w, e->time_ns));
-	} else if (!t->reported && e->time_ns - t->rmdir_ns < GRACE_NS) {
-		w->quick++;
-		w->quick_max_ns = MAX(w->quick_max_ns, e->time_ns - t->rmdir_ns);
-	} else {
-		/* A release read after its grace was over but before the drain that decides it. */
-		if (!t->reported && (r = report_zombie(w, t)) < 0)
-			return r;
-		double age = (double)(e->time_ns - t->rmdir_ns) / 1e9;
-		w->freed++;
-		w->age_sum_s += age;
-		w->age_max_s = MAX(w->age_max_s, age);
-		t->creator->alive--;
-		print_event(w, "freed", e->time_ns, t, age);
-	}
-	tracked_drop(w, t);
-	return 0;
-}
-
-static int on_event(void *userdata, const struct zw_event *e)
-{
-	Watch *w = userdata;
-	/* A negative return stops memcg_watch_consume(), which returns it. */
-	return e->type == ZW_RMDIR ? on_rmdir(w, e) : e->type == ZW_RELEASE ? on_release(w, e) : 0;
-}
-
-/* Every removal whose grace ended before @horizon is a zombie (in order of removal). */
-static int decide(Watch *w, uint64_t horizon)
-{
-	size_t keep = 0;
-	int r = 0;
-
-	for (size_t i = 0; i < w->n_pending; i++) {
-		Tracked *t = w->pending[i];
-		if (r == 0 && t->rmdir_ns + GRACE_NS + MARGIN_NS <= horizon)
-			r = report_zombie(w, t);
-		else
-			w->pending[keep++] = t;
-	}
-	w->n_pending = keep;
-	return r;
-}
-
-/* The zombies the scan found: freed later, of unknown age. */
-static int add_before(Watch *w, const ZombieScan *z)
-{
-	for (size_t i = 0; i < z->n_nodes; i++) {
-		const CgNode *n = &z->nodes[i];
-		if (!n->dying || tracked_find(w, n->id))
-			continue;
-		if (!tracked_add(w, n->id, n->path ? n->path : "?"))
-			return -ENOMEM;
-		w->before++;
-	}
-	return 0;
 }
 
 static void print_start(Watch *w, const ZombieScan *z)
 {
 	uint64_t t = now_ns();
+	const ZombieLifeStats *st = zombie_life_stats(w->life);
+	const char *subtree = zombie_life_subtree(w->life);
 	_cleanup_free_ char *sub = NULL, *mnt = NULL;
 
 	if (w->json) {
 		json_object *o = json_object_new_object(), *h = json_object_new_object();
-		sub = str_escape_utf8(w->subtree);
+		sub = str_escape_utf8(subtree);
 		mnt = str_escape_utf8(z->mount ? z->mount : "");
 		json_object_object_add(o, "time", json_fixed(rel_s(w, t), 3));
 		json_object_object_add(o, "event", json_object_new_string("start"));
@@ -545,20 +259,21 @@ static void print_start(Watch *w, const ZombieScan *z)
 		json_object_object_add(h, "mount", json_object_new_string(mnt ? mnt : ""));
 		json_object_object_add(o, "hierarchy", h);
 		json_object_object_add(o, "zombies_before",
-				       w->before_known ? json_object_new_uint64(w->before) : NULL);
-		json_object_object_add(o, "grace_s", json_fixed((double)GRACE_NS / 1e9, 3));
+				       st->before_known ? json_object_new_uint64(st->before) :
+							  NULL);
+		json_object_object_add(o, "grace_s", json_fixed((double)ZOMBIE_GRACE_NS / 1e9, 3));
 		print_json(o);
 	} else {
-		sub = str_escape_text(w->subtree);
+		sub = str_escape_text(subtree);
 		mnt = str_escape_text(z->mount ? z->mount : "");
 		printf("Watching memory cgroups below %s (cgroup v%d at %s), %.3fs: ",
 		       sub ? sub : "", z->version, mnt ? mnt : "", rel_s(w, t));
-		if (w->before_known)
-			printf("%llu zombies already there.\n", (unsigned long long)w->before);
+		if (st->before_known)
+			printf("%llu zombies already there.\n", (unsigned long long)st->before);
 		else
 			printf("zombies already there unknown.\n");
 		printf("A removed cgroup still there %.1f s later is a zombie.\n",
-		       (double)GRACE_NS / 1e9);
+		       (double)ZOMBIE_GRACE_NS / 1e9);
 	}
 	fflush(stdout);
 }
@@ -572,20 +287,26 @@ static const char *why_no_bpf(int r)
 	return NULL;
 }
 
-static void watch_done(Watch *w)
+static int on_record(void *userdata, const struct zw_event *e)
 {
-	tdestroy(w->by_id, tracked_free);
-	tdestroy(w->by_parent, creator_free);
-	free(w->pending);
-	free(w->creators);
-	free(w->subtree);
+	return zombie_life_record(userdata, e);
+}
+
+static void sleep_until(uint64_t t)
+{
+	uint64_t now = now_ns();
+	if (t <= now)
+		return;
+	struct timespec ts = { .tv_sec = (time_t)((t - now) / NSEC),
+			       .tv_nsec = (long)((t - now) % NSEC) };
+	nanosleep(&ts, NULL);
 }
 
 int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	sigset_t block, old_mask, wait_mask;
-	Watch w = { .json = t->json, .end_ns = UINT64_MAX };
+	Watch w = { .json = t->json };
 	MemcgWatch *mw = NULL;
 	ZombieScan *z = NULL;
 	ZombieOptions scan = *zo;
@@ -594,8 +315,7 @@ int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 	uint64_t end, next_summary, now;
 	int r, rc = EXIT_ERROR;
 
-	w.subtree = normalize_subtree(zo->subtree);
-	if (!w.subtree)
+	if (zombie_life_new(zo->subtree, on_event, &w, &w.life) < 0)
 		return EXIT_ERROR;
 	/* INT and TERM wait while we work and arrive only inside ppoll(): no wake-up is lost. */
 	sigemptyset(&block);
@@ -610,7 +330,7 @@ int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 	sigaction(SIGTERM, &sa, &old_term);
 
 	w.t0_ns = now_ns();
-	r = zo->no_bpf ? -EOPNOTSUPP : memcg_watch_new(on_event, &w, &mw);
+	r = zo->no_bpf ? -EOPNOTSUPP : memcg_watch_new(on_record, w.life, &mw);
 	if (r < 0) {
 		const char *why = zo->no_bpf ? "--no-bpf was given" : why_no_bpf(r);
 		fprintf(stderr,
@@ -629,15 +349,14 @@ int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 		fprintf(stderr, "residue: zombie scan failed: %s\n", strerror(-r));
 		goto out;
 	}
-	w.before_known = z->used_bpf;
 	if (!z->used_bpf)
 		fprintf(stderr, "residue: zombies from before the watch are unknown (%s)\n",
 			z->bpf_error ? z->bpf_error : "no kernel view");
-	if (add_before(&w, z) < 0)
+	if (zombie_life_add_before(w.life, z) < 0)
 		goto out;
 	/* 0, or more than 30 years: until a signal. */
-	w.end_ns = end =
-		duration > 0 && duration < 1e9 ? w.t0_ns + (uint64_t)(duration * 1e9) : UINT64_MAX;
+	end = duration > 0 && duration < 1e9 ? w.t0_ns + (uint64_t)(duration * 1e9) : UINT64_MAX;
+	zombie_life_set_end(w.life, end);
 	/* What happened during the scan first: the start line counts what was there before. */
 	r = memcg_watch_consume(mw);
 	if (r < 0) {
@@ -649,12 +368,10 @@ int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 	next_summary = w.t0_ns + SUMMARY_EVERY_NS;
 	pfd.fd = memcg_watch_fd(mw);
 	for (;;) {
-		uint64_t wake = MIN(end, next_summary);
+		uint64_t wake = MIN(MIN(end, next_summary), zombie_life_next_deadline(w.life));
 		now = now_ns();
 		if (stop_signal || now >= end)
 			break;
-		for (size_t i = 0; i < w.n_pending; i++)
-			wake = MIN(wake, w.pending[i]->rmdir_ns + GRACE_NS + MARGIN_NS);
 		uint64_t d = wake > now ? wake - now : 0;
 		struct timespec ts = { .tv_sec = (time_t)(d / NSEC), .tv_nsec = (long)(d % NSEC) };
 		if (ppoll(&pfd, 1, &ts, &wait_mask) < 0 && errno != EINTR) {
@@ -664,7 +381,7 @@ int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 		now = now_ns();
 		r = memcg_watch_consume(mw);
 		if (r >= 0)
-			r = decide(&w, now);
+			r = zombie_life_decide(w.life, now);
 		if (r < 0) {
 			fprintf(stderr, "residue: --watch: %s\n", strerror(-r));
 			goto out;
@@ -679,19 +396,13 @@ int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 	 * Decide the removals of the last half second: wait out their grace.
 	 * Removals from now on are not followed, so this ends.
 	 */
-	w.end_ns = now = now_ns();
-	for (r = memcg_watch_consume(mw); r >= 0 && w.n_pending;) {
-		uint64_t last = 0, t_now = now_ns();
-		for (size_t i = 0; i < w.n_pending; i++)
-			last = MAX(last, w.pending[i]->rmdir_ns + GRACE_NS + MARGIN_NS);
-		if (t_now < last) {
-			struct timespec ts = { .tv_sec = (time_t)((last - t_now) / NSEC),
-					       .tv_nsec = (long)((last - t_now) % NSEC) };
-			nanosleep(&ts, NULL);
-		}
+	now = now_ns();
+	zombie_life_set_end(w.life, now);
+	for (r = memcg_watch_consume(mw); r >= 0 && zombie_life_last_deadline(w.life);) {
+		sleep_until(zombie_life_last_deadline(w.life));
 		r = memcg_watch_consume(mw);
 		if (r >= 0)
-			r = decide(&w, now_ns());
+			r = zombie_life_decide(w.life, now_ns());
 	}
 	if (r < 0) {
 		fprintf(stderr, "residue: --watch: %s\n", strerror(-r));
@@ -699,11 +410,12 @@ int zombies_watch(const TableCli *t, const ZombieOptions *zo, double duration)
 	}
 	memcg_watch_stats(mw, &st);
 	print_summary(&w, now, true, &st);
-	rc = t->check && w.appeared > w.freed ? EXIT_FINDINGS : 0;
+	const ZombieLifeStats *ls = zombie_life_stats(w.life);
+	rc = t->check && ls->appeared > ls->freed ? EXIT_FINDINGS : 0;
 out:
 	memcg_watch_free(mw);
 	zombie_scan_free(z);
-	watch_done(&w);
+	zombie_life_free(w.life);
 	/* A second INT or TERM still pending goes to on_signal(), not to the default action. */
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGINT, &old_int, NULL);
