@@ -106,16 +106,10 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 		case OPT_WATCH:
 			watch = true;
 			break;
-		case OPT_DURATION: {
-			char *end;
-			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
-				fprintf(stderr, "residue: --duration wants seconds, not '%s'\n",
-					optarg);
+		case OPT_DURATION:
+			if (cli_seconds("--duration", optarg, 0.001, &duration) < 0)
 				return EXIT_ERROR;
-			}
 			break;
-		}
 		case OPT_NO_BPF:
 			zo.no_bpf = true;
 			break;

@@ -21,6 +21,8 @@ static void usage(FILE *f)
 	      " residue mounts [options]             mount-namespace census: mounts, masks, duplicates\n"
 	      " residue zombies [options]            removed memory cgroups kept alive by page cache\n"
 	      " residue release DEV --delete-unheld  free an orphaned tmpfs (dry run unless --yes)\n"
+	      " residue serve [options]              the agent: rescan in a loop, serve /metrics over HTTP\n"
+	      " residue watch [options]              print findings as they appear and go away\n"
 	      " residue bench masks|mountinfo        reproduce the mask and mount-table costs (root)\n"
 	      "\n"
 	      "Options:\n"
@@ -182,6 +184,10 @@ int main(int argc, char **argv)
 		return cmd_zombies(&g, argc, argv);
 	if (strcmp(argv[0], "release") == 0)
 		return cmd_release(&g, argc, argv);
+	if (strcmp(argv[0], "serve") == 0)
+		return cmd_serve(&g, argc, argv);
+	if (strcmp(argv[0], "watch") == 0)
+		return cmd_watch(&g, argc, argv);
 	fprintf(stderr, "residue: unknown verb '%s'\n", argv[0]);
 	usage(stderr);
 	return EXIT_ERROR;

@@ -52,12 +52,38 @@ bool table_cli_option(TableCli *t, int c, const char *arg);
 /* Resolve -o/--list-columns: 1 go on, 0 done (columns listed), -EXIT_ERROR bad -o. */
 int table_cli_columns(TableCli *t, const ColumnSet *set);
 
+/* Seconds (>= @min) and counts (>= @min, < 2^32) from argv: 0, or -EINVAL after saying why. */
+int cli_seconds(const char *opt, const char *arg, double min, double *ret);
+int cli_count(const char *opt, const char *arg, uint64_t min, uint64_t *ret);
+
+/* The options residue serve and residue watch share (agent-cli.c). */
+struct AgentOptions;
+enum {
+	AGENT_OPT_INTERVAL = 0x200,
+	AGENT_OPT_DEBOUNCE,
+	AGENT_OPT_DURATION,
+	AGENT_OPT_ZOMBIE_THRESHOLD,
+	AGENT_OPT_NO_BPF,
+};
+#define AGENT_CLI_LONG                                                                             \
+	{ "interval", required_argument, NULL, AGENT_OPT_INTERVAL },                               \
+		{ "debounce", required_argument, NULL, AGENT_OPT_DEBOUNCE },                       \
+		{ "duration", required_argument, NULL, AGENT_OPT_DURATION },                       \
+		{ "zombie-threshold", required_argument, NULL, AGENT_OPT_ZOMBIE_THRESHOLD },       \
+	{                                                                                          \
+		"no-bpf", no_argument, NULL, AGENT_OPT_NO_BPF                                      \
+	}
+/* Take option @c if it is one of those: 1 taken, 0 not ours, -EINVAL bad value (said). */
+int agent_cli_option(struct AgentOptions *ao, int c, const char *arg);
+
 int cmd_summary(const GlobalOptions *g, int argc, char **argv);
 int cmd_orphans(const GlobalOptions *g, int argc, char **argv);
 int cmd_release(const GlobalOptions *g, int argc, char **argv);
 int cmd_mounts(const GlobalOptions *g, int argc, char **argv);
 int cmd_bench(const GlobalOptions *g, int argc, char **argv);
 int cmd_zombies(const GlobalOptions *g, int argc, char **argv);
+int cmd_serve(const GlobalOptions *g, int argc, char **argv);
+int cmd_watch(const GlobalOptions *g, int argc, char **argv);
 
 struct ZombieOptions;
 /* residue zombies --release [--yes] (zombies-release.c) */

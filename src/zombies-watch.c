@@ -34,6 +34,7 @@
 #include "base/strescape.h"
 #include "bpf/memcg-watch-loader.h"
 #include "collect/zombies.h"
+#include "render/render.h"
 #include "residue.h"
 
 #define NSEC 1000000000ULL
@@ -69,10 +70,7 @@ static double rel_s(const Watch *w, uint64_t t)
 
 static void print_json(json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s)
-		puts(s);
+	render_json_line(o, stdout);
 	json_object_put(o);
 }
 

@@ -299,6 +299,7 @@ static int findings(CensusReport *rep)
 		if (r < 0)
 			return r;
 		rep->findings[rep->n_findings - 1].ns_id = d->ns_id;
+		rep->findings[rep->n_findings - 1].dup = d;
 	}
 	size_t per_mask = 0;
 	for (size_t i = 0; i < rep->n_rows; i++)

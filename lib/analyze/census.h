@@ -54,6 +54,7 @@ typedef enum CensusFindingKind {
 typedef struct CensusFinding {
 	CensusFindingKind kind;
 	uint64_t ns_id; /* 0 for host-wide findings */
+	const DupMount *dup; /* CENSUS_DUPLICATE: which one (in CensusReport.dups) */
 	char *text; /* one line a user can act on */
 } CensusFinding;
 

@@ -109,6 +109,12 @@ struct rs_mnt_ns_info {
 #define RS_NS_MNT_GET_NEXT _IOR(RS_NSIO, 11, struct rs_mnt_ns_info)
 #define RS_NS_MNT_GET_PREV _IOR(RS_NSIO, 12, struct rs_mnt_ns_info)
 
+/* fanotify mount events (6.15, include/uapi/linux/fanotify.h) */
+#define RS_FAN_REPORT_MNT 0x00004000U
+#define RS_FAN_MARK_MNTNS 0x00000110U
+#define RS_FAN_MNT_ATTACH 0x01000000ULL
+#define RS_FAN_MNT_DETACH 0x02000000ULL
+
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
 #endif

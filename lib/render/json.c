@@ -161,3 +161,15 @@ int render_json_print(json_object *o, FILE *f)
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
 }
+
+int render_json_line(json_object *o, FILE *f)
+{
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		return -ENOMEM;
+	fputs(text, f);
+	fputc('\n', f);
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}

@@ -91,7 +91,7 @@ static void phase_label(const char *name, char *buf, size_t size)
 static const char *const gap_kinds[] = { "privilege", "process", "mount", "cgroup", "other" };
 static const char *const risks[] = { "none", "memory", "data-loss" };
 
-static void scan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
+void render_prometheus_head(const PromOptions *o, const char *tier, FILE *f)
 {
 	header(f, "residue_build_info", "gauge",
 	       "residue's version, the kernel it runs on and how it reads references "
@@ -99,7 +99,7 @@ static void scan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
 	fputs("residue_build_info{", f);
 	put_label(f, "version", o->version, true);
 	put_label(f, "kernel", o->kernel, false);
-	put_label(f, "tier", r ? (r->snap->used_bpf ? "bpf" : "proc") : "unknown", false);
+	put_label(f, "tier", tier ? tier : "unknown", false);
 	fputs("} 1\n", f);
 	header(f, "residue_scans_total", "counter",
 	       "Scans of the host made by this process (1 for residue --prometheus).");
@@ -107,8 +107,10 @@ static void scan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
 	header(f, "residue_scan_failures_total", "counter",
 	       "Scans that failed: no report was made (the last good one is still served).");
 	sample0(f, "residue_scan_failures_total", (double)o->scan_failures_total);
-	if (!r)
-		return;
+}
+
+static void scan_metrics(const HostReport *r, FILE *f)
+{
 	header(f, "residue_last_scan_timestamp_seconds", "gauge",
 	       "When the last successful scan ended, in seconds since the epoch.");
 	sample0(f, "residue_last_scan_timestamp_seconds", r->finished);
@@ -374,16 +376,25 @@ static void finding_metrics(const HostReport *r, FILE *f)
 		sample1(f, "residue_findings", "kind", census_kinds[k], (double)census[k]);
 }
 
-int render_prometheus(const HostReport *r, const PromOptions *o, FILE *f)
+const char *report_tier(const HostReport *r)
+{
+	return r->snap->used_bpf ? "bpf" : "proc";
+}
+
+int render_prometheus_report(const HostReport *r, const PromOptions *o, FILE *f)
 {
 	int e;
 
-	scan_metrics(r, o, f);
-	if (r) {
-		if ((e = orphan_metrics(r, o, f)) < 0 || (e = zombie_metrics(r, o, f)) < 0)
-			return e;
-		census_metrics(r, f);
-		finding_metrics(r, f);
-	}
+	scan_metrics(r, f);
+	if ((e = orphan_metrics(r, o, f)) < 0 || (e = zombie_metrics(r, o, f)) < 0)
+		return e;
+	census_metrics(r, f);
+	finding_metrics(r, f);
 	return ferror(f) ? -EIO : 0;
+}
+
+int render_prometheus(const HostReport *r, const PromOptions *o, FILE *f)
+{
+	render_prometheus_head(o, r ? report_tier(r) : NULL, f);
+	return r ? render_prometheus_report(r, o, f) : ferror(f) ? -EIO : 0;
 }

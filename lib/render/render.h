@@ -153,6 +153,8 @@ json_object *render_gaps_json(const Snapshot *s);
 json_object *render_gap_list_json(const Gap *gaps, size_t n);
 void render_gap_list_text(const Gap *gaps, size_t n, FILE *f);
 int render_json_print(json_object *o, FILE *f);
+/* One object on one line, flushed (JSON Lines). */
+int render_json_line(json_object *o, FILE *f);
 
 /* The whole report (report.c): `residue --json` and GET /report; the one screen; --check's line. */
 json_object *render_report_json(const HostReport *r);
@@ -179,6 +181,14 @@ typedef struct PromOptions {
 
 /* @r may be NULL (no scan has worked yet): then only the scan counters and build info. */
 int render_prometheus(const HostReport *r, const PromOptions *o, FILE *f);
+/*
+ * The two halves, for an agent that keeps the last good report's part while
+ * its counters move: build info and scan counters; everything from @r.
+ */
+void render_prometheus_head(const PromOptions *o, const char *tier, FILE *f);
+int render_prometheus_report(const HostReport *r, const PromOptions *o, FILE *f);
+/* "bpf" or "proc": how the report's references were read. */
+const char *report_tier(const HostReport *r);
 
 void format_bytes(uint64_t b, bool exact, char *buf, size_t size);
 void format_dev(uint64_t dev, char *buf, size_t size);

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Findings of a report and their differences between two scans
+ * (findings.h).  Keys are chosen so that a finding that persists keeps
+ * its key even when its figures change (a census finding's counts, an
+ * orphan's bytes): the agent reports a state change, not every scan.
+ */
+#include "agent/findings.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/array.h"
+#include "base/container-id.h"
+#include "base/macro.h"
+#include "render/render.h"
+
+static void finding_free(Finding *f)
+{
+	free(f->key);
+	free(f->text);
+	for (size_t i = 0; i < f->n_fields; i++)
+		free(f->fields[i].value);
+}
+
+void finding_list_done(FindingList *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		finding_free(&l->items[i]);
+	free(l->items);
+	*l = (FindingList){ 0 };
+}
+
+/* Adding fields: the first allocation failure sticks in *oom, later calls do nothing. */
+typedef struct Builder {
+	Finding *f;
+	bool oom;
+} Builder;
+
+_printf_(4, 5) static void field(Builder *b, const char *name, bool number, const char *fmt, ...)
+{
+	va_list ap;
+	FindingField *x;
+
+	if (b->oom || b->f->n_fields == FINDING_FIELDS_MAX)
+		return;
+	x = &b->f->fields[b->f->n_fields++];
+	x->name = name;
+	x->number = number;
+	if (!fmt)
+		return; /* unknown */
+	va_start(ap, fmt);
+	if (vasprintf(&x->value, fmt, ap) < 0) {
+		x->value = NULL;
+		b->oom = true;
+	}
+	va_end(ap);
+}
+
+_printf_(3, 4) static void set(Builder *b, char **dst, const char *fmt, ...)
+{
+	va_list ap;
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(dst, fmt, ap) < 0) {
+		*dst = NULL;
+		b->oom = true;
+	}
+	va_end(ap);
+}
+
+static Finding *add(FindingList *l, const char *kind, int severity)
+{
+	Finding *f = ARRAY_PUSH(l->items, l->n, l->cap);
+	if (f) {
+		f->kind = kind;
+		f->severity = severity;
+	}
+	return f;
+}
+
+static int orphan_finding(FindingList *l, const Snapshot *s, const Orphan *o)
+{
+	Finding *f = add(l, "orphaned_filesystem", o->risk == RISK_DATA_LOSS ? 3 : 4);
+	Builder b = { f, !f };
+	char dev[32], bytes[32] = "?", cont[CONTAINER_ID_SHORT_MAX] = "";
+	const char *fstype = o->sb && o->sb->fstype[0] ? o->sb->fstype : "unknown";
+	const Holder *h = o->n_holders ? &s->holders[o->holders[0]] : NULL;
+	const Process *p = h ? &s->procs[h->proc] : NULL;
+	ContainerId c;
+
+	if (!f)
+		return -ENOMEM;
+	format_dev(o->dev, dev, sizeof(dev));
+	if (o->pinned_known)
+		format_bytes(o->pinned_bytes, false, bytes, sizeof(bytes));
+	if (p && p->cgroup && container_id_parse(p->cgroup, strlen(p->cgroup), &c) == 0)
+		container_id_short(&c, cont, sizeof(cont));
+	set(&b, &f->key, "orphaned_filesystem %s", dev);
+	set(&b, &f->text, "%s %s %s, pins %s (%s risk): %s", fstype, dev,
+	    orphan_state_to_string(o->state), bytes, risk_to_string(o->risk),
+	    o->hint ? o->hint : "no holder named");
+	field(&b, "dev", false, "%s", dev);
+	field(&b, "fstype", false, "%s", fstype);
+	field(&b, "state", false, "%s", orphan_state_to_string(o->state));
+	field(&b, "risk", false, "%s", risk_to_string(o->risk));
+	if (o->pinned_known)
+		field(&b, "pinned_bytes", true, "%llu", (unsigned long long)o->pinned_bytes);
+	else
+		field(&b, "pinned_bytes", true, NULL);
+	field(&b, "holders", true, "%zu", o->n_holders);
+	if (p) {
+		field(&b, "holder_pid", true, "%d", p->pid);
+		field(&b, "holder_comm", false, "%s", p->comm);
+		field(&b, "holder_how", false, "%s", holder_how_to_string((HolderHow)h->how));
+	}
+	if (cont[0])
+		field(&b, "container", false, "%s", cont);
+	return b.oom ? -ENOMEM : 0;
+}
+
+static int lonely_finding(FindingList *l, const LonelyNs *n)
+{
+	Finding *f = add(l, "processless_mount_namespace", 4);
+	Builder b = { f, !f };
+	char bytes[32] = "?";
+
+	if (!f)
+		return -ENOMEM;
+	if (n->ns->tmpfs_known)
+		format_bytes(n->ns->tmpfs_bytes, false, bytes, sizeof(bytes));
+	set(&b, &f->key, "processless_mount_namespace %llu", (unsigned long long)n->ns->id);
+	set(&b, &f->text,
+	    "mount namespace mnt:[%llu] has no process, %u mounts, %s in tmpfs only it mounts: %s",
+	    (unsigned long long)n->ns->ino, n->ns->nr_mounts, bytes, n->hint ? n->hint : "");
+	field(&b, "ns_id", true, "%llu", (unsigned long long)n->ns->id);
+	field(&b, "inode", true, "%llu", (unsigned long long)n->ns->ino);
+	field(&b, "mounts", true, "%u", n->ns->nr_mounts);
+	if (n->ns->tmpfs_known)
+		field(&b, "pinned_bytes", true, "%llu", (unsigned long long)n->ns->tmpfs_bytes);
+	else
+		field(&b, "pinned_bytes", true, NULL);
+	return b.oom ? -ENOMEM : 0;
+}
+
+static int zombie_finding(FindingList *l, const HostReport *r, const ReportTotals *t)
+{
+	Finding *f = add(l, "zombie_memcgs", 4);
+	Builder b = { f, !f };
+	char bytes[32] = "?", kmem[32];
+	uint64_t kmem_bytes = t->zombies * r->zombies->kmem_per_zombie;
+
+	if (!f)
+		return -ENOMEM;
+	if (t->zombie_bytes != ZS_UNKNOWN)
+		format_bytes(t->zombie_bytes, false, bytes, sizeof(bytes));
+	format_bytes(kmem_bytes, false, kmem, sizeof(kmem));
+	set(&b, &f->key, "zombie_memcgs");
+	set(&b, &f->text,
+	    "%llu zombie memory cgroups (threshold %llu), %s charged to them, about %s of kernel "
+	    "memory: residue zombies --parents",
+	    (unsigned long long)t->zombies, (unsigned long long)r->zombie_threshold, bytes, kmem);
+	field(&b, "zombies", true, "%llu", (unsigned long long)t->zombies);
+	field(&b, "threshold", true, "%llu", (unsigned long long)r->zombie_threshold);
+	if (t->zombie_bytes != ZS_UNKNOWN)
+		field(&b, "charged_bytes", true, "%llu", (unsigned long long)t->zombie_bytes);
+	else
+		field(&b, "charged_bytes", true, NULL);
+	field(&b, "kernel_memory_bytes", true, "%llu", (unsigned long long)kmem_bytes);
+	return b.oom ? -ENOMEM : 0;
+}
+
+static const char *census_kind(CensusFindingKind k)
+{
+	static const char *const kinds[_CENSUS_FINDING_MAX] = {
+		[CENSUS_OUTLIER] = "mount_outlier",
+		[CENSUS_NEAR_MAX] = "near_mount_max",
+		[CENSUS_DUPLICATE] = "duplicate_mounts",
+		[CENSUS_MASK_TMPFS] = "tmpfs_per_mask",
+	};
+	return k < _CENSUS_FINDING_MAX ? kinds[k] : "census";
+}
+
+static int census_finding(FindingList *l, const CensusFinding *c)
+{
+	Finding *f = add(l, census_kind(c->kind), c->kind == CENSUS_NEAR_MAX ? 4 : 5);
+	Builder b = { f, !f };
+
+	if (!f)
+		return -ENOMEM;
+	/* The counts in the text change from scan to scan; the key must not. */
+	if (c->dup)
+		set(&b, &f->key, "%s %llu %s:%s %s", f->kind, (unsigned long long)c->ns_id,
+		    c->dup->m->source, c->dup->m->root, c->dup->stacked ? c->dup->m->point : "");
+	else
+		set(&b, &f->key, "%s %llu", f->kind, (unsigned long long)c->ns_id);
+	set(&b, &f->text, "%s", c->text);
+	if (c->ns_id)
+		field(&b, "ns_id", true, "%llu", (unsigned long long)c->ns_id);
+	return b.oom ? -ENOMEM : 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(((const Finding *)a)->key, ((const Finding *)b)->key);
+}
+
+int findings_from_report(const HostReport *r, FindingList *ret)
+{
+	FindingList l = { 0 };
+	ReportTotals t;
+	int e = 0;
+
+	report_totals(r, &t);
+	for (size_t i = 0; e == 0 && r->orphans && i < r->orphans->n_orphans; i++)
+		e = orphan_finding(&l, r->snap, &r->orphans->orphans[i]);
+	for (size_t i = 0; e == 0 && r->orphans && i < r->orphans->n_nss; i++)
+		e = lonely_finding(&l, &r->orphans->nss[i]);
+	if (e == 0 && t.zombies_over)
+		e = zombie_finding(&l, r, &t);
+	for (size_t i = 0; e == 0 && r->census && i < r->census->n_findings; i++)
+		e = census_finding(&l, &r->census->findings[i]);
+	if (e < 0) {
+		finding_list_done(&l);
+		return e;
+	}
+	if (l.n)
+		qsort(l.items, l.n, sizeof(*l.items), cmp_key);
+	/* Two findings with one key (two duplicates that differ only in counts) are one. */
+	size_t keep = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		if (keep && strcmp(l.items[keep - 1].key, l.items[i].key) == 0) {
+			finding_free(&l.items[i]);
+			continue;
+		}
+		l.items[keep++] = l.items[i];
+	}
+	l.n = keep;
+	*ret = l;
+	return 0;
+}
+
+int findings_diff(const FindingList *old, const FindingList *new,
+		  int (*fn)(void *userdata, const Finding *f, bool appeared), void *userdata)
+{
+	int r;
+
+	/* Gone first: a log reads "orphan gone" before "orphan appeared" when a device is reused. */
+	for (size_t i = 0, j = 0; i < old->n; i++) {
+		while (j < new->n && strcmp(new->items[j].key, old->items[i].key) < 0)
+			j++;
+		if (j < new->n && strcmp(new->items[j].key, old->items[i].key) == 0)
+			continue;
+		if ((r = fn(userdata, &old->items[i], false)) < 0)
+			return r;
+	}
+	for (size_t i = 0, j = 0; i < new->n; i++) {
+		while (j < old->n && strcmp(old->items[j].key, new->items[i].key) < 0)
+			j++;
+		if (j < old->n && strcmp(old->items[j].key, new->items[i].key) == 0)
+			continue;
+		if ((r = fn(userdata, &new->items[i], true)) < 0)
+			return r;
+	}
+	return 0;
+}
