@@ -99,9 +99,12 @@ static int on_zombie(void *userdata, const ZombieLifeEvent *e)
 	return 0;
 }
 
+/* A cgroup removed or freed: a container may have died, and with it a namespace. */
 static int on_record(void *userdata, const struct zw_event *e)
 {
-	return zombie_life_record(userdata, e);
+	Agent *a = userdata;
+	changed(a);
+	return zombie_life_record(a->life, e);
 }
 
 static int on_finding(void *userdata, const Finding *f, bool appeared)
@@ -186,7 +189,7 @@ static void start_sources(Agent *a)
 	if (a->o->zombie_events && !a->o->scan.no_bpf) {
 		r = zombie_life_new(NULL, on_zombie, a, &a->life);
 		if (r == 0)
-			r = memcg_watch_new(on_record, a->life, &a->watch);
+			r = memcg_watch_new(on_record, a, &a->watch);
 		if (r < 0) {
 			note(a, 5, "zombie memory cgroups are followed by rescans only: %s",
 			     r == -EOPNOTSUPP ? "built without BPF" : strerror(-r));

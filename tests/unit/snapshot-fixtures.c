@@ -469,3 +469,16 @@ const Fixture *fixture_by_name(const char *name)
 			return &fixtures[i];
 	return NULL;
 }
+
+CgNode *fx_cg_node(ZombieScan *z, uint64_t id, uint64_t parent_id, const char *path, bool dying,
+		   uint64_t usage_pages)
+{
+	CgNode *n = zombie_scan_add_node(z);
+	if (!n || !(n->path = strdup(path)))
+		abort();
+	n->id = id;
+	n->parent_id = parent_id;
+	n->dying = dying;
+	n->usage_pages = usage_pages;
+	return n;
+}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/memcg.h"
 #include "model/snapshot.h"
 
 /* makedev() as a constant expression, so tables of devices can be static. */
@@ -105,3 +106,7 @@ void fx_add_namespaces(Snapshot *s);
 void fx_add_shared(Snapshot *s);
 void fx_add_gaps(Snapshot *s);
 void fx_add_no_probe(Snapshot *s);
+
+/* A memory cgroup node for hand-built zombie scans (aborts on ENOMEM). */
+CgNode *fx_cg_node(ZombieScan *z, uint64_t id, uint64_t parent_id, const char *path, bool dying,
+		   uint64_t usage_pages);

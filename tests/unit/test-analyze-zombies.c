@@ -15,19 +15,7 @@
 
 #include "analyze/zombies.h"
 #include "render/render.h"
-
-static CgNode *node(ZombieScan *z, uint64_t id, uint64_t parent_id, const char *path, bool dying,
-		    uint64_t usage)
-{
-	CgNode *n = zombie_scan_add_node(z);
-	if (!n || !(n->path = strdup(path)))
-		abort();
-	n->id = id;
-	n->parent_id = parent_id;
-	n->dying = dying;
-	n->usage_pages = usage;
-	return n;
-}
+#include "snapshot-fixtures.h"
 
 static CachePin *pin(ZombieScan *z, uint64_t id, uint64_t ino, uint64_t pages, const char *path,
 		     const char *rel, uint64_t magic)
@@ -60,11 +48,11 @@ static ZombieScan *fixture(void)
 	z->nr_nodes = 1;
 	z->used_bpf = true;
 	/* Out of order on purpose: the BPF merge appends dying nodes after the live ones. */
-	node(z, 1, 0, "/", false, 1000);
-	node(z, 10, 1, "/a", false, 600);
-	node(z, 12, 11, "/a/z1/z2", true, 100);
-	node(z, 11, 10, "/a/z1", true, 300);
-	node(z, 13, 10, "/a/z3", true, 50);
+	fx_cg_node(z, 1, 0, "/", false, 1000);
+	fx_cg_node(z, 10, 1, "/a", false, 600);
+	fx_cg_node(z, 12, 11, "/a/z1/z2", true, 100);
+	fx_cg_node(z, 11, 10, "/a/z1", true, 300);
+	fx_cg_node(z, 13, 10, "/a/z3", true, 50);
 	if (zombie_scan_link(z) < 0)
 		abort();
 	pin(z, 11, 100, 150, "/var/lib/x/log", "/lib/x/log", EXT4)->dirty_pages = 10;

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The whole report and what the agent builds on it, on hand-built data:
+ * the Prometheus exposition of the "host" fixture with zombies (golden
+ * tests/golden/report.prom, which tests/unit/promtool-check.sh also gives
+ * to promtool), its fixed label sets and label escaping; --check's line and
+ * its 80 columns; the findings, their keys and the differences between two
+ * scans; and the zombie-lifetime state machine fed with kernel records.
+ * RESIDUE_UPDATE_GOLDEN=1 rewrites the golden file instead of comparing.
+ */
+#include "tap.h"
+
+#include <sys/sysmacros.h>
+
+#include "agent/findings.h"
+#include "agent/zombie-life.h"
+#include "analyze/report.h"
+#include "analyze/zombies.h"
+#include "render/render.h"
+#include "snapshot-fixtures.h"
+
+static const char *golden_dir;
+
+static char *render_to_string(int (*fn)(const HostReport *, const PromOptions *, FILE *),
+			      const HostReport *r, const PromOptions *o, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f)
+		abort();
+	CHECK_EQ_INT(fn(r, o, f), 0);
+	fclose(f);
+	return buf;
+}
+
+/* / -> /a (live, 2 zombies) and / -> /b (live, 1 zombie), a 2-CPU host. */
+static ZombieScan *zombies(void)
+{
+	ZombieScan *z = zombie_scan_new();
+	if (!z || !(z->mount = strdup("/sys/fs/cgroup/memory")) || !(z->subtree = strdup("/")))
+		abort();
+	z->version = 1;
+	z->nr_cpus = 2;
+	z->nr_nodes = 1;
+	z->shrinker_nr_max = 64;
+	z->used_bpf = true;
+	z->count_source = ZC_BPF;
+	fx_cg_node(z, 1, 0, "/", false, 5000);
+	fx_cg_node(z, 10, 1, "/a", false, 600);
+	fx_cg_node(z, 20, 1, "/b \"quoted\"\\", false, 300);
+	fx_cg_node(z, 11, 10, "/a/z1", true, 300);
+	fx_cg_node(z, 12, 10, "/a/z2", true, 100);
+	fx_cg_node(z, 21, 20, "/b \"quoted\"\\/z", true, 50);
+	z->nr_live = 3;
+	z->nr_zombies = 3;
+	z->stuck_bytes = 450 * 4096;
+	if (zombie_scan_link(z) < 0 || analyze_zombies(z) < 0)
+		abort();
+	return z;
+}
+
+static HostReport *host_report(void)
+{
+	HostReport *r = calloc(1, sizeof(*r));
+	if (!r)
+		abort();
+	r->snap = fixture_host();
+	r->snap->used_bpf = true;
+	r->snap->privileged = true;
+	r->snap->mount_max = 100000;
+	if (analyze_orphans(r->snap, &r->orphans) < 0 ||
+	    analyze_census(r->snap, r->snap->mount_max, &r->census) < 0)
+		abort();
+	r->zombies = zombies();
+	r->zombie_threshold = 3;
+	r->wall_ms = 42.5;
+	r->cpu_ms = 30.25;
+	r->finished = 1796400000.125;
+	host_report_add_phase(r, "namespaces and mount ids", 1.5);
+	host_report_add_phase(r, "processes and references", 20);
+	host_report_add_phase(r, "zombie memory cgroups", 3);
+	return r;
+}
+
+static const PromOptions prom = {
+	.version = "0.1.0",
+	.kernel = "6.18.0-test",
+	.max_orphan_series = 5,
+	.top_parents = 1,
+	.scans_total = 7,
+	.scan_failures_total = 2,
+};
+
+static void test_prometheus_golden(void)
+{
+	HostReport *r = host_report();
+	size_t len, wlen = 0;
+	char *got = render_to_string(render_prometheus, r, &prom, &len);
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/report.prom", golden_dir);
+	if (getenv("RESIDUE_UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "we");
+		CHECK(f && fwrite(got, 1, len, f) == len && fclose(f) == 0);
+		printf("# wrote %s\n", path);
+	} else {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		char *want = calloc(1, 1 << 20);
+		if (fd >= 0 && want)
+			wlen = (size_t)read(fd, want, (1 << 20) - 1);
+		if (fd >= 0)
+			close(fd);
+		CHECK(want && wlen == len && memcmp(want, got, len) == 0);
+		free(want);
+	}
+	free(got);
+	host_report_free(r);
+}
+
+/* Count lines of @text that start with @prefix. */
+static size_t lines_with(const char *text, const char *prefix)
+{
+	size_t n = 0, l = strlen(prefix);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		n += strncmp(p, prefix, l) == 0;
+	return n;
+}
+
+static void test_prometheus_shape(void)
+{
+	HostReport *r = host_report();
+	size_t len;
+	char *t = render_to_string(render_prometheus, r, &prom, &len);
+
+	/* Every (fstype, risk) pair with all three risks; tmpfs always. */
+	CHECK(strstr(t, "residue_orphaned_filesystems{fstype=\"tmpfs\",risk=\"none\"} 0\n") ||
+	      strstr(t, "residue_orphaned_filesystems{fstype=\"tmpfs\",risk=\"none\"}"));
+	CHECK_EQ_U64(lines_with(t, "residue_orphan_info{"), 5); /* --max-orphan-series */
+	CHECK(strstr(t, "residue_orphan_info_omitted ") != NULL);
+	/* top_parents = 1: the largest parent by name, the rest as "other". */
+	CHECK(strstr(t, "residue_zombie_memcgs{parent=\"/a\"} 2\n") != NULL);
+	CHECK(strstr(t, "residue_zombie_memcgs{parent=\"other\"} 1\n") != NULL);
+	CHECK_EQ_U64(lines_with(t, "residue_zombie_memcgs{"), 2);
+	/* The escaping of a label value with a quote and a backslash. */
+	PromOptions all = prom;
+	all.top_parents = 10;
+	size_t len2;
+	char *t2 = render_to_string(render_prometheus, r, &all, &len2);
+	CHECK(strstr(t2, "residue_zombie_memcgs{parent=\"/b \\\"quoted\\\"\\\\\"} 1\n") != NULL);
+	CHECK(strstr(t, "residue_findings{kind=\"zombie_memcgs\"} 1\n") != NULL);
+	CHECK(strstr(t, "residue_scans_total 7\n") != NULL);
+	CHECK(strstr(t, "residue_scan_failures_total 2\n") != NULL);
+	CHECK(strstr(t, "residue_last_scan_timestamp_seconds 1796400000.125\n") != NULL);
+	CHECK(strstr(t, "residue_scan_duration_seconds{phase=\"total\"} 0.0425\n") != NULL);
+	CHECK(strstr(
+		t, "residue_build_info{version=\"0.1.0\",kernel=\"6.18.0-test\",tier=\"bpf\"} 1"));
+	/* Every sample's metric has a TYPE line before it. */
+	for (const char *p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (*p == '#' || *p == '\n')
+			continue;
+		char name[128];
+		size_t n = strcspn(p, "{ ");
+		snprintf(name, sizeof(name), "# TYPE %.*s ", (int)n, p);
+		if (!CHECK(strstr(t, name) != NULL && strstr(t, name) < p))
+			break;
+	}
+	free(t);
+	free(t2);
+	host_report_free(r);
+}
+
+/* No scan has worked yet: only build info and the counters. */
+static void test_prometheus_no_report(void)
+{
+	size_t len;
+	char *t = render_to_string(render_prometheus, NULL, &prom, &len);
+	CHECK(strstr(t, "tier=\"unknown\"") != NULL);
+	CHECK(strstr(t, "residue_scan_failures_total 2\n") != NULL);
+	CHECK(strstr(t, "residue_orphaned_filesystems") == NULL);
+	free(t);
+}
+
+/* A label value with a newline and invalid UTF-8 stays one valid line. */
+static void test_prometheus_hostile(void)
+{
+	HostReport *r = host_report();
+	free(r->zombies->nodes[1].path);
+	r->zombies->nodes[1].path = strdup("/a\nb\xff");
+	size_t len;
+	char *t = render_to_string(render_prometheus, r, &prom, &len);
+	CHECK(strstr(t, "residue_zombie_memcgs{parent=\"/a\\nb\\\\xff\"} 2\n") != NULL);
+	free(t);
+	host_report_free(r);
+}
+
+static void test_check_line(void)
+{
+	HostReport *r = host_report();
+	char line[81];
+	ReportTotals t;
+
+	report_totals(r, &t);
+	report_check_line(r, line, sizeof(line));
+	printf("# %s\n", line);
+	CHECK(strlen(line) <= 80);
+	CHECK(strncmp(line, "residue: ", 9) == 0);
+	CHECK(strstr(line, "orphaned filesystems") != NULL);
+	CHECK(t.findings > 3);
+	/* What did not fit is counted, never cut in the middle. */
+	CHECK(strstr(line, " more") != NULL || strstr(line, "zombie") != NULL);
+	char tiny[30];
+	report_check_line(r, tiny, sizeof(tiny));
+	CHECK(strlen(tiny) < sizeof(tiny));
+	/* Nothing found */
+	HostReport *e = calloc(1, sizeof(*e));
+	e->snap = fixture_base();
+	e->snap->privileged = true;
+	if (analyze_orphans(e->snap, &e->orphans) < 0 || analyze_census(e->snap, 0, &e->census) < 0)
+		abort();
+	report_check_line(e, line, sizeof(line));
+	CHECK_STREQ(line, "residue: no leak found");
+	host_report_free(e);
+	host_report_free(r);
+}
+
+typedef struct Seen {
+	char keys[64][128];
+	bool appeared[64];
+	size_t n;
+} Seen;
+
+static int seen(void *userdata, const Finding *f, bool appeared)
+{
+	Seen *s = userdata;
+	if (s->n < 64) {
+		snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", f->key);
+		s->appeared[s->n++] = appeared;
+	}
+	return 0;
+}
+
+static void test_findings(void)
+{
+	HostReport *r = host_report();
+	FindingList all = { 0 }, none = { 0 }, fewer = { 0 };
+	ReportTotals t;
+	Seen s = { 0 };
+
+	report_totals(r, &t);
+	CHECK_EQ_INT(findings_from_report(r, &all), 0);
+	CHECK_EQ_U64(all.n, t.findings);
+	for (size_t i = 1; i < all.n; i++)
+		CHECK(strcmp(all.items[i - 1].key, all.items[i].key) < 0);
+	bool zombie = false, orphan = false;
+	for (size_t i = 0; i < all.n; i++) {
+		zombie |= strcmp(all.items[i].key, "zombie_memcgs") == 0;
+		orphan |= strcmp(all.items[i].key, "orphaned_filesystem 0:55") == 0;
+	}
+	CHECK(zombie);
+	CHECK(orphan);
+	/* From nothing, everything appears; back to nothing, everything goes. */
+	CHECK_EQ_INT(findings_diff(&none, &all, seen, &s), 0);
+	CHECK_EQ_U64(s.n, all.n);
+	CHECK(s.appeared[0]);
+	s.n = 0;
+	CHECK_EQ_INT(findings_diff(&all, &all, seen, &s), 0);
+	CHECK_EQ_U64(s.n, 0);
+	/* The zombies fall below the threshold: that one finding goes, gone before appeared. */
+	r->zombie_threshold = 4;
+	CHECK_EQ_INT(findings_from_report(r, &fewer), 0);
+	CHECK_EQ_U64(fewer.n, all.n - 1);
+	CHECK_EQ_INT(findings_diff(&all, &fewer, seen, &s), 0);
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_STREQ(s.keys[0], "zombie_memcgs");
+	CHECK(!s.appeared[0]);
+	finding_list_done(&all);
+	finding_list_done(&fewer);
+	host_report_free(r);
+}
+
+typedef struct Lives {
+	unsigned appeared, freed;
+	double last_age;
+	char last_path[64];
+} Lives;
+
+static int life_event(void *userdata, const ZombieLifeEvent *e)
+{
+	Lives *l = userdata;
+	if (e->type == ZOMBIE_APPEARED)
+		l->appeared++;
+	else
+		l->freed++;
+	l->last_age = e->age_s;
+	snprintf(l->last_path, sizeof(l->last_path), "%s", e->path);
+	return 0;
+}
+
+static struct zw_event rec(uint32_t type, uint64_t id, uint64_t t_ms, const char *path)
+{
+	struct zw_event e = { .time_ns = t_ms * 1000000ULL, .cgroup_id = id, .type = type };
+	snprintf(e.path, sizeof(e.path), "%s", path);
+	return e;
+}
+
+static void test_zombie_life(void)
+{
+	ZombieLife *l = NULL;
+	Lives v = { 0 };
+	struct zw_event e;
+
+	CHECK_EQ_INT(zombie_life_new("/k8s/", life_event, &v, &l), 0);
+	CHECK_STREQ(zombie_life_subtree(l), "/k8s");
+	/* A quick death: freed 100 ms after rmdir, never a zombie. */
+	e = rec(ZW_RMDIR, 1, 1000, "/k8s/pod1/c1");
+	zombie_life_record(l, &e);
+	CHECK_EQ_U64(zombie_life_next_deadline(l),
+		     1000000000ULL + ZOMBIE_GRACE_NS + ZOMBIE_MARGIN_NS);
+	e = rec(ZW_RELEASE, 1, 1100, "/k8s/pod1/c1");
+	zombie_life_record(l, &e);
+	CHECK_EQ_U64(zombie_life_stats(l)->quick, 1);
+	CHECK_EQ_U64(zombie_life_next_deadline(l), UINT64_MAX);
+	/* Outside the subtree: not followed. */
+	e = rec(ZW_RMDIR, 2, 2000, "/system.slice/x");
+	zombie_life_record(l, &e);
+	CHECK_EQ_U64(zombie_life_next_deadline(l), UINT64_MAX);
+	/* A zombie: still there after its grace, then freed 10 s after rmdir. */
+	e = rec(ZW_RMDIR, 3, 3000, "/k8s/pod2/c1");
+	zombie_life_record(l, &e);
+	CHECK_EQ_INT(zombie_life_decide(l, 3400 * 1000000ULL), 0);
+	CHECK_EQ_U64(v.appeared, 0); /* not yet */
+	CHECK_EQ_INT(zombie_life_decide(l, 3600 * 1000000ULL), 0);
+	CHECK_EQ_U64(v.appeared, 1);
+	CHECK_STREQ(v.last_path, "/k8s/pod2/c1");
+	e = rec(ZW_RELEASE, 3, 13000, "/k8s/pod2/c1");
+	zombie_life_record(l, &e);
+	CHECK_EQ_U64(v.freed, 1);
+	CHECK(v.last_age > 9.99 && v.last_age < 10.01);
+	const ZombieCreator *top[4];
+	CHECK_EQ_U64(zombie_life_top(l, top, 4), 1);
+	CHECK_STREQ(top[0]->parent, "/k8s/pod2");
+	CHECK_EQ_U64(top[0]->created, 1);
+	CHECK_EQ_U64(top[0]->alive, 0);
+	/* A zombie from before: freed with an unknown age. */
+	ZombieScan *z = zombie_scan_new();
+	fx_cg_node(z, 1, 0, "/", false, 10);
+	fx_cg_node(z, 50, 1, "/k8s/old", true, 5);
+	CHECK_EQ_INT(zombie_life_add_before(l, z), 0);
+	CHECK_EQ_U64(zombie_life_stats(l)->before, 1);
+	e = rec(ZW_RELEASE, 50, 20000, "/k8s/old");
+	zombie_life_record(l, &e);
+	CHECK_EQ_U64(v.freed, 2);
+	CHECK(v.last_age < 0);
+	CHECK_EQ_U64(zombie_life_stats(l)->before_freed, 1);
+	/* After the end, removals are not followed. */
+	zombie_life_set_end(l, 30000 * 1000000ULL);
+	e = rec(ZW_RMDIR, 4, 31000, "/k8s/late");
+	zombie_life_record(l, &e);
+	CHECK_EQ_U64(zombie_life_last_deadline(l), 0);
+	zombie_scan_free(z);
+	zombie_life_free(l);
+}
+
+/* Creators with no zombie alive are forgotten when there are thousands of them. */
+static void test_zombie_life_bounded(void)
+{
+	ZombieLife *l = NULL;
+	struct zw_event e;
+	char path[64];
+
+	CHECK_EQ_INT(zombie_life_new(NULL, NULL, NULL, &l), 0);
+	for (uint64_t i = 0; i < 10000; i++) {
+		snprintf(path, sizeof(path), "/pod%llu/c", (unsigned long long)i);
+		e = rec(ZW_RMDIR, 100 + i, 1000 + i, path);
+		zombie_life_record(l, &e);
+		zombie_life_decide(l, (3000 + i) * 1000000ULL);
+		e = rec(ZW_RELEASE, 100 + i, 4000 + i, path);
+		zombie_life_record(l, &e);
+	}
+	const ZombieCreator *top[8192];
+	size_t n = zombie_life_top(l, top, 8192);
+	CHECK(n <= 4096);
+	CHECK_EQ_U64(zombie_life_stats(l)->appeared, 10000);
+	CHECK_EQ_U64(zombie_life_stats(l)->freed, 10000);
+	zombie_life_free(l);
+}
+
+int main(int argc, char **argv)
+{
+	tap_init(argc, argv);
+	golden_dir = argc > 1 ? argv[1] : getenv("RESIDUE_GOLDEN_DIR");
+	if (!golden_dir)
+		golden_dir = "tests/golden";
+	RUN(test_prometheus_golden);
+	RUN(test_prometheus_shape);
+	RUN(test_prometheus_no_report);
+	RUN(test_prometheus_hostile);
+	RUN(test_check_line);
+	RUN(test_findings);
+	RUN(test_zombie_life);
+	RUN(test_zombie_life_bounded);
+	return tap_done();
+}
