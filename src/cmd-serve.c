@@ -209,7 +209,7 @@ int cmd_serve(const GlobalOptions *g, int argc, char **argv)
 	};
 	const char *listen = DEFAULT_LISTEN;
 	AgentOptions ao = {
-		.scan = { .keep_bpf = true,
+		.scan = { .long_running = true,
 			  .zombies = true,
 			  .zombie_files = ZOMBIE_FILES_WHEN_NEW,
 			  .files_max_age_s = 600,

@@ -155,7 +155,7 @@ int cmd_watch(const GlobalOptions *g, int argc, char **argv)
 	};
 	WatchCli w = { .json = g->json, .check = g->check };
 	AgentOptions ao = {
-		.scan = { .keep_bpf = true,
+		.scan = { .long_running = true,
 			  .zombies = true,
 			  .zombie_files = ZOMBIE_FILES_NEVER,
 			  .max_files = 10,

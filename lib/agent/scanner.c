@@ -4,7 +4,7 @@
  * scan_zombies() + analyze_zombies() into one HostReport, with each
  * phase's wall time and the scan's CPU time.
  *
- * Kept programs: with keep_bpf the reference iterators and the memcg walks
+ * Kept programs: with long_running the reference iterators and the memcg walks
  * are loaded at the first scan that needs them and reused (loading costs
  * 15 ms and 60 ms of verifier time here; the walks themselves are cheaper).
  *
@@ -41,8 +41,12 @@ typedef struct SavedPin {
 	CachePin pin; /* node is meaningless here; strings owned */
 } SavedPin;
 
+/* A mount table read is reused for at most this long (remounts do not change the id list). */
+#define TABLE_MAX_AGE_S 300.0
+
 struct Scanner {
 	ScannerOptions o;
+	MountNsCache *ns_cache;
 	RefsBpf *refs;
 	int refs_error; /* 0: not tried or loaded */
 	MemcgBpf *memcg;
@@ -85,6 +89,10 @@ int scanner_new(const ScannerOptions *o, Scanner **ret)
 	if (!sc)
 		return -ENOMEM;
 	sc->o = *o;
+	if (o->long_running && !(sc->ns_cache = mount_ns_cache_new(TABLE_MAX_AGE_S))) {
+		free(sc);
+		return -ENOMEM;
+	}
 	if (!sc->o.zombie_threshold)
 		sc->o.zombie_threshold = REPORT_ZOMBIE_THRESHOLD;
 	*ret = sc;
@@ -97,6 +105,7 @@ Scanner *scanner_free(Scanner *sc)
 		return NULL;
 	refs_bpf_free(sc->refs);
 	memcg_bpf_free(sc->memcg);
+	mount_ns_cache_free(sc->ns_cache);
 	saved_pins_clear(sc);
 	free(sc->pins);
 	u64set_done(&sc->walked_ids);
@@ -185,7 +194,7 @@ static bool walk_is_due(const Scanner *sc, const ZombieScan *z)
 static int scan_zombies_into(Scanner *sc, HostReport *rep)
 {
 	bool bpf = !sc->o.no_bpf && !sc->o.zombies_no_bpf;
-	bool policy = sc->o.zombie_files == ZOMBIE_FILES_WHEN_NEW && sc->o.keep_bpf;
+	bool policy = sc->o.zombie_files == ZOMBIE_FILES_WHEN_NEW && sc->o.long_running;
 	ZombieOptions zo = {
 		.no_bpf = !bpf,
 		.no_files = policy || sc->o.zombie_files == ZOMBIE_FILES_NEVER,
@@ -193,14 +202,14 @@ static int scan_zombies_into(Scanner *sc, HostReport *rep)
 	double t = mono_s();
 	int r;
 
-	if (bpf && sc->o.keep_bpf && !sc->memcg && !sc->memcg_error) {
+	if (bpf && sc->o.long_running && !sc->memcg && !sc->memcg_error) {
 		r = memcg_bpf_open(&sc->memcg);
 		sc->memcg_error = r < 0 ? r : 0;
 		if (r == -ENOMEM)
 			return r;
 	}
 	zo.memcg_bpf = sc->memcg;
-	if (bpf && sc->o.keep_bpf && !sc->memcg)
+	if (bpf && sc->o.long_running && !sc->memcg)
 		zo.no_bpf = true; /* it did not load: say so once, count from cgroupfs */
 	r = scan_zombies(&zo, &rep->zombies);
 	if (r == -ENOMEM)
@@ -240,7 +249,7 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 	if (!rep)
 		return -ENOMEM;
 	rep->zombie_threshold = sc->o.zombie_threshold;
-	if (!sc->o.no_bpf && sc->o.keep_bpf && !sc->refs && !sc->refs_error) {
+	if (!sc->o.no_bpf && sc->o.long_running && !sc->refs && !sc->refs_error) {
 		r = refs_bpf_open(&sc->refs);
 		sc->refs_error = r < 0 ? r : 0;
 		if (r == -ENOMEM)
@@ -249,9 +258,10 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 	ScanOptions so = {
 		.want_orphans = true,
 		.want_census = true,
-		.no_bpf = sc->o.no_bpf || (sc->o.keep_bpf && !sc->refs),
+		.no_bpf = sc->o.no_bpf || (sc->o.long_running && !sc->refs),
 		.max_files = sc->o.max_files,
 		.refs_bpf = sc->refs,
+		.ns_cache = sc->ns_cache,
 	};
 	r = scan_host(&so, &rep->snap);
 	if (r < 0)

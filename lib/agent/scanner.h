@@ -21,7 +21,11 @@ typedef enum ZombieFiles {
 
 typedef struct ScannerOptions {
 	bool no_bpf; /* /proc and cgroupfs only */
-	bool keep_bpf; /* load the programs once and keep them (long-running callers) */
+	/*
+	 * serve and watch: load the BPF programs once and keep them, cache the mount
+	 * tables of unchanged namespaces, walk the page cache only when zombies appear.
+	 */
+	bool long_running;
 	bool zombies; /* scan zombie memory cgroups */
 	bool zombies_no_bpf; /* ... from cgroupfs only (a quick count for the one-screen summary) */
 	ZombieFiles zombie_files;

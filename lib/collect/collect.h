@@ -14,6 +14,19 @@
 struct RefsBpf;
 struct MemcgBpf;
 
+/*
+ * What a long-running caller keeps between scans of the mount tables: each
+ * namespace's table, reused while listmount(2) lists the same mount ids (ids
+ * are never reused) and the copy is younger than max_age_s, and each one's
+ * representative process (mount-table.c).  A table whose mounts changed is
+ * read again.
+ */
+typedef struct MountNsCache MountNsCache;
+MountNsCache *mount_ns_cache_new(double max_age_s);
+MountNsCache *mount_ns_cache_free(MountNsCache *c);
+/* The representative @c remembers for @ns, if it is still a process in it; else 0. */
+pid_t mount_ns_cache_representative(const MountNsCache *c, const Snapshot *s, const MountNs *ns);
+
 typedef struct ScanOptions {
 	bool want_orphans; /* holders, probes, re-check */
 	bool want_census; /* every namespace's mount table, for residue mounts */
@@ -21,6 +34,7 @@ typedef struct ScanOptions {
 	bool no_bpf; /* scan references through /proc even where BPF works */
 	unsigned max_files; /* largest files kept per orphan */
 	struct RefsBpf *refs_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
+	MountNsCache *ns_cache; /* mount tables kept by the caller (residue serve), or NULL */
 } ScanOptions;
 
 /* What statx tells about one reference: the ids that tie it to a mount. */
@@ -53,7 +67,7 @@ int collect_processes(Snapshot *s, const ScanOptions *o);
  */
 int collect_process_names(Snapshot *s, bool representatives);
 /* Make each namespace's representative a process with a command line, not a kernel thread. */
-int collect_representatives(Snapshot *s);
+int collect_representatives(Snapshot *s, const ScanOptions *o);
 /* Every namespace's whole mount table (MountNs.mounts), for the census. */
 int collect_mount_tables(Snapshot *s, const ScanOptions *o);
 /* Superblocks of every mounted filesystem, and nsfs bind mounts. */

@@ -309,6 +309,28 @@ static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 	return 0;
 }
 
+/* The same from the census's table of @ns, without a system call. */
+static int details_from_table(Snapshot *s, MountNs *ns)
+{
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		const MountEntry *e = &ns->mounts[i];
+		uint64_t ino;
+		if (u64set_add(&s->live_devs, e->dev) < 0 ||
+		    (ns->nr_procs && u64set_add(&s->peopled_devs, e->dev) < 0))
+			return -ENOMEM;
+		if (strcmp(e->fstype, "nsfs") != 0 ||
+		    parse_ns_link(e->root, strlen(e->root), "mnt", &ino) < 0)
+			continue;
+		NsBind *b = ARRAY_PUSH(s->nsbinds, s->n_nsbinds, s->cap_nsbinds);
+		if (!b || !(b->path = strdup(e->point)))
+			return -ENOMEM;
+		b->in_ns_id = ns->id;
+		b->target_ino = ino;
+		b->mnt_id = e->id;
+	}
+	return 0;
+}
+
 int collect_mount_details(Snapshot *s, const ScanOptions *o)
 {
 	_cleanup_free_ struct rs_statmount *sm = NULL;
@@ -316,12 +338,15 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 
 	if (s->live_devs_known)
 		return 0;
-	if (s->has_listmount && !(sm = malloc(STATMOUNT_BUF)))
-		return -ENOMEM;
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		int r = 0;
-		if (s->has_listmount) {
+		/* A chrooted representative's mountinfo shows part of the table: then statmount. */
+		if (ns->table_read && (!ns->listed || ns->n_mounts == ns->n_mnt_ids)) {
+			r = details_from_table(s, ns);
+		} else if (s->has_listmount) {
+			if (!sm && !(sm = malloc(STATMOUNT_BUF)))
+				return -ENOMEM;
 			r = details_statmount(s, ns, sm);
 		} else if (ns->pid > 0) {
 			char path[32];
@@ -378,43 +403,69 @@ int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
 
 /* ---- bytes held in the tmpfs mounts of a process-less namespace ---- */
 
+/*
+ * A process-less namespace's tmpfs bytes are read from inside it: a child
+ * enters each namespace in turn (setns needs a single-threaded caller, and
+ * a path through a hung filesystem must not hang us: the child has
+ * alarm(5) and is SIGKILLed if late) and statfs()es each tmpfs mount point,
+ * checked to be the mount listmount named.  One child per scan, whatever the
+ * number of such namespaces: a fork of a large agent costs milliseconds.
+ */
 typedef struct TmpfsMount {
 	uint64_t mnt_id;
 	char *point;
 } TmpfsMount;
 
+typedef struct TmpfsJob {
+	MountNs *ns;
+	int nsfd;
+	TmpfsMount *m;
+	size_t n, cap;
+} TmpfsJob;
+
+/* From the child: the bytes of one mount of job @job, or (mnt_id 0) "job done". */
 typedef struct TmpfsResult {
+	uint32_t job;
 	uint64_t mnt_id;
 	uint64_t bytes;
 } TmpfsResult;
 
-/* In a child: enter the namespace, look at each tmpfs mount point, report its bytes. */
-static _Noreturn void tmpfs_child(int nsfd, const TmpfsMount *m, size_t n, int out)
+static void child_send(int out, const TmpfsResult *res)
+{
+	if (write(out, res, sizeof(*res)) != sizeof(*res))
+		_exit(1);
+}
+
+static _Noreturn void tmpfs_child(const TmpfsJob *jobs, size_t n_jobs, int out)
 {
 	alarm(5); /* a path through a hung filesystem must not hang the scan */
-	if (setns(nsfd, CLONE_NEWNS) < 0)
-		_exit(1);
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_close_ int fd = open(m[i].point, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		RefStat rs;
-		struct statfs sf;
-		if (fd < 0 || ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 ||
-		    rs.mnt_id != m[i].mnt_id || fstatfs(fd, &sf) < 0)
-			continue;
-		TmpfsResult res = { m[i].mnt_id,
-				    (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize };
-		if (write(out, &res, sizeof(res)) != sizeof(res))
+	for (size_t j = 0; j < n_jobs; j++) {
+		const TmpfsJob *job = &jobs[j];
+		if (setns(job->nsfd, CLONE_NEWNS) < 0)
 			_exit(1);
+		for (size_t i = 0; i < job->n; i++) {
+			_cleanup_close_ int fd =
+				open(job->m[i].point, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			RefStat rs;
+			struct statfs sf;
+			if (fd < 0 || ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 ||
+			    rs.mnt_id != job->m[i].mnt_id || fstatfs(fd, &sf) < 0)
+				continue;
+			TmpfsResult res = { (uint32_t)j, job->m[i].mnt_id,
+					    (uint64_t)(sf.f_blocks - sf.f_bfree) *
+						    (uint64_t)sf.f_bsize };
+			child_send(out, &res);
+		}
+		TmpfsResult done = { (uint32_t)j, 0, 0 };
+		child_send(out, &done);
 	}
 	_exit(0);
 }
 
-static int ns_tmpfs_bytes(Snapshot *s, MountNs *ns, int nsfd, struct rs_statmount *sm)
+/* The tmpfs mounts of @ns no namespace with a process mounts too. */
+static int tmpfs_job(Snapshot *s, TmpfsJob *job, struct rs_statmount *sm)
 {
-	TmpfsMount *m = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
-
+	MountNs *ns = job->ns;
 	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
 		const char *point;
 		if (statmount_one(ns->id, ns->mnt_ids[i],
@@ -425,73 +476,76 @@ static int ns_tmpfs_bytes(Snapshot *s, MountNs *ns, int nsfd, struct rs_statmoun
 		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
 				     &point) < 0)
 			continue;
-		TmpfsMount *t = ARRAY_PUSH(m, n, cap);
-		if (!t || !(t->point = strdup(point))) {
-			r = -ENOMEM;
-			goto out;
-		}
+		TmpfsMount *t = ARRAY_PUSH(job->m, job->n, job->cap);
+		if (!t || !(t->point = strdup(point)))
+			return -ENOMEM;
 		t->mnt_id = ns->mnt_ids[i];
 	}
-	ns->tmpfs_mounts = (uint32_t)n;
-	if (n == 0) {
-		ns->tmpfs_known = true;
-		goto out;
-	}
+	ns->tmpfs_mounts = (uint32_t)job->n;
+	return 0;
+}
 
-	int p[2];
+/* Run the child over every job and add up what it reports. */
+static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_statmount *sm)
+{
+	int p[2], status = 0;
+	/* Superblocks seen twice (bind mounts of one tmpfs) count once per namespace. */
+	U64Set *seen = calloc(n_jobs, sizeof(*seen));
+
+	if (!seen)
+		return -ENOMEM;
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto out;
+		free(seen);
+		return -errno;
 	}
 	pid_t child = fork();
 	if (child < 0) {
-		r = -errno;
+		int r = -errno;
 		close(p[0]);
 		close(p[1]);
-		goto out;
+		free(seen);
+		return r;
 	}
 	if (child == 0) {
 		close(p[0]);
-		tmpfs_child(nsfd, m, n, p[1]);
+		tmpfs_child(jobs, n_jobs, p[1]);
 	}
 	close(p[1]);
-	/* Superblocks seen twice (bind mounts of one tmpfs) count once. */
-	U64Set seen = { 0 };
 	for (;;) {
 		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		if (poll(&pfd, 1, 6000) <= 0)
-			break;
 		TmpfsResult res;
-		if (read(p[0], &res, sizeof(res)) != sizeof(res))
+		if (poll(&pfd, 1, 6000) <= 0 || read(p[0], &res, sizeof(res)) != sizeof(res) ||
+		    res.job >= n_jobs)
 			break;
-		for (size_t i = 0; i < n; i++) {
-			if (m[i].mnt_id != res.mnt_id)
-				continue;
-			struct rs_statmount *x = sm;
-			if (statmount_one(ns->id, res.mnt_id, RS_STATMOUNT_SB_BASIC, x) == 0 &&
-			    u64set_add(&seen, makedev(x->sb_dev_major, x->sb_dev_minor)) == 1)
-				ns->tmpfs_bytes += res.bytes;
+		MountNs *ns = jobs[res.job].ns;
+		if (!res.mnt_id) {
+			ns->tmpfs_known = true;
+			continue;
 		}
+		if (statmount_one(ns->id, res.mnt_id, RS_STATMOUNT_SB_BASIC, sm) == 0 &&
+		    u64set_add(&seen[res.job], makedev(sm->sb_dev_major, sm->sb_dev_minor)) == 1)
+			ns->tmpfs_bytes += res.bytes;
 	}
-	u64set_done(&seen);
 	close(p[0]);
 	kill(child, SIGKILL); /* only our own child, in case it hung */
-	int status;
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		snapshot_add_gap(s, "tmpfs bytes of a process-less namespace", "setns", EIO);
-	else
-		ns->tmpfs_known = true;
-out:
-	for (size_t i = 0; i < n; i++)
-		free(m[i].point);
-	free(m);
-	return r;
+	for (size_t j = 0; j < n_jobs; j++) {
+		u64set_done(&seen[j]);
+		if (!jobs[j].ns->tmpfs_known) {
+			jobs[j].ns->tmpfs_bytes = 0;
+			snapshot_add_gap(s, "tmpfs bytes of a process-less namespace", "setns",
+					 EIO);
+		}
+	}
+	free(seen);
+	return 0;
 }
 
 typedef struct TmpfsWalk {
 	struct rs_statmount *sm;
+	TmpfsJob *jobs;
+	size_t n, cap;
 } TmpfsWalk;
 
 static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, void *userdata)
@@ -503,7 +557,14 @@ static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info,
 	ns->gone = false;
 	if (!ns->listed)
 		return 0;
-	return ns_tmpfs_bytes(s, ns, nsfd, w->sm);
+	TmpfsJob *job = ARRAY_PUSH(w->jobs, w->n, w->cap);
+	if (!job)
+		return -ENOMEM;
+	job->ns = ns;
+	job->nsfd = fcntl(nsfd, F_DUPFD_CLOEXEC, 3);
+	if (job->nsfd < 0)
+		return -errno;
+	return tmpfs_job(s, job, w->sm);
 }
 
 /*
@@ -532,8 +593,31 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 		s->nss[i].gone = s->nss[i].nr_procs == 0 && s->nss[i].id != s->self_mntns_id;
 	TmpfsWalk w = { sm };
 	int r = walk_namespaces(s, self, visit_tmpfs, &w);
-	if (r < 0)
+	if (r < 0) {
 		for (size_t i = 0; i < s->n_nss; i++)
 			s->nss[i].gone = false; /* the walk broke off: we know nothing more */
+	} else {
+		/* Namespaces with nothing to measure are known at once: zero bytes. */
+		size_t keep = 0;
+		for (size_t j = 0; j < w.n; j++) {
+			if (w.jobs[j].n == 0) {
+				w.jobs[j].ns->tmpfs_known = true;
+				safe_close(w.jobs[j].nsfd);
+				free(w.jobs[j].m);
+				continue;
+			}
+			w.jobs[keep++] = w.jobs[j];
+		}
+		w.n = keep;
+		if (w.n)
+			r = run_tmpfs_jobs(s, w.jobs, w.n, sm);
+	}
+	for (size_t j = 0; j < w.n; j++) {
+		safe_close(w.jobs[j].nsfd);
+		for (size_t i = 0; i < w.jobs[j].n; i++)
+			free(w.jobs[j].m[i].point);
+		free(w.jobs[j].m);
+	}
+	free(w.jobs);
 	return r == -ENOMEM ? r : 0;
 }

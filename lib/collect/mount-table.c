@@ -8,6 +8,13 @@
  * much; KERNEL-NOTES).  A namespace with no process has no mountinfo: its
  * mounts come from statmount(2) by namespace id.  Nothing here touches the
  * mounted filesystems themselves, so a hung network mount cannot block it.
+ *
+ * A long-running caller passes a MountNsCache: a namespace whose listmount(2)
+ * ids are the ones of its cached table (mount ids are never reused) gets a
+ * copy of that table instead of a read, until the copy is max_age_s old, so
+ * that a rescan of a host with thousands of unchanged containers does not
+ * read thousands of mountinfo files.  What an id list cannot show (a
+ * remount that changes options, a moved mount) is seen at the next read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +23,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/array.h"
@@ -150,13 +158,202 @@ static int table_from_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *s
 	return 0;
 }
 
+/* ---- the cache ---- */
+
+typedef struct CachedTable {
+	uint64_t ns_id;
+	uint64_t *mnt_ids; /* as listmount(2) gave them */
+	size_t n_mnt_ids;
+	char *text; /* the mountinfo text, split in place */
+	size_t text_len;
+	MountEntry *mounts; /* pointing into text */
+	size_t n_mounts;
+	uint64_t table_bytes;
+	pid_t rep;
+	double read_at;
+	unsigned gen; /* the scan that last saw the namespace */
+} CachedTable;
+
+struct MountNsCache {
+	CachedTable
+		*t; /* the first n_sorted sorted by ns_id, those added by this scan after them */
+	size_t n, cap, n_sorted;
+	unsigned gen;
+	double max_age_s;
+};
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void cached_free(CachedTable *c)
+{
+	free(c->mnt_ids);
+	free(c->text);
+	free(c->mounts);
+}
+
+MountNsCache *mount_ns_cache_new(double max_age_s)
+{
+	MountNsCache *c = calloc(1, sizeof(*c));
+	if (c)
+		c->max_age_s = max_age_s;
+	return c;
+}
+
+MountNsCache *mount_ns_cache_free(MountNsCache *c)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < c->n; i++)
+		cached_free(&c->t[i]);
+	free(c->t);
+	free(c);
+	return NULL;
+}
+
+static CachedTable *cache_find(const MountNsCache *c, uint64_t ns_id)
+{
+	size_t lo = 0, hi = c ? c->n_sorted : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->t[mid].ns_id < ns_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return c && lo < c->n_sorted && c->t[lo].ns_id == ns_id ? &c->t[lo] : NULL;
+}
+
+pid_t mount_ns_cache_representative(const MountNsCache *c, const Snapshot *s, const MountNs *ns)
+{
+	const CachedTable *t = cache_find(c, ns->id);
+	if (!t || t->rep <= 0)
+		return 0;
+	for (size_t i = 0; i < s->n_procs; i++)
+		if (s->procs[i].pid == t->rep)
+			return s->procs[i].mntns_id == ns->id ? t->rep : 0;
+	return 0;
+}
+
+/* Is the cached table of @ns still its table? */
+static const CachedTable *cache_hit(const MountNsCache *c, const MountNs *ns, double now)
+{
+	const CachedTable *t = cache_find(c, ns->id);
+	if (!t || !ns->listed || t->n_mnt_ids != ns->n_mnt_ids || now - t->read_at >= c->max_age_s)
+		return NULL;
+	if (ns->n_mnt_ids && memcmp(t->mnt_ids, ns->mnt_ids, ns->n_mnt_ids * sizeof(uint64_t)))
+		return NULL;
+	return t;
+}
+
+/* A copy of @text (@len bytes) and of @n entries pointing into it, pointing into the copy. */
+static int copy_table(const char *text, size_t len, const MountEntry *m, size_t n, char **ret_text,
+		      MountEntry **ret_m)
+{
+	char *t = malloc(len + 1);
+	MountEntry *e = malloc((n + 1) * sizeof(*e));
+	if (!t || !e) {
+		free(t);
+		free(e);
+		return -ENOMEM;
+	}
+	memcpy(t, text, len + 1);
+	for (size_t i = 0; i < n; i++) {
+		e[i] = m[i];
+		e[i].fstype = t + (m[i].fstype - text);
+		e[i].source = t + (m[i].source - text);
+		e[i].root = t + (m[i].root - text);
+		e[i].point = t + (m[i].point - text);
+	}
+	*ret_text = t;
+	*ret_m = e;
+	return 0;
+}
+
+static int cache_use(const CachedTable *t, MountNs *ns)
+{
+	int r = copy_table(t->text, t->text_len, t->mounts, t->n_mounts, &ns->table_text,
+			   &ns->mounts);
+	if (r < 0)
+		return r;
+	ns->n_mounts = t->n_mounts;
+	ns->table_bytes = t->table_bytes;
+	return 0;
+}
+
+/* Remember @ns's freshly read table (a mountinfo one). */
+static int cache_store(MountNsCache *c, const MountNs *ns, double now)
+{
+	CachedTable n = { .ns_id = ns->id,
+			  .n_mnt_ids = ns->n_mnt_ids,
+			  .text_len = ns->table_bytes,
+			  .n_mounts = ns->n_mounts,
+			  .table_bytes = ns->table_bytes,
+			  .rep = ns->pid,
+			  .read_at = now,
+			  .gen = c->gen };
+	CachedTable *old = cache_find(c, ns->id);
+
+	if (!ns->listed || !ns->table_text)
+		return 0;
+	n.mnt_ids = malloc((ns->n_mnt_ids + 1) * sizeof(uint64_t));
+	if (!n.mnt_ids || copy_table(ns->table_text, ns->table_bytes, ns->mounts, ns->n_mounts,
+				     &n.text, &n.mounts) < 0) {
+		free(n.mnt_ids);
+		return -ENOMEM;
+	}
+	memcpy(n.mnt_ids, ns->mnt_ids, ns->n_mnt_ids * sizeof(uint64_t));
+	if (old) {
+		cached_free(old);
+		*old = n;
+		return 0;
+	}
+	/* New namespaces are appended; the array is sorted again after the scan. */
+	CachedTable *slot = ARRAY_PUSH(c->t, c->n, c->cap);
+	if (!slot) {
+		cached_free(&n);
+		return -ENOMEM;
+	}
+	*slot = n;
+	return 0;
+}
+
+static int cmp_cached(const void *a, const void *b)
+{
+	const CachedTable *x = a, *y = b;
+	return x->ns_id < y->ns_id ? -1 : x->ns_id > y->ns_id;
+}
+
+/* Forget the namespaces this scan did not see, and sort for the next one. */
+static void cache_prune(MountNsCache *c)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->t[i].gen != c->gen) {
+			cached_free(&c->t[i]);
+			continue;
+		}
+		c->t[keep++] = c->t[i];
+	}
+	c->n = c->n_sorted = keep;
+	if (c->n)
+		qsort(c->t, c->n, sizeof(*c->t), cmp_cached);
+}
+
 int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ struct rs_statmount *sm = NULL;
+	MountNsCache *cache = o->ns_cache;
+	double now = mono_s();
 	char num[32];
-	(void)o;
 
+	if (cache)
+		cache->gen++;
 	if (procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);
 	/* The limit is per namespace (fs/namespace.c count_mounts()). */
@@ -170,6 +367,15 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 		int r = 0;
 		if (ns->table_read)
 			continue;
+		const CachedTable *hit = ns->pid > 0 ? cache_hit(cache, ns, now) : NULL;
+		if (hit) {
+			r = cache_use(hit, ns);
+			if (r < 0)
+				return r;
+			cache_find(cache, ns->id)->gen = cache->gen;
+			ns->table_read = true;
+			continue;
+		}
 		if (ns->pid > 0) {
 			char path[32];
 			_cleanup_free_ char *buf = NULL;
@@ -186,6 +392,8 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 			ns->table_bytes = (uint64_t)n;
 			ns->table_text = TAKE_PTR(buf); /* the entries point into it */
 			r = table_from_mountinfo(ns, ns->table_text, (size_t)n);
+			if (r == 0 && cache)
+				r = cache_store(cache, ns, now);
 		} else if (s->has_listmount) {
 			if (!sm && !(sm = malloc(STATMOUNT_BUF)))
 				return -ENOMEM;
@@ -197,5 +405,7 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 			return r;
 		ns->table_read = true;
 	}
+	if (cache)
+		cache_prune(cache);
 	return 0;
 }

@@ -431,7 +431,7 @@ int collect_process_names(Snapshot *s, bool representatives)
 	return 0;
 }
 
-int collect_representatives(Snapshot *s)
+int collect_representatives(Snapshot *s, const ScanOptions *o)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char path[48], buf[8];
@@ -443,6 +443,11 @@ int collect_representatives(Snapshot *s)
 		unsigned tries = 0;
 		if (ns->pid <= 0)
 			continue;
+		pid_t known = mount_ns_cache_representative(o->ns_cache, s, ns);
+		if (known > 0) {
+			ns->pid = known;
+			continue;
+		}
 		/* Kernel threads (empty cmdline) name no container: take the first that is not. */
 		for (size_t j = 0; j < s->n_procs && tries < 64; j++) {
 			const Process *p = &s->procs[j];

@@ -3,7 +3,9 @@
  * One scan of the host, in the order that keeps it cheap and honest:
  * namespaces and their mounts first (so a reference is "unattached" only if
  * its mount was in no namespace before we looked at it), then calibration
- * of kernel-internal mounts, then every process's references.  Only when
+ * of kernel-internal mounts, then every process's references, then (for
+ * the census) every namespace's table, which also serves the orphan passes
+ * as the list of mounted superblocks and nsfs binds.  Only when
  * some reference is unattached do we pay for the rest: a re-check of every
  * namespace (a namespace created mid-scan must not produce an orphan), the
  * superblocks of all mounts, and a close look at the unattached holders.
@@ -93,6 +95,20 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	if (r < 0)
 		goto fail;
 	phase(s, "processes and references", &t);
+	/*
+	 * The census's tables, read now, also say which superblocks are mounted
+	 * and where nsfs files are bound: the orphan passes below need not
+	 * statmount every mount again.
+	 */
+	if (o->want_census) {
+		r = collect_representatives(s, o);
+		if (r < 0)
+			goto fail;
+		r = collect_mount_tables(s, o);
+		if (r < 0)
+			goto fail;
+		phase(s, "mount tables", &t);
+	}
 
 	/*
 	 * The BPF tier read each mount's state from the kernel: nothing to
@@ -130,15 +146,6 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		if (r < 0)
 			goto fail;
 		phase(s, "process-less namespaces", &t);
-	}
-	if (o->want_census) {
-		r = collect_representatives(s);
-		if (r < 0)
-			goto fail;
-		r = collect_mount_tables(s, o);
-		if (r < 0)
-			goto fail;
-		phase(s, "mount tables", &t);
 	}
 	if (o->want_orphans || o->want_census) {
 		r = collect_process_names(s, o->want_census);
