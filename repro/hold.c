@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ static void usage(void)
 {
 	fputs("usage: residue-hold fd PATH r|w|rw | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
+	      "                    pivot DIR |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
 	exit(2);
@@ -116,6 +118,24 @@ static int clone_tree(const char *dir, const char *nspid)
 	return fd;
 }
 
+/*
+ * Make @dir the root of the caller's (private, freshly unshared) mount namespace and detach the
+ * old root, as a container runtime does for a pod: tests/deploy uses it as the "pause" process
+ * that keeps the pod's mount namespace alive.  pivot_root(".", ".") stacks the old root on the
+ * new one, so detaching "." needs no directory for it and no binary from the old root.
+ */
+static void pivot(const char *dir)
+{
+	if (chdir(dir) < 0)
+		die("chdir", dir);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		die("pivot_root", dir);
+	if (umount2(".", MNT_DETACH) < 0)
+		die("umount2", "old root");
+	if (chdir("/") < 0)
+		die("chdir", "/");
+}
+
 /* A thread with its own fs_struct (unshare(CLONE_FS)) whose cwd is @dir; the rest stay put. */
 static int tid_pipe[2];
 
@@ -177,6 +197,8 @@ int main(int argc, char **argv)
 			die("chroot", arg);
 		if (chdir("/") < 0)
 			die("chdir", "/");
+	} else if (!strcmp(mode, "pivot") && argc == 3) {
+		pivot(arg);
 	} else if (!strcmp(mode, "tree") && (argc == 3 || argc == 4)) {
 		fd = clone_tree(arg, argc == 4 ? argv[3] : NULL);
 	} else if (!strcmp(mode, "nsfd") && argc == 3) {
