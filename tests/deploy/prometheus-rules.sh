@@ -78,7 +78,7 @@ mutant "zombie growth over 1h, not every 15m" 's/:sum\[15m\]) > 0)/:sum[1h]) > 0
 mutant "mount ratio > 0.8" 's|(residue_mount_max > 0) >= 0.8|(residue_mount_max > 0) > 0.8|'
 mutant "no fs.mount-max guard" 's|(residue_mount_max > 0)|residue_mount_max|'
 mutant "failures for 10m" '/alert: ResidueScansFailing/,/for:/s/for: 15m/for: 10m/'
-mutant "no textfile failure clause" 's/residue_scan_failures_total >= residue_scans_total)/residue_scan_failures_total < 0)/'
+mutant "no every-scan-failed clause" 's/residue_scan_failures_total >= residue_scans_total)/residue_scan_failures_total < 0)/'
 mutant "stale after 540 s" 's/residue_last_scan_timestamp_seconds > 600/residue_last_scan_timestamp_seconds > 540/'
 mutant "target down for 4m" '/alert: ResidueTargetDown/,/for:/s/for: 5m/for: 4m/'
 mutant "missing without up == 1" 's/and (up == 1)/and (up >= 0)/'
