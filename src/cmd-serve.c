@@ -119,6 +119,7 @@ static void on_scanned(void *userdata, const HostReport *r, int error, const Age
 
 	sv->po.scans_total = st->scans;
 	sv->po.scan_failures_total = st->failures;
+	sv->po.last_scan_failed = !r;
 	if (!r) {
 		if (!sv->failing)
 			logline(3, "scan failed: %s; serving the last good report",
@@ -138,7 +139,8 @@ static void on_scanned(void *userdata, const HostReport *r, int error, const Age
 	if (sv->first) {
 		ReportTotals t;
 		if (!r->snap->privileged) {
-			fputs("<4>", stderr); /* warn_unprivileged() writes the one line that follows */
+			fputs("<4>",
+			      stderr); /* warn_unprivileged() writes the one line that follows */
 			warn_unprivileged(r->snap);
 		}
 		report_totals(r, &t);
@@ -265,6 +267,7 @@ int cmd_serve(const GlobalOptions *g, int argc, char **argv)
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	sv.interval_s = ao.interval_s;
+	sv.po.interval_s = ao.interval_s;
 	if (uname(&sv.uts) < 0)
 		sv.uts.release[0] = '\0';
 	sv.po.version = RESIDUE_VERSION;

@@ -27,6 +27,8 @@ static int print_prometheus(const GlobalOptions *g, const HostReport *rep)
 		.max_orphan_series = PROM_MAX_ORPHAN_SERIES,
 		.top_parents = PROM_TOP_PARENTS,
 		.scans_total = 1,
+		.scan_failures_total = rep ? 0 : 1,
+		.last_scan_failed = !rep,
 	};
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
@@ -74,6 +76,9 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "residue: scan failed: %s\n", strerror(-r));
 		if (g->check)
 			puts("residue: scan failed");
+		/* A textfile that says so, so that the failure is seen, not just a stale file. */
+		if (g->prometheus)
+			print_prometheus(g, NULL);
 		return EXIT_ERROR;
 	}
 	warn_unprivileged(rep->snap);

@@ -107,6 +107,15 @@ void render_prometheus_head(const PromOptions *o, const char *tier, FILE *f)
 	header(f, "residue_scan_failures_total", "counter",
 	       "Scans that failed: no report was made (the last good one is still served).");
 	sample0(f, "residue_scan_failures_total", (double)o->scan_failures_total);
+	header(f, "residue_last_scan_success", "gauge",
+	       "1 when the last scan made a report, 0 when it failed (the other metrics are then "
+	       "those of the last good scan).");
+	sample0(f, "residue_last_scan_success", o->last_scan_failed ? 0 : 1);
+	if (o->interval_s > 0) {
+		header(f, "residue_scan_interval_seconds", "gauge",
+		       "residue serve's period: it rescans at least this often (--interval).");
+		sample0(f, "residue_scan_interval_seconds", o->interval_s);
+	}
 }
 
 static void scan_metrics(const HostReport *r, FILE *f)
@@ -154,11 +163,14 @@ static const char *orphan_fstype(const Orphan * or)
 	return or->sb && or->sb->fstype[0] ? or->sb->fstype : "unknown";
 }
 
+/* Data-loss risk first (an alert lists those), then memory risk, then the most bytes. */
 static int cmp_pinned(const void *a, const void *b)
 {
 	const Orphan *x = *(const Orphan *const *)a, *y = *(const Orphan *const *)b;
 	uint64_t px = x->pinned_known ? x->pinned_bytes : 0,
 		 py = y->pinned_known ? y->pinned_bytes : 0;
+	if (x->risk != y->risk)
+		return x->risk > y->risk ? -1 : 1;
 	if (px != py)
 		return px > py ? -1 : 1;
 	return x->dev < y->dev ? -1 : x->dev > y->dev;
@@ -218,8 +230,8 @@ static int orphan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
 	qsort(sorted, rep->n_orphans, sizeof(*sorted), cmp_pinned);
 	size_t shown = MIN(rep->n_orphans, (size_t)o->max_orphan_series);
 	header(f, "residue_orphan_info", "gauge",
-	       "One series per orphaned filesystem (the largest first, at most "
-	       "--max-orphan-series), its value the bytes it pins (NaN: unknown).");
+	       "One series per orphaned filesystem (data-loss risk first, then the largest, at "
+	       "most --max-orphan-series), its value the bytes it pins (NaN: unknown).");
 	for (size_t i = 0; i < shown; i++) {
 		const Orphan * or = sorted[i];
 		const Process *p = or->n_holders ?

@@ -171,6 +171,8 @@ typedef struct PromOptions {
 	unsigned max_orphan_series; /* residue_orphan_info series at most */
 	unsigned top_parents; /* zombie parents shown by name; the rest are "other" */
 	uint64_t scans_total, scan_failures_total;
+	bool last_scan_failed; /* the last scan made no report (the report part is older) */
+	double interval_s; /* residue serve's period; 0: not an agent (no such metric) */
 	/* Filesystem types orphans had in earlier scans: their series stay, at 0. */
 	const char *const *seen_fstypes;
 	size_t n_seen_fstypes;

@@ -9,7 +9,7 @@
 # documented, every alert has severity, summary, description, a runbook_url whose anchor is a
 # heading of docs/METRICS.md, and a unit test where it fires and one where it does not.
 # Needs no root and no network.  Exit 0 pass, 1 fail, 77 skip (promtool missing).
-# RESIDUE_METRICS_SAMPLE names the exposition to lint (default: tests/deploy/sample-metrics.prom).
+# RESIDUE_METRICS_SAMPLE names the exposition to lint (default: tests/golden/report.prom, the renderer's own output for a hand-built host, kept exact by tests/unit/test-report.c).
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,7 +17,7 @@ rules=$top/deploy/prometheus/residue-alerts.yml
 rules_test=$top/deploy/prometheus/residue-alerts.test.yml
 config=$top/deploy/prometheus/prometheus.yml
 doc=$top/docs/METRICS.md
-sample=${RESIDUE_METRICS_SAMPLE:-$top/tests/deploy/sample-metrics.prom}
+sample=${RESIDUE_METRICS_SAMPLE:-$top/tests/golden/report.prom}
 promtool=${PROMTOOL:-promtool}
 
 if ! command -v "$promtool" >/dev/null; then

@@ -89,6 +89,7 @@ static const PromOptions prom = {
 	.top_parents = 1,
 	.scans_total = 7,
 	.scan_failures_total = 2,
+	.interval_s = 60,
 };
 
 static void test_prometheus_golden(void)
