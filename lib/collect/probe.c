@@ -97,16 +97,24 @@ static int holder_path(int procfd, const Snapshot *s, const Holder *h, char *buf
 	return 0;
 }
 
-static void describe_block_source(SbProbe *sb)
+/*
+ * A superblock on a device with a major number is on a block device (the
+ * kernel's anonymous devices, of tmpfs, overlay, NFS…, have major 0); sysfs
+ * only names it.  Without /sys (a container that does not mount it) the
+ * risk is still right, and the missing name is a gap.
+ */
+static void describe_block_source(Snapshot *s, SbProbe *sb)
 {
 	char path[128], name[64], backing[4096];
 	unsigned maj = major(sb->dev), min = minor(sb->dev);
 
+	sb->block_backed = true;
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", maj, min);
 	_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	if (dfd < 0) {
+		snapshot_add_gap(s, "block device name (/sys/dev/block/MAJ:MIN)", "open", errno);
 		return;
-	sb->block_backed = true;
+	}
 	char uevent[1024];
 	if (read_small_at(dfd, "uevent", uevent, sizeof(uevent)) <= 0)
 		return;
@@ -465,7 +473,7 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 			sb->have_used = true;
 		}
 		if (major(sb->dev) != 0)
-			describe_block_source(sb);
+			describe_block_source(s, sb);
 		if (!sb->fstype[0])
 			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx",
 				 (unsigned long long)sb->magic);
