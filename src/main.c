@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "collect/privilege.h"
 #include "residue.h"
 
 static void usage(FILE *f)
@@ -91,15 +92,26 @@ void report_interfaces(const GlobalOptions *g, const Snapshot *s)
 		fprintf(stderr, "residue: %7.1f ms  %s\n", s->phases[i].ms, s->phases[i].name);
 }
 
+/* One line: each missing capability and what it costs (the gaps say the same, per capability). */
 void warn_unprivileged(const Snapshot *s)
 {
+	size_t n;
+	const PrivilegeNeed *need = privilege_needs(&n);
+	const char *sep = "";
+
 	if (s->privileged)
 		return;
-	fprintf(stderr,
-		"residue: running as uid %u without CAP_SYS_ADMIN+CAP_SYS_PTRACE: other users' "
-		"processes, file mappings and foreign mount namespaces need root; showing what "
-		"this user can see\n",
-		(unsigned)s->uid);
+	if (s->uid != 0)
+		fprintf(stderr, "residue: running as uid %u without ", (unsigned)s->uid);
+	else
+		fputs("residue: without ", stderr);
+	for (size_t i = 0; i < n; i++) {
+		if (!(s->caps_missing & (1ULL << need[i].cap)))
+			continue;
+		fprintf(stderr, "%s%s (%s)", sep, need[i].name, need[i].cost);
+		sep = ", ";
+	}
+	fputs("; showing what can be seen\n", stderr);
 }
 
 int main(int argc, char **argv)

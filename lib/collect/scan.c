@@ -12,24 +12,12 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/macro.h"
 #include "collect.h"
-
-static bool has_caps(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = { 0 };
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return false;
-	uint64_t eff = data[0].effective | ((uint64_t)data[1].effective << 32);
-	return (eff & (1ULL << CAP_SYS_ADMIN)) && (eff & (1ULL << CAP_SYS_PTRACE));
-}
+#include "privilege.h"
 
 static double now_ms(void)
 {
@@ -78,7 +66,9 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		return -ENOMEM;
 	s->uid = getuid();
 	s->self_pid = getpid();
-	s->privileged = has_caps();
+	r = collect_privilege(s);
+	if (r < 0)
+		goto fail;
 
 	r = collect_mount_namespaces(s, o);
 	if (r < 0)

@@ -178,7 +178,8 @@ typedef struct Snapshot {
 	size_t n_phases;
 
 	uid_t uid;
-	bool privileged; /* CAP_SYS_ADMIN and CAP_SYS_PTRACE */
+	bool privileged; /* a complete scan is possible: caps_missing == 0 */
+	uint64_t caps_missing; /* 1ULL << CAP_*: needed (collect/privilege.h) but not effective */
 	bool ns_walk; /* NS_MNT_GET_NEXT/PREV worked */
 	bool has_listmount; /* listmount(2) worked */
 	bool used_bpf; /* references came from the BPF iterators */
