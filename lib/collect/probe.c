@@ -436,8 +436,17 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 	if (holder_path(procfd, s, h, link, sizeof(link)) < 0)
 		return 0;
 	_cleanup_close_ int fd = openat(procfd, link, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* gone since the scan */
+	if (fd < 0) {
+		/*
+		 * Gone since the scan, or refused: /proc/PID/fd of another user without
+		 * CAP_DAC_READ_SEARCH.  A refusal hides a finding, so it is a gap.
+		 */
+		if (errno_is_vanished(errno))
+			return 0;
+		/* It fails only with -ENOMEM, which ends the scan. */
+		return snapshot_add_pid_gap(s, "holder of an unattached mount (/proc/PID/…)",
+					    "open", errno, s->procs[h->proc].pid);
+	}
 	/* The fd number may have been reused for another file since the scan. */
 	if (ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 || rs.mnt_id != h->mnt_id || rs.ino != h->ino)
 		return 0;
