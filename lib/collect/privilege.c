@@ -37,15 +37,24 @@ const PrivilegeNeed *privilege_needs(size_t *ret_n)
 	return needs;
 }
 
-int privilege_missing(uint64_t *ret_missing)
+static int effective_caps(uint64_t *ret)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
-	uint64_t missing = 0;
 
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return -errno;
-	uint64_t eff = data[0].effective | ((uint64_t)data[1].effective << 32);
+	*ret = data[0].effective | ((uint64_t)data[1].effective << 32);
+	return 0;
+}
+
+int privilege_missing(uint64_t *ret_missing)
+{
+	uint64_t eff, missing = 0;
+	int r = effective_caps(&eff);
+
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(needs); i++)
 		if (!(eff & (1ULL << needs[i].cap)))
 			missing |= 1ULL << needs[i].cap;
@@ -76,4 +85,16 @@ int collect_privilege(Snapshot *s)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+bool privilege_needs_fallback(const Snapshot *s, const ScanOptions *o)
+{
+	const uint64_t bpf = (1ULL << CAP_BPF) | (1ULL << CAP_PERFMON);
+	uint64_t eff;
+
+	if (!(s->caps_missing & (1ULL << CAP_SYS_ADMIN)))
+		return false;
+	if (!o->no_bpf && effective_caps(&eff) == 0 && (eff & bpf) == bpf)
+		return false;
+	return true;
 }

@@ -7,9 +7,11 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collect.h"
 #include "model/snapshot.h"
 
 typedef struct PrivilegeNeed {
@@ -33,3 +35,11 @@ int privilege_missing(uint64_t *ret_missing);
  * capability ("privilege: cap_x (cost)", capget, EPERM).  Only -ENOMEM fails.
  */
 int collect_privilege(Snapshot *s);
+
+/*
+ * Should this scan read every namespace's mounts from /proc/PID/mountinfo (the --fallback
+ * path)?  Without CAP_SYS_ADMIN listmount refuses other namespaces, so the /proc tier would
+ * take every reference into them for an orphan; the BPF tier (CAP_BPF and CAP_PERFMON) reads
+ * each mount's state from the kernel and needs no lists.  Call after collect_privilege().
+ */
+bool privilege_needs_fallback(const Snapshot *s, const ScanOptions *o);

@@ -69,6 +69,11 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	r = collect_privilege(s);
 	if (r < 0)
 		goto fail;
+	ScanOptions fallback = *o;
+	if (privilege_needs_fallback(s, o)) {
+		fallback.force_fallback = true;
+		o = &fallback;
+	}
 
 	r = collect_mount_namespaces(s, o);
 	if (r < 0)

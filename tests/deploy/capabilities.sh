@@ -6,8 +6,8 @@
 # residue run as root with exactly that set finds exactly what unrestricted root finds, on the BPF
 # tier (`residue --json`), the /proc tier (`orphans -J --no-bpf`) and in the zombies' kernel view
 # (`zombies -J`), with no privilege gap and without CAP_BPF/CAP_PERFMON.  Then, for each capability
-# of the set, a run without it names it (one stderr line, a "privilege: cap_x" gap) and loses what
-# it was needed for.
+# of the set, a run without it names it (one stderr line, a "privilege: cap_x" gap), loses what
+# it was needed for, and invents nothing (repro_controls' look-alikes stay unreported).
 # jq programs are single-quoted on purpose; case results are globals set by repro/lib.sh:
 # shellcheck disable=SC2016,SC2153
 # shellcheck source=tests/deploy/lib.sh
@@ -23,6 +23,9 @@ O_DEV=$DEV O_PID=$HOLDER_PID
 t_repro repro_case_ns_fd
 D_NS_IDS=$NS_ID
 t_repro d_repro_orphan_other_user
+# Look-alikes: a live container's tmpfs held from outside must stay no orphan however few
+# capabilities residue has (without CAP_SYS_ADMIN its namespace cannot be listed).
+t_repro repro_controls
 repro_case_zombies 1 0
 rc=$?
 ((rc == 0 || rc == 77)) || t_bail "repro_case_zombies did not build the expected kernel state"
@@ -50,13 +53,20 @@ t_check "without cap_bpf and cap_perfmon the BPF iterators still load (cap_sys_a
 
 # ---- one capability fewer: it is named, and something is lost --------------------------------
 # d_without CAP ARGS...: residue ARGS with the unit's set minus CAP into T_JSON; asserts exit 0,
-# one stderr line naming cap_CAP, and a "privilege: cap_CAP (...)" gap (capget, EPERM).
+# one stderr line naming cap_CAP, a "privilege: cap_CAP (...)" gap (capget, EPERM), and that it
+# invents nothing: every orphan and namespace it reports, root reports too (just before or after).
 d_without() {
 	local cap=$1 set="" c rc
 	shift
 	for c in $CAPS; do [[ $c == "$cap" ]] || set+=" $c"; done
+	"$RESIDUE" "$@" >"$REPRO_DIR/root-before.json" 2>/dev/null
 	d_caps_run "$set" "$RESIDUE" "$@" >"$T_JSON" 2>"$REPRO_DIR/without.err"
 	rc=$?
+	"$RESIDUE" "$@" >"$REPRO_DIR/root-after.json" 2>/dev/null
+	t_expect "without cap_$cap, residue $*: no orphan or namespace unrestricted root does not report" \
+		--slurpfile b "$REPRO_DIR/root-before.json" --slurpfile a "$REPRO_DIR/root-after.json" \
+		'([$b[0], $a[0]] | map(.orphans[].dev)) as $od | ([$b[0], $a[0]] | map(.namespaces[].ns_id)) as $nd
+		| all(.orphans[]; .dev as $d | $od | index($d)) and all(.namespaces[]; .ns_id as $n | $nd | index($n))'
 	t_check "without cap_$cap, residue $*: exit 0" test "$rc" == 0
 	t_check "without cap_$cap, residue $*: one stderr line naming cap_$cap" \
 		test "$(wc -l <"$REPRO_DIR/without.err")" == 1 -a \
