@@ -18,10 +18,12 @@
 #include "privilege.h"
 
 static const PrivilegeNeed needs[] = {
-	/* NS_MNT_GET_NEXT, listmount/statmount and setns of foreign namespaces, map_files, BPF. */
+	/*
+	 * NS_MNT_GET_NEXT, listmount/statmount and setns of other namespaces (without it they are
+	 * read from mountinfo: privilege_needs_fallback()), map_files, BPF.
+	 */
 	{ CAP_SYS_ADMIN, "cap_sys_admin",
-	  "no namespaces without processes, other namespaces' mounts or mmap holders; no BPF tier "
-	  "unless cap_bpf+cap_perfmon" },
+	  "no namespaces without processes or mmap holders; no BPF tier unless cap_bpf+cap_perfmon" },
 	/* ptrace_may_access(): /proc/PID/{fd,cwd,root,ns} of processes with more capabilities. */
 	{ CAP_SYS_PTRACE, "cap_sys_ptrace", "no references of other processes" },
 	/* /proc/PID/fd of other users (mode 0500), open_by_handle_at(2), paths under 0700 dirs. */
