@@ -43,12 +43,18 @@ d_caps_run() {
 # d_unit_run CMD...: CMD as the unit would run it, without systemd as PID 1: a non-root user
 # (nobody stands in for the package's "residue" user), no_new_privs, and the unit's ambient and
 # bounding sets.  CMD must be reachable by nobody (see d_residue_copy).
-d_unit_run() {
+# D_UNIT_SETPRIV is that setpriv command line, for a daemon started with `... &` (a simple
+# command, so that $! is the daemon itself and a signal reaches it).
+d_unit_setpriv() {
 	local b a
 	b=$(d_setpriv_list "$(d_unit_caps CapabilityBoundingSet)")
 	a=$(d_setpriv_list "$(d_unit_caps AmbientCapabilities)")
-	setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
-		--inh-caps=-all"$a" --ambient-caps=-all"$a" --bounding-set=-all"$b" -- "$@"
+	D_UNIT_SETPRIV=(setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs
+		--inh-caps=-all"$a" --ambient-caps=-all"$a" --bounding-set=-all"$b" --)
+}
+d_unit_run() {
+	d_unit_setpriv
+	"${D_UNIT_SETPRIV[@]}" "$@"
 }
 
 # A copy of residue that nobody can execute (the build tree may not be reachable by nobody).

@@ -94,11 +94,9 @@ D_UNIT_RESIDUE=$(d_residue_copy)
 t_trace() {
 	local name=$1
 	shift
-	strace -f -qq -o "$REPRO_DIR/$name.st" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
-		--no-new-privs --inh-caps=-all"$(d_setpriv_list "$(d_unit_caps AmbientCapabilities)")" \
-		--ambient-caps=-all"$(d_setpriv_list "$(d_unit_caps AmbientCapabilities)")" \
-		--bounding-set=-all"$(d_setpriv_list "$(d_unit_caps CapabilityBoundingSet)")" \
-		-- "$D_UNIT_RESIDUE" "$@" >/dev/null 2>&1
+	d_unit_setpriv
+	strace -f -qq -o "$REPRO_DIR/$name.st" -- "${D_UNIT_SETPRIV[@]}" "$D_UNIT_RESIDUE" "$@" \
+		>/dev/null 2>&1
 }
 t_trace json --json
 t_trace proc orphans -J --no-bpf
@@ -155,8 +153,9 @@ if "$RESIDUE" serve --help >/dev/null 2>&1; then
 		port=$((20000 + RANDOM % 40000))
 		[[ -z $(ss -Htln "sport = :$port") ]] && break
 	done
-	d_unit_run "$D_UNIT_RESIDUE" serve --listen "127.0.0.1:$port" >"$REPRO_DIR/serve.out" \
-		2>"$REPRO_DIR/serve.err" &
+	d_unit_setpriv
+	"${D_UNIT_SETPRIV[@]}" "$D_UNIT_RESIDUE" serve --listen "127.0.0.1:$port" \
+		>"$REPRO_DIR/serve.out" 2>"$REPRO_DIR/serve.err" &
 	serve_pid=$!
 	REPRO_PIDS+=" $serve_pid@$(repro_starttime "$serve_pid")"
 	code=""
@@ -173,6 +172,8 @@ if "$RESIDUE" serve --help >/dev/null 2>&1; then
 		([.namespaces[] | select(.ns_id == $n and .pinned_bytes != null)] | length) == 1'
 	kill -TERM "$serve_pid"
 	for _ in $(seq 50); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+	t_check "serve: SIGTERM ends it within 5 s" test -z "$(ps -o pid= -p "$serve_pid")"
+	kill -KILL "$serve_pid" 2>/dev/null
 	wait "$serve_pid"
 	t_check "serve: SIGTERM ends it with status 0" test $? == 0
 	t_check "serve: nothing on stderr says privilege is missing" \
