@@ -96,7 +96,8 @@ bool privilege_needs_fallback(const Snapshot *s, const ScanOptions *o)
 
 	if (!(s->caps_missing & (1ULL << CAP_SYS_ADMIN)))
 		return false;
-	if (!o->no_bpf && effective_caps(&eff) == 0 && (eff & bpf) == bpf)
+	/* Only the orphan scan runs the BPF tier; the census lists mounts either way. */
+	if (o->want_orphans && !o->no_bpf && effective_caps(&eff) == 0 && (eff & bpf) == bpf)
 		return false;
 	return true;
 }
