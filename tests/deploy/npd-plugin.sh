@@ -125,9 +125,19 @@ check_message "released again"
 "$RESIDUE" --json 2>/dev/null | jq -e --arg d "$DEV" '[.orphans[] | select(.dev == $d)] == []' >/dev/null
 t_check "released again: orphan $DEV is gone" test $? == 0
 
-# Incomplete and nothing found: a /proc that shows nothing, in a namespace of our own.
-npd_run unshare -m --propagation private -- sh -c 'mount -t tmpfs none /proc && exec "$@"' sh
-t_check "with an empty /proc (scan incomplete, nothing found): Unknown (exit 2)" \
+# Incomplete and nothing found, two ways, each in a mount namespace of our own whose /proc shows
+# nothing: as root (every capability, but nothing readable: no process, no mount table), and as
+# nobody without capabilities (the scan says which capabilities it lacks).
+empty_proc=(unshare -m --propagation private -- sh -c 'mount -t tmpfs none /proc && exec "$@"' sh)
+npd_run "${empty_proc[@]}"
+t_check "with an empty /proc, as root (scan blind, nothing found): Unknown (exit 2)" \
 	test "$NPD_STATUS" == Unknown
-t_check "with an empty /proc: the first line is at most 80 characters" test "${#NPD_FIRST}" -le 80
+t_check "with an empty /proc, as root: the first line is at most 80 characters" test "${#NPD_FIRST}" -le 80
+chmod 0711 "$REPRO_DIR"
+cp "$RESIDUE" "$REPRO_DIR/residue-npd" && chmod 0755 "$REPRO_DIR/residue-npd"
+RESIDUE=$REPRO_DIR/residue-npd npd_run "${empty_proc[@]}" setpriv --reuid=65534 --regid=65534 \
+	--clear-groups --inh-caps=-all --bounding-set=-all --
+t_check "with an empty /proc, as nobody (scan incomplete, nothing found): Unknown (exit 2)" \
+	test "$NPD_STATUS" == Unknown
+t_check "with an empty /proc, as nobody: the first line is at most 80 characters" test "${#NPD_FIRST}" -le 80
 t_done
