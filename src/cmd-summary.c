@@ -2,8 +2,10 @@
 /*
  * `residue`: one screen of everything found; `residue --json`: the whole
  * report; `residue --prometheus [--output FILE]`: the same as metrics, for
- * node_exporter's textfile collector; `--check`: one line (for
- * node-problem-detector) and an exit status.
+ * node_exporter's textfile collector; `--check`: one line of at most 80
+ * characters and an exit status (0 nothing found, 1 found, 2 unknown: the
+ * scan was incomplete and found nothing), as node-problem-detector's custom
+ * plugins and Nagios-style checks want them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,18 +91,19 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 		json_object *o = render_report_json(rep);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;
 		json_object_put(o);
+	} else if (g->check) {
+		/* One line and nothing else: node-problem-detector shows stdout's first 80 bytes. */
+		char line[81];
+		report_check_line(rep, line, sizeof(line));
+		puts(line);
+		r = 0;
 	} else {
-		if (g->check) {
-			char line[81];
-			report_check_line(rep, line, sizeof(line));
-			printf("%s\n\n", line);
-		}
 		render_report_text(rep, stdout);
 		r = 0;
 	}
 	report_totals(rep, &t);
 	if (r == 0 && g->check)
-		r = t.findings ? EXIT_FINDINGS : rep->snap->privileged ? 0 : EXIT_ERROR;
+		r = t.findings ? EXIT_FINDINGS : report_is_complete(rep) ? 0 : EXIT_ERROR;
 	host_report_free(rep);
 	return r;
 }

@@ -73,6 +73,11 @@ void report_totals(const HostReport *r, ReportTotals *ret)
 	*ret = t;
 }
 
+bool report_is_complete(const HostReport *r)
+{
+	return r->snap->privileged && r->snap->n_gaps == 0 && r->snap->n_procs > 0;
+}
+
 const char *gap_kind(const Gap *g)
 {
 	const char *w = g->what ? g->what : "";

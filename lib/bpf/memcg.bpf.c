@@ -36,10 +36,17 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define LOOP_CALLS 16 /* so at most 2^27 steps in all */
 #define PATH_DEPTH_MAX 64
 
+/*
+ * Sizes: a hash map allocates its buckets (16 bytes each) when it is made,
+ * whatever BPF_F_NO_PREALLOC says of the entries, and residue serve keeps
+ * these maps for its life: 2^17 memcgs and 2^18 pins and dentries cost
+ * 10 MiB of kernel memory, charged to residue's cgroup (2^20 each cost 48).
+ * A record that does not fit is counted (kernel_view.dropped), never silent.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 1 << 17);
 	__type(key, __u64);
 	__type(value, struct zm_memcg);
 } memcgs SEC(".maps");
@@ -47,7 +54,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 1 << 18);
 	__type(key, struct zm_pin_key);
 	__type(value, struct zm_pin);
 } pins SEC(".maps");
@@ -55,7 +62,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 1 << 18);
 	__type(key, __u64);
 	__type(value, struct zm_dentry);
 } dentries SEC(".maps");

@@ -433,7 +433,7 @@ json_object *render_zombies_json(const ZombieScan *z)
 	json_object_object_add(kv, "rejected", json_object_new_uint64(z->walk.rejected));
 	json_object_object_add(kv, "dropped", json_object_new_uint64(z->walk.map_full));
 	json_object_object_add(kv, "complete", json_object_new_boolean(z->walk.complete));
-	json_object_object_add(kv, "walk.ms", json_object_new_double(z->walk.ms));
+	json_object_object_add(kv, "walk_ms", json_object_new_double(z->walk.ms));
 	/* How old the page-cache walk is: residue serve reuses one until zombies appear. */
 	json_object_object_add(kv, "files_age_s",
 			       z->files_reused ? json_object_new_double(z->files_age_s) :

@@ -153,6 +153,16 @@ static void test_json(void)
 					    "zombies",	     "files",	    "gaps" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		CHECK(json_object_object_get_ex(o, keys[i], NULL));
+	/* Every kernel_view key of docs/JSON.md, present (values may be null). */
+	static const char *const kv_keys[] = { "used",	  "error",	"superblocks", "inodes",
+					       "folios",  "rejected",	"dropped",     "complete",
+					       "walk_ms", "files_age_s" };
+	json_object *kv = NULL;
+	CHECK(json_object_object_get_ex(o, "kernel_view", &kv));
+	for (size_t i = 0; kv && i < sizeof(kv_keys) / sizeof(kv_keys[0]); i++)
+		if (!CHECK(json_object_object_get_ex(kv, kv_keys[i], NULL)))
+			printf("#   kernel_view.%s is missing\n", kv_keys[i]);
+	CHECK_EQ_U64(json_object_object_length(kv), sizeof(kv_keys) / sizeof(kv_keys[0]));
 	json_object *zs, *fs, *ps, *first;
 	CHECK(json_object_object_get_ex(o, "zombies", &zs) && json_object_array_length(zs) == 3);
 	CHECK(json_object_object_get_ex(o, "files", &fs) && json_object_array_length(fs) == 4);
