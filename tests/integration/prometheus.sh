@@ -533,6 +533,13 @@ t_check "promtool check metrics on /metrics: exit 0, nothing said (exit $rc: $(h
 rc=$?
 t_check "promtool check metrics on the textfile: exit 0, nothing said (exit $rc: $(head -c 500 "$W/lint.out"))" \
 	test "$rc" == 0 -a ! -s "$W/lint.out"
+# Prometheus 2.42 keeps the first of two samples with the same name and labels in one scrape,
+# silently (no log line, no counter), and promtool does not look: check it here.
+for f in "$W/metrics" "$TEXTFILE"; do
+	dups=$(grep -v '^#' "$f" | sed 's/ [^ ]*$//' | sort | uniq -d)
+	t_check "no two samples of ${f##*/} have the same name and labels${dups:+: $(flat "$dups")}" \
+		test -z "$dups"
+done
 t_check "Prometheus scraped residue serve over one connection, kept alive ($(flat "$CONNS"))" \
 	test "$(count "$CONNS")" == 1 -a "$(p_conns)" == "$CONNS"
 t_check "no scan of residue serve failed" value_is 'residue_scan_failures_total{job="residue"}' 0
