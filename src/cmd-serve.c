@@ -139,8 +139,8 @@ static void on_scanned(void *userdata, const HostReport *r, int error, const Age
 	if (sv->first) {
 		ReportTotals t;
 		if (!r->snap->privileged) {
-			fputs("<4>",
-			      stderr); /* warn_unprivileged() writes the one line that follows */
+			/* warn_unprivileged() writes the one line that follows */
+			fputs("<4>", stderr);
 			warn_unprivileged(r->snap);
 		}
 		report_totals(r, &t);

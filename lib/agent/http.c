@@ -174,13 +174,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	HttpServer *h = cls;
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
 
-	/* Answer at once: a body, if any, is never read (libmicrohttpd discards it). */
-	*upload_data_size = 0;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+	/* Refused at once: libmicrohttpd then closes the connection without reading a body. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		*upload_data_size = 0;
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 			     "only GET and HEAD: residue serve is read-only\n");
+	}
+	/*
+	 * The first call comes when the headers are in, then one per piece of a body, then a last
+	 * one.  A reply queued on the first, before the request has been read to its end, makes
+	 * libmicrohttpd close the connection after it, so each scrape would cost Prometheus a new
+	 * TCP connection: answer on the last call.  A body (a GET may carry one) is dropped unread
+	 * piece by piece; the per-connection memory and time-out bound it as they bound headers.
+	 */
+	if (!*con_cls || *upload_data_size) {
+		*con_cls = h;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics") == 0)
 		return reply_blob(c, take(h, &h->metrics),
 				  "text/plain; version=0.0.4; charset=utf-8");
