@@ -26,8 +26,11 @@ static int print_prometheus(const GlobalOptions *g, const HostReport *rep)
 	PromOptions po = {
 		.version = RESIDUE_VERSION,
 		.kernel = uname(&u) == 0 ? u.release : "",
-		.max_orphan_series = PROM_MAX_ORPHAN_SERIES,
-		.top_parents = PROM_TOP_PARENTS,
+		.max_orphan_series = g->max_orphan_series != UINT64_MAX ?
+					     (unsigned)g->max_orphan_series :
+					     PROM_MAX_ORPHAN_SERIES,
+		.top_parents =
+			g->top_parents != UINT64_MAX ? (unsigned)g->top_parents : PROM_TOP_PARENTS,
 		.scans_total = 1,
 		.scan_failures_total = rep ? 0 : 1,
 		.last_scan_failed = !rep,

@@ -30,14 +30,15 @@ static void usage(FILE *f)
 	      " -J, --json          the whole report as JSON\n"
 	      "     --prometheus    the report as Prometheus metrics (docs/METRICS.md)\n"
 	      "     --output FILE   with --prometheus: write FILE atomically (node_exporter textfiles)\n"
-	      "     --check         first line says what was found; exit 1 when something was\n"
+	      "     --max-orphan-series N, --top-parents N  with --prometheus: bound the series\n"
+	      "     --check         one line saying what was found; exit 1 found, 2 unknown\n"
 	      "     --zombie-threshold N  zombie memory cgroups that make a finding (default 1000)\n"
 	      " -v, --verbose       say which kernel interfaces were used\n"
 	      " -h, --help          this text; 'residue VERB --help' for a verb's options\n"
 	      " -V, --version       print the version\n"
 	      "\n"
 	      "Exit status: 0 the scan worked, 1 findings with --check, 2 error (with --check\n"
-	      "also: nothing found, but the scan lacked privilege: unknown).\n"
+	      "also: nothing found, but the scan was incomplete: unknown).\n"
 	      "See residue(8).\n",
 	      f);
 }
@@ -119,7 +120,9 @@ int main(int argc, char **argv)
 	enum {
 		OPT_PROMETHEUS = 0x100,
 		OPT_OUTPUT,
-		OPT_ZOMBIE_THRESHOLD
+		OPT_ZOMBIE_THRESHOLD,
+		OPT_MAX_ORPHAN_SERIES,
+		OPT_TOP_PARENTS,
 	};
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'J' },
@@ -130,9 +133,11 @@ int main(int argc, char **argv)
 		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "zombie-threshold", required_argument, NULL, OPT_ZOMBIE_THRESHOLD },
+		{ "max-orphan-series", required_argument, NULL, OPT_MAX_ORPHAN_SERIES },
+		{ "top-parents", required_argument, NULL, OPT_TOP_PARENTS },
 		{},
 	};
-	GlobalOptions g = { 0 };
+	GlobalOptions g = { .max_orphan_series = UINT64_MAX, .top_parents = UINT64_MAX };
 	int c;
 
 	/* Global options stop at the verb; the verb parses the rest. */
@@ -159,19 +164,18 @@ int main(int argc, char **argv)
 		case OPT_OUTPUT:
 			g.output = optarg;
 			break;
-		case OPT_ZOMBIE_THRESHOLD: {
-			char *end;
-			errno = 0;
-			unsigned long long n = strtoull(optarg, &end, 10);
-			if (errno || *end || !*optarg || n == 0) {
-				fprintf(stderr,
-					"residue: --zombie-threshold wants a count > 0, not '%s'\n",
-					optarg);
+		case OPT_ZOMBIE_THRESHOLD:
+			if (cli_count("--zombie-threshold", optarg, 1, &g.zombie_threshold) < 0)
 				return EXIT_ERROR;
-			}
-			g.zombie_threshold = n;
 			break;
-		}
+		case OPT_MAX_ORPHAN_SERIES:
+			if (cli_count("--max-orphan-series", optarg, 0, &g.max_orphan_series) < 0)
+				return EXIT_ERROR;
+			break;
+		case OPT_TOP_PARENTS:
+			if (cli_count("--top-parents", optarg, 0, &g.top_parents) < 0)
+				return EXIT_ERROR;
+			break;
 		default:
 			usage(stderr);
 			return EXIT_ERROR;

@@ -23,6 +23,8 @@ typedef struct GlobalOptions {
 	bool prometheus; /* --prometheus: metrics instead of the screen */
 	const char *output; /* --output FILE: where --prometheus writes, atomically */
 	uint64_t zombie_threshold; /* --zombie-threshold N, 0: the default */
+	/* --max-orphan-series, --top-parents for --prometheus; UINT64_MAX: the default */
+	uint64_t max_orphan_series, top_parents;
 } GlobalOptions;
 
 /* Scan and analyse; prints the error and returns EXIT_ERROR on failure. */

@@ -100,7 +100,12 @@ static int orphan_finding(FindingList *l, const Snapshot *s, const Orphan *o)
 		format_bytes(o->pinned_bytes, false, bytes, sizeof(bytes));
 	if (p && p->cgroup && container_id_parse(p->cgroup, strlen(p->cgroup), &c) == 0)
 		container_id_short(&c, cont, sizeof(cont));
-	set(&b, &f->key, "orphaned_filesystem %s", dev);
+	/* Freed device numbers are given out again at once: the superblock's fsid tells them apart. */
+	if (o->sb && o->sb->fsid)
+		set(&b, &f->key, "orphaned_filesystem %s %016llx", dev,
+		    (unsigned long long)o->sb->fsid);
+	else
+		set(&b, &f->key, "orphaned_filesystem %s", dev);
 	set(&b, &f->text, "%s %s %s, pins %s (%s risk): %s", fstype, dev,
 	    orphan_state_to_string(o->state), bytes, risk_to_string(o->risk),
 	    o->hint ? o->hint : "no holder named");

@@ -132,6 +132,12 @@ typedef struct FileEntry {
 typedef struct SbProbe {
 	uint64_t dev;
 	uint64_t magic; /* statfs f_type */
+	/*
+	 * statfs f_fsid: random per tmpfs superblock, the filesystem's UUID for
+	 * ext4 and most block filesystems, so it tells two superblocks apart when
+	 * the kernel has given a freed device number to a new one.  0: unknown.
+	 */
+	uint64_t fsid;
 	char fstype[32]; /* name from the magic, "ext4", "tmpfs", … */
 	char *source; /* "/dev/loop3 (/var/lib/x.img)", or NULL */
 	bool memory_backed;

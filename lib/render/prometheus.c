@@ -88,6 +88,20 @@ static void phase_label(const char *name, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/* The phases of lib/collect/scan.c and lib/agent/scanner.c, in the order they run. */
+static const char *const phases[] = {
+	"namespaces and mount ids",
+	"processes and references",
+	"mount tables",
+	"re-check of unattached references",
+	"superblocks of all mounts",
+	"probe of unattached references",
+	"process-less namespaces",
+	"analysis",
+	"zombie memory cgroups",
+	"zombie page-cache walk",
+};
+
 static const char *const gap_kinds[] = { "privilege", "process", "mount", "cgroup", "other" };
 static const char *const risks[] = { "none", "memory", "data-loss" };
 
@@ -125,8 +139,23 @@ static void scan_metrics(const HostReport *r, FILE *f)
 	sample0(f, "residue_last_scan_timestamp_seconds", r->finished);
 	header(f, "residue_scan_duration_seconds", "gauge",
 	       "Wall time of each phase of the last scan; phase=\"total\" is the whole scan.");
+	/* Every phase a scan can have, at 0 when this one skipped it: no series comes and goes. */
+	bool shown[REPORT_PHASES_MAX] = { false };
+	for (size_t k = 0; k < ARRAY_SIZE(phases); k++) {
+		char p[64];
+		double ms = 0;
+		for (size_t i = 0; i < r->n_phases; i++)
+			if (strcmp(r->phases[i].name, phases[k]) == 0) {
+				ms += r->phases[i].ms;
+				shown[i] = true;
+			}
+		phase_label(phases[k], p, sizeof(p));
+		sample1(f, "residue_scan_duration_seconds", "phase", p, ms / 1e3);
+	}
 	for (size_t i = 0; i < r->n_phases; i++) {
 		char p[64];
+		if (shown[i])
+			continue;
 		phase_label(r->phases[i].name, p, sizeof(p));
 		sample1(f, "residue_scan_duration_seconds", "phase", p, r->phases[i].ms / 1e3);
 	}

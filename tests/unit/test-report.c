@@ -279,6 +279,32 @@ static void test_findings(void)
 	host_report_free(r);
 }
 
+/* A device number given to a new superblock is another orphan: gone, then appeared. */
+static void test_findings_dev_reused(void)
+{
+	HostReport *r = host_report();
+	FindingList before = { 0 }, after = { 0 };
+	Seen s = { 0 };
+	SbProbe *sb = snapshot_find_sb(r->snap, FX_DEV_TMPFS_FD);
+
+	CHECK(sb != NULL);
+	if (!sb)
+		return;
+	sb->fsid = 0x1111;
+	CHECK_EQ_INT(findings_from_report(r, &before), 0);
+	sb->fsid = 0x2222;
+	CHECK_EQ_INT(findings_from_report(r, &after), 0);
+	CHECK_EQ_INT(findings_diff(&before, &after, seen, &s), 0);
+	CHECK_EQ_U64(s.n, 2);
+	CHECK_STREQ(s.keys[0], "orphaned_filesystem 0:55 0000000000001111");
+	CHECK(!s.appeared[0]);
+	CHECK_STREQ(s.keys[1], "orphaned_filesystem 0:55 0000000000002222");
+	CHECK(s.appeared[1]);
+	finding_list_done(&before);
+	finding_list_done(&after);
+	host_report_free(r);
+}
+
 typedef struct Lives {
 	unsigned appeared, freed;
 	double last_age;
@@ -398,6 +424,7 @@ int main(int argc, char **argv)
 	RUN(test_prometheus_hostile);
 	RUN(test_check_line);
 	RUN(test_findings);
+	RUN(test_findings_dev_reused);
 	RUN(test_zombie_life);
 	RUN(test_zombie_life_bounded);
 	return tap_done();
