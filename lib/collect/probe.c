@@ -472,8 +472,8 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 			return -ENOMEM;
 		sb->dev = h->dev;
 		sb->magic = (uint64_t)sf.f_type;
-		sb->fsid = (uint64_t)(uint32_t)sf.f_fsid.__val[0] << 32 |
-			   (uint32_t)sf.f_fsid.__val[1];
+		sb->fsid =
+			(uint64_t)(uint32_t)sf.f_fsid.__val[0] << 32 | (uint32_t)sf.f_fsid.__val[1];
 		snprintf(sb->fstype, sizeof(sb->fstype), "%s", fs_magic_name(sb->magic));
 		sb->memory_backed = fs_magic_is_memory(sb->magic);
 		sb->network = fs_magic_is_network(sb->magic);
