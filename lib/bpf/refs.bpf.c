@@ -104,6 +104,10 @@ struct {
 
 /* Bumped by residue before each run of a skeleton it keeps loaded (residue serve). */
 __u64 run;
+/* References looked at in this run (residue zeroes it): most are never written out. */
+__u64 refs_seen;
+
+#define NSFS_MAGIC 0x6e736673
 
 /*
  * Mount id, state and superblock liveness of the struct mount around a
@@ -159,6 +163,16 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 	__u64 vfsp = 0;
 	bpf_core_read(&vfsp, sizeof(vfsp), &vfs); /* a number, for the global function */
 	fill_mount(r, vfsp);
+	__sync_fetch_and_add(&refs_seen, 1);
+	/*
+	 * Only what can keep a filesystem alive outside every namespace goes to
+	 * residue: references on mounts in no namespace or an anonymous one, and
+	 * nsfs files (which keep a namespace).  A host's tens of thousands of files
+	 * on attached mounts, pipes and sockets stay in the kernel.
+	 */
+	if (r->mnt_state == RS_MNT_ATTACHED ||
+	    (r->mnt_state == RS_MNT_INTERNAL && inode->i_sb->s_magic != NSFS_MAGIC))
+		return;
 	bpf_seq_write(seq, r, sizeof(*r));
 }
 

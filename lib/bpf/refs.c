@@ -266,6 +266,7 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s)
 	int r;
 
 	b->skel->bss->run++; /* forget the mount states of the last run */
+	b->skel->bss->refs_seen = 0;
 	r = run_iter(b->skel->links.dump_task_fd, &tasks);
 	if (r == 0)
 		r = run_iter(b->skel->links.dump_file_fd, &files);
@@ -280,6 +281,7 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s)
 			r = add_files(s, &files, first, HOLD_FD);
 		if (r == 0)
 			r = add_files(s, &vmas, first, HOLD_MMAP);
+		s->n_refs += b->skel->bss->refs_seen;
 	}
 	free(tasks.data);
 	free(files.data);

@@ -26,6 +26,10 @@ MountNsCache *mount_ns_cache_new(double max_age_s);
 MountNsCache *mount_ns_cache_free(MountNsCache *c);
 /* The representative @c remembers for @ns, if it is still a process in it; else 0. */
 pid_t mount_ns_cache_representative(const MountNsCache *c, const Snapshot *s, const MountNs *ns);
+/* The cgroup path @c remembers for @pid as @ns_id's representative, or NULL. */
+const char *mount_ns_cache_cgroup(const MountNsCache *c, uint64_t ns_id, pid_t pid);
+/* Remember @cgroup as that of @pid, @ns_id's representative. */
+int mount_ns_cache_set_cgroup(MountNsCache *c, uint64_t ns_id, pid_t pid, const char *cgroup);
 
 typedef struct ScanOptions {
 	bool want_orphans; /* holders, probes, re-check */
@@ -65,7 +69,7 @@ int collect_processes(Snapshot *s, const ScanOptions *o);
  * comm and cgroup of the processes that hold something unattached or an nsfs
  * fd, and with @representatives of each namespace's representative process.
  */
-int collect_process_names(Snapshot *s, bool representatives);
+int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache);
 /* Make each namespace's representative a process with a command line, not a kernel thread. */
 int collect_representatives(Snapshot *s, const ScanOptions *o);
 /* Every namespace's whole mount table (MountNs.mounts), for the census. */

@@ -170,6 +170,7 @@ typedef struct CachedTable {
 	size_t n_mounts;
 	uint64_t table_bytes;
 	pid_t rep;
+	char *rep_cgroup; /* rep's cgroup path, once read */
 	double read_at;
 	unsigned gen; /* the scan that last saw the namespace */
 } CachedTable;
@@ -191,6 +192,7 @@ static double mono_s(void)
 
 static void cached_free(CachedTable *c)
 {
+	free(c->rep_cgroup);
 	free(c->mnt_ids);
 	free(c->text);
 	free(c->mounts);
@@ -236,6 +238,25 @@ pid_t mount_ns_cache_representative(const MountNsCache *c, const Snapshot *s, co
 	for (size_t i = 0; i < s->n_procs; i++)
 		if (s->procs[i].pid == t->rep)
 			return s->procs[i].mntns_id == ns->id ? t->rep : 0;
+	return 0;
+}
+
+const char *mount_ns_cache_cgroup(const MountNsCache *c, uint64_t ns_id, pid_t pid)
+{
+	const CachedTable *t = cache_find(c, ns_id);
+	return t && t->rep == pid ? t->rep_cgroup : NULL;
+}
+
+int mount_ns_cache_set_cgroup(MountNsCache *c, uint64_t ns_id, pid_t pid, const char *cgroup)
+{
+	CachedTable *t = cache_find(c, ns_id);
+	if (!t || t->rep != pid || (t->rep_cgroup && strcmp(t->rep_cgroup, cgroup) == 0))
+		return 0;
+	char *d = strdup(cgroup);
+	if (!d)
+		return -ENOMEM;
+	free(t->rep_cgroup);
+	t->rep_cgroup = d;
 	return 0;
 }
 

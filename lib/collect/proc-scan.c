@@ -374,7 +374,9 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 	if (procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);
 	ProcWalk w = { s, o, procfd, getpid(), { 0 } };
+	size_t first_holder = s->n_holders;
 	int r = for_each_dent(procfd, on_proc, &w);
+	s->n_refs += s->n_holders - first_holder;
 	u64set_done(&w.attached_devs);
 	if (r == -ENOMEM)
 		return r;
@@ -383,7 +385,7 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 	return 0;
 }
 
-int collect_process_names(Snapshot *s, bool representatives)
+int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ bool *wanted = calloc(s->n_procs ? s->n_procs : 1, sizeof(bool));
@@ -414,6 +416,15 @@ int collect_process_names(Snapshot *s, bool representatives)
 		/* The BPF tier named every process already, but gave no cgroup. */
 		if (!wanted[i] || (p->comm[0] && p->cgroup))
 			continue;
+		/* A namespace's representative, unchanged since the last scan (residue serve). */
+		const char *known = p->comm[0] && !p->cgroup ?
+					    mount_ns_cache_cgroup(cache, p->mntns_id, p->pid) :
+					    NULL;
+		if (known) {
+			if (!(p->cgroup = strdup(known)))
+				return -ENOMEM;
+			continue;
+		}
 		snprintf(name, sizeof(name), "%d", p->pid);
 		_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
@@ -426,6 +437,9 @@ int collect_process_names(Snapshot *s, bool representatives)
 		}
 		n = read_small_at(dfd, "cgroup", buf, sizeof(buf));
 		if (n > 0 && !p->cgroup && parse_proc_cgroup(buf, (size_t)n, &p->cgroup) == -ENOMEM)
+			return -ENOMEM;
+		if (p->cgroup &&
+		    mount_ns_cache_set_cgroup(cache, p->mntns_id, p->pid, p->cgroup) < 0)
 			return -ENOMEM;
 	}
 	return 0;

@@ -143,7 +143,7 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		phase(s, "process-less namespaces", &t);
 	}
 	if (o->want_orphans || o->want_census) {
-		r = collect_process_names(s, o->want_census);
+		r = collect_process_names(s, o->want_census, o->ns_cache);
 		if (r < 0)
 			goto fail;
 	}

@@ -156,8 +156,9 @@ typedef struct SbProbe {
 typedef struct Snapshot {
 	Process *procs;
 	size_t n_procs, cap_procs;
-	Holder *holders;
+	Holder *holders; /* the BPF tier keeps only those on unattached mounts and nsfs files */
 	size_t n_holders, cap_holders;
+	uint64_t n_refs; /* references looked at; at least n_holders */
 	MountNs *nss;
 	size_t n_nss, cap_nss;
 	NsBind *nsbinds;

@@ -194,9 +194,10 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 		ns_bytes += r->nss[i].ns->tmpfs_bytes;
 	for (size_t i = 0; i < s->n_nss; i++)
 		mounts += s->nss[i].n_mnt_ids;
+	size_t refs = MAX((size_t)s->n_refs, s->n_holders);
 	fprintf(f, "residue: scanned %zu %s, %zu %s, %zu mount %s, %zu %s in %.0f ms\n", s->n_procs,
-		plural(s->n_procs, "process", "processes"), s->n_holders,
-		plural(s->n_holders, "reference", "references"), s->n_nss,
+		plural(s->n_procs, "process", "processes"), refs,
+		plural(refs, "reference", "references"), s->n_nss,
 		plural(s->n_nss, "namespace", "namespaces"), mounts,
 		plural(mounts, "mount", "mounts"), scan_ms);
 
