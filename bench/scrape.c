@@ -10,9 +10,11 @@
  *
  *   -n N            N sequential GETs, then one summary line of their times.
  *   -s SCANS        follow the agent: a GET every -i seconds; for each new residue_scans_total
- *                   one line with that scan's wall and CPU time and phases (from the metrics),
- *                   the process's CPU time and memory; stops once SCANS scans are done; then the
- *                   summary line of the GETs.
+ *                   one line with that scan's wall and CPU time and phases and the number of
+ *                   mount namespaces (from the metrics), the process's CPU time and memory,
+ *                   the sizes of /metrics and of /report (a HEAD request), which grow with what
+ *                   the host holds; stops once SCANS scans are done; then the summary line of
+ *                   the GETs.
  *   -w SECONDS      wait for the first scan to be published, then for SECONDS send no request and
  *                   read the process's CPU time every 0.1 s: a "start" and an "end" line; the end
  *                   line also splits the time into 0.1 s steps in which the agent used more than
@@ -60,19 +62,24 @@ static void nap(double s)
 		;
 }
 
-/* One GET /metrics: the body (NUL-terminated, in *buf), or NULL; its duration in *took. */
-static char *get_metrics(char **buf, size_t *cap, double *took)
+/*
+ * One request (@what: "GET /metrics" or "HEAD /report"): the body (NUL-terminated, in *buf,
+ * after the headers), or NULL; its duration in *took.
+ */
+static char *request(const char *what, char **buf, size_t *cap, double *took)
 {
-	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-				  "User-Agent: residue-bench-scrape\r\nConnection: close\r\n\r\n";
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct timeval tmo = { .tv_sec = 5 };
 	size_t have = 0;
-	char *body;
+	char *body, req[256];
 	double t0;
-	int fd;
+	int fd, len;
 
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+	len = snprintf(req, sizeof(req),
+		       "%s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: residue-bench-scrape\r\n"
+		       "Connection: close\r\n\r\n",
+		       what);
+	if (len < 0 || (size_t)len >= sizeof(req) || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return NULL;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -81,7 +88,7 @@ static char *get_metrics(char **buf, size_t *cap, double *took)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 	t0 = now();
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
+	    write(fd, req, (size_t)len) != (ssize_t)len)
 		goto fail;
 	for (;;) {
 		ssize_t n;
@@ -110,10 +117,30 @@ static char *get_metrics(char **buf, size_t *cap, double *took)
 	if (strncmp(*buf, "HTTP/1.1 200 ", 13) != 0 && strncmp(*buf, "HTTP/1.0 200 ", 13) != 0)
 		return NULL;
 	body = strstr(*buf, "\r\n\r\n");
-	return body ? body + 4 : NULL;
+	if (!body)
+		return NULL;
+	body[2] = '\0'; /* the headers end with their last "\r\n" */
+	return body + 4;
 fail:
 	close(fd);
 	return NULL;
+}
+
+static char *get_metrics(char **buf, size_t *cap, double *took)
+{
+	return request("GET /metrics", buf, cap, took);
+}
+
+/* The Content-Length of /report (a HEAD request: the agent sends no body), or -1. */
+static long report_bytes(char **buf, size_t *cap)
+{
+	double took;
+	const char *h;
+
+	if (!request("HEAD /report", buf, cap, &took))
+		return -1;
+	h = strcasestr(*buf, "\r\nContent-Length:");
+	return h ? strtol(h + 17, NULL, 10) : -1;
 }
 
 /* The value of the sample whose line starts with @name followed by a space, or NAN. */
@@ -405,17 +432,21 @@ int main(int argc, char **argv)
 			times[n++] = took;
 			if (sc >= 1 && sc != last) {
 				last = sc;
+				double wall = sample(
+					body, "residue_scan_duration_seconds{phase=\"total\"}");
+				double cpu = sample(body, "residue_scan_cpu_seconds");
+
 				mem_of(&rss, &hwm);
 				if (cpu_of(&sched, &stat) < 0)
 					break;
 				printf("scan=%.0f t=%.3f wall_s=%g cpu_s=%g proc_cpu_s=%.6f "
-				       "stat_cpu_s=%.2f rss_kib=%ld hwm_kib=%ld",
-				       sc, now() - t_start,
-				       sample(body,
-					      "residue_scan_duration_seconds{phase=\"total\"}"),
-				       sample(body, "residue_scan_cpu_seconds"), sched, stat, rss,
-				       hwm);
+				       "stat_cpu_s=%.2f rss_kib=%ld hwm_kib=%ld namespaces=%.0f",
+				       sc, now() - t_start, wall, cpu, sched, stat, rss, hwm,
+				       sample(body, "residue_mount_namespaces"));
 				print_phases(body);
+				/* Last: the HEAD request reuses the buffer the body is in. */
+				printf(" metrics_bytes=%zu report_bytes=%ld", bytes,
+				       report_bytes(&buf, &cap));
 				putchar('\n');
 				if (sc >= (double)scans)
 					break;
