@@ -424,15 +424,13 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 		r = link < 0 ? link : iter_run(link);
 		if (link >= 0)
 			close(link);
-		if (r < 0)
-			goto out;
-		z->walk.ms = now_ms() - t0;
-		if (skel->data->stats.done == 0) {
-			r = -ENOTRECOVERABLE; /* the program never met our memfd */
-			goto out;
+		if (r == 0) {
+			z->walk.ms = now_ms() - t0;
+			if (skel->data->stats.done == 0)
+				r = -ENOTRECOVERABLE; /* the program never met our memfd */
 		}
 	}
-	if (want_tree) {
+	if (want_tree && r == 0) {
 		union bpf_iter_link_info cg = { 0 };
 		cg.cgroup.cgroup_fd = (__u32)cgroup_fd;
 		cg.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
@@ -441,13 +439,21 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 		if (link >= 0)
 			close(link);
 	}
-	/* Empty the maps whatever happened, so that the next run starts clean. */
-	int d = map_drain(skel->maps.memcgs.map_fd, sizeof(__u64), sizeof(struct zm_memcg),
-			  &memcgs);
-	int p = map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key), sizeof(struct zm_pin),
-			  &pins);
-	int q = map_drain(skel->maps.dentries.map_fd, sizeof(__u64), sizeof(struct zm_dentry),
-			  &dents);
+	/*
+	 * Empty the maps this run's walks write, whatever happened, so that the next run starts
+	 * clean; only those: a drain visits every bucket of its map (about 2 ms for each of these
+	 * 1 << 20-entry maps here), and the agent's rescans walk the tree only, never the page
+	 * cache that fills pins and dentries.
+	 */
+	int d = want_tree ? map_drain(skel->maps.memcgs.map_fd, sizeof(__u64),
+				      sizeof(struct zm_memcg), &memcgs) :
+			    0;
+	int p = want_cache ? map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
+				       sizeof(struct zm_pin), &pins) :
+			     0;
+	int q = want_cache ? map_drain(skel->maps.dentries.map_fd, sizeof(__u64),
+				       sizeof(struct zm_dentry), &dents) :
+			     0;
 	r = r < 0 ? r : d < 0 ? d : p < 0 ? p : q;
 	if (r < 0)
 		goto out;
@@ -457,7 +463,7 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 	}
 	if (want_tree)
 		r = merge_memcgs(z, &memcgs);
-	if (r == 0)
+	if (r == 0 && want_cache)
 		r = merge_pins(z, &pins, &dents);
 	if (want_log) {
 		const struct zm_stats *st = &skel->data->stats;

@@ -19,7 +19,8 @@ struct MemcgBpf;
  * namespace's table, reused while listmount(2) lists the same mount ids (ids
  * are never reused) and the copy is younger than max_age_s, and each one's
  * representative process (mount-table.c).  A table whose mounts changed is
- * read again.
+ * read again.  A snapshot lends its tables from the cache (MountNs.table_shared):
+ * free it before the next scan with the same cache, or before the cache.
  */
 typedef struct MountNsCache MountNsCache;
 MountNsCache *mount_ns_cache_new(double max_age_s);

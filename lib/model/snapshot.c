@@ -42,8 +42,10 @@ Snapshot *snapshot_free(Snapshot *s)
 		for (size_t j = 0; j < ns->n_strings; j++)
 			free(ns->strings[j]);
 		free(ns->strings);
-		free(ns->table_text);
-		free(ns->mounts);
+		if (!ns->table_shared) {
+			free(ns->table_text);
+			free(ns->mounts);
+		}
 	}
 	free(s->procs);
 	free(s->holders);

@@ -112,6 +112,7 @@ typedef struct MountNs {
 	char **strings; /* statmount: one malloc'd block per entry */
 	size_t n_strings;
 	bool table_read;
+	bool table_shared; /* mounts and table_text belong to a MountNsCache, not to us */
 } MountNs;
 
 /* A bind mount of a mount-namespace nsfs file: it keeps that namespace alive. */
