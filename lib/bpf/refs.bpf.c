@@ -88,6 +88,7 @@ static __noinline int sb_has_live_mount(__u64 sbp)
  * is never reused, so a hit saves the walk from vfsmount to its namespace.
  */
 struct mnt_memo {
+	__u64 vfsp; /* the vfsmount: a hit costs no read of the struct mount at all */
 	__u64 mnt_id;
 	__u64 run; /* the run it was made in: a mount's state changes between runs */
 	__u8 state;
@@ -108,6 +109,9 @@ __u64 run;
 __u64 refs_seen;
 
 #define NSFS_MAGIC 0x6e736673
+#define SOCKFS_MAGIC 0x534F434B
+#define PIPEFS_MAGIC 0x50495045
+#define ANON_INODE_FS_MAGIC 0x09041934
 
 /*
  * Mount id, state and superblock liveness of the struct mount around a
@@ -128,6 +132,14 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp)
 
 	if (!r)
 		return 0;
+	/* A mount cannot be freed while a file on it is held: within a run its address is it. */
+	if (c && unique && c->vfsp == vfsp && c->run == run) {
+		r->mnt_id = c->mnt_id;
+		r->unique_id = unique;
+		r->mnt_state = c->state;
+		r->sb_live = c->sb_live;
+		return 0;
+	}
 	id = unique ? BPF_CORE_READ(m, mnt_id_unique) : (__u64)BPF_CORE_READ(m, mnt_id);
 	r->mnt_id = id;
 	r->unique_id = unique;
@@ -141,6 +153,7 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp)
 	if (r->mnt_state == RS_MNT_ORPHANED || r->mnt_state == RS_MNT_DETACHED)
 		r->sb_live = (__u8)sb_has_live_mount((__u64)BPF_CORE_READ(vfs, mnt_sb));
 	if (c) {
+		c->vfsp = vfsp;
 		c->mnt_id = id;
 		c->run = run;
 		c->state = r->mnt_state;
@@ -155,6 +168,12 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 {
 	if (!vfs || !inode)
 		return;
+	/* Sockets, pipes and anon inodes (half the fds of a busy host) live on kernel mounts. */
+	unsigned long magic = inode->i_sb->s_magic;
+	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC || magic == ANON_INODE_FS_MAGIC) {
+		__sync_fetch_and_add(&refs_seen, 1);
+		return;
+	}
 	r->kind = kind;
 	r->mount_root = vfs->mnt_root == d;
 	r->dev = inode->i_sb->s_dev;
@@ -171,7 +190,7 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 	 * on attached mounts, pipes and sockets stay in the kernel.
 	 */
 	if (r->mnt_state == RS_MNT_ATTACHED ||
-	    (r->mnt_state == RS_MNT_INTERNAL && inode->i_sb->s_magic != NSFS_MAGIC))
+	    (r->mnt_state == RS_MNT_INTERNAL && magic != NSFS_MAGIC))
 		return;
 	bpf_seq_write(seq, r, sizeof(*r));
 }

@@ -60,7 +60,8 @@ static int list_ns_listmount(Snapshot *s, MountNs *ns)
 			return -errno;
 		for (long i = 0; i < n; i++) {
 			uint64_t *slot = ARRAY_PUSH(ns->mnt_ids, ns->n_mnt_ids, cap);
-			if (!slot || u64set_add(&s->live_mnt_ids, ids[i]) < 0)
+			if (!slot ||
+			    (!s->live_mnt_ids_deferred && u64set_add(&s->live_mnt_ids, ids[i]) < 0))
 				return -ENOMEM;
 			*slot = ids[i];
 		}
@@ -95,7 +96,8 @@ static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool detail
 		if (parse_mountinfo_line(line, ll, &e) == 0) {
 			if (!details) {
 				uint64_t *slot = ARRAY_PUSH(ns->mnt_ids, ns->n_mnt_ids, cap);
-				if (!slot || u64set_add(&s->live_mnt_ids, e.mnt_id) < 0)
+				if (!slot || (!s->live_mnt_ids_deferred &&
+					      u64set_add(&s->live_mnt_ids, e.mnt_id) < 0))
 					return -ENOMEM;
 				*slot = e.mnt_id;
 			} else {

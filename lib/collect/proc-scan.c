@@ -370,6 +370,9 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 			return r;
 	}
 
+	int e = snapshot_fill_live_mnt_ids(s); /* the /proc tier decides by the live set */
+	if (e < 0)
+		return e;
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);

@@ -74,6 +74,8 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		fallback.force_fallback = true;
 		o = &fallback;
 	}
+	/* With programs already loaded the BPF tier is all but sure: no live set unless it fails. */
+	s->live_mnt_ids_deferred = o->refs_bpf != NULL && !o->no_bpf && !o->force_fallback;
 
 	r = collect_mount_namespaces(s, o);
 	if (r < 0)

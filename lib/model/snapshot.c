@@ -147,6 +147,18 @@ bool holder_is_unattached(const Snapshot *s, const Holder *h)
 	       !u64set_contains(&s->internal_mnt_ids, h->mnt_id);
 }
 
+int snapshot_fill_live_mnt_ids(Snapshot *s)
+{
+	if (!s->live_mnt_ids_deferred)
+		return 0;
+	s->live_mnt_ids_deferred = false;
+	for (size_t i = 0; i < s->n_nss; i++)
+		for (size_t j = 0; s->nss[i].listed && j < s->nss[i].n_mnt_ids; j++)
+			if (u64set_add(&s->live_mnt_ids, s->nss[i].mnt_ids[j]) < 0)
+				return -ENOMEM;
+	return 0;
+}
+
 bool holder_sb_is_live(const Snapshot *s, const Holder *h)
 {
 	if (h->sb_live != SB_LIVE_UNKNOWN)

@@ -169,7 +169,12 @@ typedef struct Snapshot {
 	Gap *gaps;
 	size_t n_gaps, cap_gaps;
 
-	U64Set live_mnt_ids; /* every mount of every listed namespace */
+	U64Set live_mnt_ids; /* every mount of every listed namespace (for the /proc tier) */
+	/*
+	 * The BPF tier reads each reference's mount state from the kernel and needs
+	 * no live set: built only if the /proc tier runs (snapshot_fill_live_mnt_ids).
+	 */
+	bool live_mnt_ids_deferred;
 	U64Set internal_mnt_ids; /* kernel-internal mounts (calibrated) */
 	U64Set live_devs; /* st_dev of every mounted superblock */
 	U64Set peopled_devs; /* ... mounted in a namespace that has a process */
@@ -217,6 +222,9 @@ MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino);
  * collectors look at closer and what the analyzer considers.
  */
 bool holder_is_unattached(const Snapshot *s, const Holder *h);
+
+/* Put every listed namespace's mount ids into live_mnt_ids, if that was deferred. */
+int snapshot_fill_live_mnt_ids(Snapshot *s);
 
 /* Is the superblock this holder is on mounted in some namespace (so no orphan)? */
 bool holder_sb_is_live(const Snapshot *s, const Holder *h);
