@@ -11,11 +11,13 @@
  * superblocks of all mounts, and a close look at the unattached holders.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/macro.h"
+#include "bpf/refs-loader.h"
 #include "collect.h"
 #include "privilege.h"
 
@@ -56,10 +58,45 @@ static bool needs_live_devs(const Snapshot *s)
 	return false;
 }
 
+/*
+ * A one-shot scan loads the reference iterators (15 ms of verifier time)
+ * while it walks the namespaces and calibrates, on the other CPU.
+ */
+typedef struct RefsLoad {
+	pthread_t thread;
+	bool started;
+	RefsBpf *bpf;
+	int error;
+} RefsLoad;
+
+static void *refs_load(void *userdata)
+{
+	RefsLoad *l = userdata;
+	l->error = refs_bpf_open(&l->bpf);
+	return NULL;
+}
+
+/* Wait for the load; on success @o refers to the programs (the caller frees them). */
+static void refs_load_join(RefsLoad *l, Snapshot *s, ScanOptions *o)
+{
+	if (!l->started)
+		return;
+	pthread_join(l->thread, NULL);
+	l->started = false;
+	if (l->bpf) {
+		o->refs_bpf = l->bpf;
+	} else {
+		s->bpf_error = -l->error;
+		o->no_bpf = true; /* the /proc tier, and bpf_error says why */
+	}
+}
+
 int scan_host(const ScanOptions *o, Snapshot **ret)
 {
 	Snapshot *s = snapshot_new();
 	double t = now_ms();
+	RefsLoad load = { 0 };
+	ScanOptions loaded = *o;
 	int r;
 
 	if (!s)
@@ -76,6 +113,8 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	}
 	/* With programs already loaded the BPF tier is all but sure: no live set unless it fails. */
 	s->live_mnt_ids_deferred = o->refs_bpf != NULL && !o->no_bpf && !o->force_fallback;
+	if (o->want_orphans && !o->no_bpf && !o->refs_bpf && !o->force_fallback)
+		load.started = pthread_create(&load.thread, NULL, refs_load, &load) == 0;
 
 	r = collect_mount_namespaces(s, o);
 	if (r < 0)
@@ -87,6 +126,11 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		r = collect_calibrate(s);
 		if (r < 0)
 			goto fail;
+	}
+	if (load.started) {
+		loaded = *o;
+		refs_load_join(&load, s, &loaded);
+		o = &loaded;
 	}
 	r = collect_processes(s, o);
 	if (r < 0)
@@ -150,8 +194,11 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 			goto fail;
 	}
 	*ret = s;
+	refs_bpf_free(load.bpf); /* ours only: a caller's programs are not in @load */
 	return 0;
 fail:
+	refs_load_join(&load, s, &loaded);
+	refs_bpf_free(load.bpf);
 	snapshot_free(s);
 	return r;
 }
