@@ -74,6 +74,30 @@ static int list_ns_listmount(Snapshot *s, MountNs *ns)
 }
 
 /*
+ * A superblock mounted in @ns.  Which namespaces have processes is known
+ * only after the process scan, which the details may run before (a
+ * one-shot scan reads them while its BPF programs load): the devices of
+ * namespaces with processes are gathered later, by fill_peopled_devs().
+ */
+static int add_dev(Snapshot *s, MountNs *ns, uint64_t dev)
+{
+	uint64_t *slot = ARRAY_PUSH(ns->devs, ns->n_devs, ns->cap_devs);
+	if (!slot)
+		return -ENOMEM;
+	*slot = dev;
+	return u64set_add(&s->live_devs, dev) < 0 ? -ENOMEM : 0;
+}
+
+static int fill_peopled_devs(Snapshot *s)
+{
+	for (size_t i = 0; i < s->n_nss; i++)
+		for (size_t j = 0; s->nss[i].nr_procs && j < s->nss[i].n_devs; j++)
+			if (u64set_add(&s->peopled_devs, s->nss[i].devs[j]) < 0)
+				return -ENOMEM;
+	return 0;
+}
+
+/*
  * /proc/PID/mountinfo of a process in the namespace: the fallback listing,
  * and with @details also live devices and nsfs bind mounts.
  */
@@ -101,9 +125,7 @@ static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool detail
 					return -ENOMEM;
 				*slot = e.mnt_id;
 			} else {
-				uint64_t dev = makedev(e.major, e.minor);
-				if (u64set_add(&s->live_devs, dev) < 0 ||
-				    (ns->nr_procs && u64set_add(&s->peopled_devs, dev) < 0))
+				if (add_dev(s, ns, makedev(e.major, e.minor)) < 0)
 					return -ENOMEM;
 				uint64_t ino;
 				if (strcmp(e.fstype, "nsfs") == 0 &&
@@ -284,9 +306,7 @@ static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 				snapshot_add_gap(s, "mount details", "statmount", -r);
 			continue;
 		}
-		uint64_t dev = makedev(sm->sb_dev_major, sm->sb_dev_minor);
-		if (u64set_add(&s->live_devs, dev) < 0 ||
-		    (ns->nr_procs && u64set_add(&s->peopled_devs, dev) < 0))
+		if (add_dev(s, ns, makedev(sm->sb_dev_major, sm->sb_dev_minor)) < 0)
 			return -ENOMEM;
 		if (sm->sb_magic != RS_NSFS_MAGIC)
 			continue;
@@ -317,8 +337,7 @@ static int details_from_table(Snapshot *s, MountNs *ns)
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		const MountEntry *e = &ns->mounts[i];
 		uint64_t ino;
-		if (u64set_add(&s->live_devs, e->dev) < 0 ||
-		    (ns->nr_procs && u64set_add(&s->peopled_devs, e->dev) < 0))
+		if (add_dev(s, ns, e->dev) < 0)
 			return -ENOMEM;
 		if (strcmp(e->fstype, "nsfs") != 0 ||
 		    parse_ns_link(e->root, strlen(e->root), "mnt", &ino) < 0)
@@ -584,6 +603,8 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 		any |= s->nss[i].nr_procs == 0;
 	if (!any)
 		return 0;
+	if (fill_peopled_devs(s) < 0)
+		return -ENOMEM;
 	_cleanup_free_ struct rs_statmount *sm = malloc(STATMOUNT_BUF);
 	_cleanup_close_ int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (!sm)

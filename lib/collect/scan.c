@@ -111,10 +111,11 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		fallback.force_fallback = true;
 		o = &fallback;
 	}
-	/* With programs already loaded the BPF tier is all but sure: no live set unless it fails. */
-	s->live_mnt_ids_deferred = o->refs_bpf != NULL && !o->no_bpf && !o->force_fallback;
 	if (o->want_orphans && !o->no_bpf && !o->refs_bpf && !o->force_fallback)
 		load.started = pthread_create(&load.thread, NULL, refs_load, &load) == 0;
+	/* With the BPF tier all but sure there is no live set to build, unless it fails. */
+	s->live_mnt_ids_deferred =
+		(o->refs_bpf != NULL || load.started) && !o->no_bpf && !o->force_fallback;
 
 	r = collect_mount_namespaces(s, o);
 	if (r < 0)
@@ -124,6 +125,16 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	/* Only orphan detection must tell kernel-internal mounts from orphans. */
 	if (o->want_orphans) {
 		r = collect_calibrate(s);
+		if (r < 0)
+			goto fail;
+	}
+	/*
+	 * `residue orphans` (no census tables to take them from) reads every mount's
+	 * superblock if a namespace turns out to have no process: while the programs
+	 * load, this thread would only wait, so read them now.
+	 */
+	if (load.started && o->want_orphans && !o->want_census && s->has_listmount) {
+		r = collect_mount_details(s, o);
 		if (r < 0)
 			goto fail;
 	}

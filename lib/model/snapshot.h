@@ -97,6 +97,8 @@ typedef struct MountNs {
 	bool gone; /* process-less, and absent from the walk after the process scan */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
 	size_t n_mnt_ids;
+	uint64_t *devs; /* its mounts' superblocks, once the details are read */
+	size_t n_devs, cap_devs;
 	/*
 	 * Process-less namespaces: bytes in the tmpfs superblocks that only
 	 * namespaces without processes mount, i.e. what its death would free.
