@@ -39,6 +39,7 @@ Snapshot *snapshot_free(Snapshot *s)
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		free(ns->mnt_ids);
+		free(ns->devs);
 		for (size_t j = 0; j < ns->n_strings; j++)
 			free(ns->strings[j]);
 		free(ns->strings);
