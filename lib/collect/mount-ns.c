@@ -451,34 +451,36 @@ typedef struct TmpfsResult {
 	uint64_t bytes;
 } TmpfsResult;
 
-static void child_send(int out, const TmpfsResult *res)
+/*
+ * The child shares our memory (vfork): it writes its results into @out,
+ * which has room for every mount of every job and one "done" per job, and
+ * we read them once it has exited.  We are suspended meanwhile: alarm(5)
+ * bounds that, a path through a hung filesystem kills it, not us.  It only
+ * makes system calls and writes @out; errno is ours while it runs, and we
+ * read nothing from errno across the call.
+ */
+static _Noreturn void tmpfs_child(const TmpfsJob *jobs, size_t n_jobs, TmpfsResult *out,
+				  volatile size_t *n_out)
 {
-	if (write(out, res, sizeof(*res)) != sizeof(*res))
-		_exit(1);
-}
-
-static _Noreturn void tmpfs_child(const TmpfsJob *jobs, size_t n_jobs, int out)
-{
-	alarm(5); /* a path through a hung filesystem must not hang the scan */
+	alarm(5);
 	for (size_t j = 0; j < n_jobs; j++) {
 		const TmpfsJob *job = &jobs[j];
 		if (setns(job->nsfd, CLONE_NEWNS) < 0)
 			_exit(1);
 		for (size_t i = 0; i < job->n; i++) {
-			_cleanup_close_ int fd =
-				open(job->m[i].point, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			int fd = open(job->m[i].point, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			RefStat rs;
 			struct statfs sf;
-			if (fd < 0 || ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 ||
-			    rs.mnt_id != job->m[i].mnt_id || fstatfs(fd, &sf) < 0)
-				continue;
-			TmpfsResult res = { (uint32_t)j, job->m[i].mnt_id,
-					    (uint64_t)(sf.f_blocks - sf.f_bfree) *
-						    (uint64_t)sf.f_bsize };
-			child_send(out, &res);
+			if (fd >= 0 && ref_stat(fd, "", AT_EMPTY_PATH, &rs) == 0 &&
+			    rs.mnt_id == job->m[i].mnt_id && fstatfs(fd, &sf) == 0)
+				out[(*n_out)++] =
+					(TmpfsResult){ (uint32_t)j, job->m[i].mnt_id,
+						       (uint64_t)(sf.f_blocks - sf.f_bfree) *
+							       (uint64_t)sf.f_bsize };
+			if (fd >= 0)
+				close(fd);
 		}
-		TmpfsResult done = { (uint32_t)j, 0, 0 };
-		child_send(out, &done);
+		out[(*n_out)++] = (TmpfsResult){ (uint32_t)j, 0, 0 };
 	}
 	_exit(0);
 }
@@ -507,50 +509,52 @@ static int tmpfs_job(Snapshot *s, TmpfsJob *job, struct rs_statmount *sm)
 }
 
 /* Run the child over every job and add up what it reports. */
+/*
+ * A fork of a large agent copies its page tables: vfork copies nothing.  In
+ * a function of its own, so that no variable of the caller lives across it;
+ * the child never returns from here.
+ */
+static __attribute__((noinline)) pid_t spawn_tmpfs_child(const TmpfsJob *jobs, size_t n_jobs,
+							 TmpfsResult *out, volatile size_t *n_out)
+{
+	pid_t child = vfork();
+	if (child == 0)
+		tmpfs_child(jobs, n_jobs, out, n_out);
+	return child;
+}
+
 static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_statmount *sm)
 {
-	int p[2], status = 0;
-	/* Superblocks seen twice (bind mounts of one tmpfs) count once per namespace. */
-	U64Set *seen = calloc(n_jobs, sizeof(*seen));
+	size_t room = n_jobs;
+	/* volatile: the compiler must not assume the child leaves it 0 (its branch never returns). */
+	volatile size_t n_out = 0;
+	int status = 0;
 
-	if (!seen)
+	for (size_t j = 0; j < n_jobs; j++)
+		room += jobs[j].n;
+	/* Superblocks seen twice (bind mounts of one tmpfs) count once per namespace. */
+	_cleanup_free_ U64Set *seen = calloc(n_jobs, sizeof(*seen));
+	_cleanup_free_ TmpfsResult *out = calloc(room, sizeof(*out));
+	if (!seen || !out)
 		return -ENOMEM;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		free(seen);
+	pid_t child = spawn_tmpfs_child(jobs, n_jobs, out, &n_out);
+	if (child < 0)
 		return -errno;
-	}
-	pid_t child = fork();
-	if (child < 0) {
-		int r = -errno;
-		close(p[0]);
-		close(p[1]);
-		free(seen);
-		return r;
-	}
-	if (child == 0) {
-		close(p[0]);
-		tmpfs_child(jobs, n_jobs, p[1]);
-	}
-	close(p[1]);
-	for (;;) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		TmpfsResult res;
-		if (poll(&pfd, 1, 6000) <= 0 || read(p[0], &res, sizeof(res)) != sizeof(res) ||
-		    res.job >= n_jobs)
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	for (size_t k = 0; k < n_out && k < room; k++) {
+		const TmpfsResult *res = &out[k];
+		if (res->job >= n_jobs)
 			break;
-		MountNs *ns = jobs[res.job].ns;
-		if (!res.mnt_id) {
+		MountNs *ns = jobs[res->job].ns;
+		if (!res->mnt_id) {
 			ns->tmpfs_known = true;
 			continue;
 		}
-		if (statmount_one(ns->id, res.mnt_id, RS_STATMOUNT_SB_BASIC, sm) == 0 &&
-		    u64set_add(&seen[res.job], makedev(sm->sb_dev_major, sm->sb_dev_minor)) == 1)
-			ns->tmpfs_bytes += res.bytes;
+		if (statmount_one(ns->id, res->mnt_id, RS_STATMOUNT_SB_BASIC, sm) == 0 &&
+		    u64set_add(&seen[res->job], makedev(sm->sb_dev_major, sm->sb_dev_minor)) == 1)
+			ns->tmpfs_bytes += res->bytes;
 	}
-	close(p[0]);
-	kill(child, SIGKILL); /* only our own child, in case it hung */
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
 	for (size_t j = 0; j < n_jobs; j++) {
 		u64set_done(&seen[j]);
 		if (!jobs[j].ns->tmpfs_known) {
@@ -559,7 +563,6 @@ static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_
 					 EIO);
 		}
 	}
-	free(seen);
 	return 0;
 }
 
@@ -588,6 +591,71 @@ static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info,
 	return tmpfs_job(s, job, w->sm);
 }
 
+static void tmpfs_jobs_clear(TmpfsWalk *w)
+{
+	for (size_t j = 0; j < w->n; j++) {
+		safe_close(w->jobs[j].nsfd);
+		for (size_t i = 0; i < w->jobs[j].n; i++)
+			free(w->jobs[j].m[i].point);
+		free(w->jobs[j].m);
+	}
+	w->n = 0;
+}
+
+static bool is_processless(const Snapshot *s, const MountNs *ns)
+{
+	return ns->nr_procs == 0 && ns->id != s->self_mntns_id && ns->listed;
+}
+
+/* An nsfs fd that some process holds on @ns, or NULL. */
+static const Holder *fd_holder_of(const Snapshot *s, const MountNs *ns)
+{
+	for (size_t i = 0; s->nsfs_dev && i < s->n_holders; i++) {
+		const Holder *h = &s->holders[i];
+		if (h->how == HOLD_FD && h->dev == s->nsfs_dev && h->ino == ns->ino)
+			return h;
+	}
+	return NULL;
+}
+
+/*
+ * Enter each process-less namespace through an nsfs fd a process holds on
+ * it (what keeps most of them), instead of walking every namespace of the
+ * host again: 1 when each could be opened so and is the same namespace, 0
+ * when one has no such holder or it went (then walk), -ENOMEM.
+ */
+static int tmpfs_jobs_from_holders(Snapshot *s, TmpfsWalk *w)
+{
+	for (size_t i = 0; i < s->n_nss; i++)
+		if (is_processless(s, &s->nss[i]) && !fd_holder_of(s, &s->nss[i]))
+			return 0;
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		const Holder *h = is_processless(s, ns) ? fd_holder_of(s, ns) : NULL;
+		char path[64];
+		uint64_t id = 0;
+		if (!h)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", s->procs[h->proc].pid, h->fd);
+		int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0 || ioctl(nsfd, RS_NS_GET_MNTNS_ID, &id) < 0 || id != ns->id) {
+			safe_close(nsfd);
+			tmpfs_jobs_clear(w);
+			return 0;
+		}
+		TmpfsJob *job = ARRAY_PUSH(w->jobs, w->n, w->cap);
+		if (!job) {
+			close(nsfd);
+			return -ENOMEM;
+		}
+		job->ns = ns;
+		job->nsfd = nsfd;
+		if (tmpfs_job(s, job, w->sm) < 0)
+			return -ENOMEM;
+	}
+	return 1;
+}
+
 /*
  * Walk again, after the process scan: confirm each process-less namespace
  * still exists (one whose last process exited mid-scan is gone) and measure
@@ -611,11 +679,15 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 		return -ENOMEM;
 	if (self < 0)
 		return 0;
-	/* Whatever this walk does not meet again died while we scanned. */
-	for (size_t i = 0; i < s->n_nss; i++)
-		s->nss[i].gone = s->nss[i].nr_procs == 0 && s->nss[i].id != s->self_mntns_id;
 	TmpfsWalk w = { sm };
-	int r = walk_namespaces(s, self, visit_tmpfs, &w);
+	int r = tmpfs_jobs_from_holders(s, &w);
+	if (r == 0) {
+		/* Whatever this walk does not meet again died while we scanned. */
+		for (size_t i = 0; i < s->n_nss; i++)
+			s->nss[i].gone =
+				s->nss[i].nr_procs == 0 && s->nss[i].id != s->self_mntns_id;
+		r = walk_namespaces(s, self, visit_tmpfs, &w);
+	}
 	if (r < 0) {
 		for (size_t i = 0; i < s->n_nss; i++)
 			s->nss[i].gone = false; /* the walk broke off: we know nothing more */
@@ -635,12 +707,7 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 		if (w.n)
 			r = run_tmpfs_jobs(s, w.jobs, w.n, sm);
 	}
-	for (size_t j = 0; j < w.n; j++) {
-		safe_close(w.jobs[j].nsfd);
-		for (size_t i = 0; i < w.jobs[j].n; i++)
-			free(w.jobs[j].m[i].point);
-		free(w.jobs[j].m);
-	}
+	tmpfs_jobs_clear(&w);
 	free(w.jobs);
 	return r == -ENOMEM ? r : 0;
 }
