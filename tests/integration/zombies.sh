@@ -20,6 +20,10 @@ t_zombies() {
 	((rc == 0)) || t_bail "residue zombies -J $* exited $rc: $(head -c 2000 "$REPRO_DIR/residue.err")"
 }
 
+# A zombie's charge is more than its page cache: the kernel objects that track that cache are
+# charged to the same memcg (__GFP_ACCOUNT): one 104-byte buffer_head per ext4 block, xarray
+# nodes, slab pages they share, and the per-CPU object stock.  Measured here: 12, 20 and 27 pages
+# (up to 52) above 1, 2 and 3 MiB of cache, so the bound is 1/16 of the cache + 32 pages.
 # Bytes of the zombies' page cache may come in a few pages short: a page the idle-page reclaim took
 # before the keeper reread it comes back charged to the keeper.  5 % is the tolerance.
 # The removed clean cgroups are freed after RCU grace periods and a workqueue's turn: 50-260 ms
@@ -55,8 +59,8 @@ for spec in $Z_PINNED; do
 		"[$f | .release] == [\"drop\"]"
 	t_expect "zombie $name: cache_bytes is the sum of its files" "${a[@]}" \
 		"[$z | .cache_bytes] == [[$f | .bytes] | add]"
-	t_expect "zombie $name: charged_bytes covers its cache, + at most 32 pages" "${a[@]}" \
-		"[$z | .charged_bytes - .cache_bytes | . >= 0 and . <= 131072] == [true]"
+	t_expect "zombie $name: charged_bytes covers its cache, + 1/16 of it and 32 pages" "${a[@]}" \
+		"[$z | .charged_bytes - .cache_bytes | . >= 0 and . <= 131072 + \$size / 16] == [true]"
 	t_expect "zombie $name: its parent is $Z_PARENT" "${a[@]}" --arg p "$Z_PARENT" \
 		"[$z | .parent] == [\$p]"
 done
