@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,12 @@
 /* include/uapi/linux/nsfs.h (6.12): NS_GET_MNTNS_ID = _IOR(NSIO, 0x5, __u64). */
 #define HOLD_NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -44,9 +51,9 @@ static void die(const char *what, const char *arg)
 
 static void usage(void)
 {
-	fputs("usage: residue-hold fd PATH r|w|rw | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
+	fputs("usage: residue-hold fd PATH r|w|rw|path | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
-	      "                    pivot DIR |\n"
+	      "                    pivot DIR | fuse DIR | getfd PID FD |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
 	exit(2);
@@ -60,6 +67,8 @@ static int open_mode(const char *m)
 		return O_WRONLY;
 	if (!strcmp(m, "rw"))
 		return O_RDWR;
+	if (!strcmp(m, "path"))
+		return O_PATH;
 	usage();
 	return -1;
 }
@@ -75,6 +84,43 @@ static void write_bytes(int fd, long long n, const char *what)
 			die("write", what);
 		n -= w;
 	}
+}
+
+/*
+ * A FUSE filesystem whose daemon never answers: /dev/fuse is opened and mounted on @dir, and
+ * nobody ever reads it, so the kernel's FUSE_INIT stays unanswered and every request that needs
+ * the daemon (statfs, lookup, getattr that is not cached) waits until the connection is aborted,
+ * i.e. until the last /dev/fuse fd is closed.  Returns the /dev/fuse fd; @dev gets MAJ:MIN, read
+ * with AT_STATX_DONT_SYNC because a plain stat of the root would itself wait for the daemon.
+ */
+static int mount_stalled_fuse(const char *dir, char *dev, size_t size)
+{
+	char opts[128];
+	struct statx sx;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open", "/dev/fuse");
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	if (mount("residue-stalled", dir, "fuse.residue-stalled", MS_NOSUID | MS_NODEV, opts) < 0)
+		die("mount fuse on", dir);
+	if (statx(AT_FDCWD, dir, AT_STATX_DONT_SYNC, STATX_INO, &sx) < 0)
+		die("statx", dir);
+	snprintf(dev, size, "%u:%u", sx.stx_dev_major, sx.stx_dev_minor);
+	return fd;
+}
+
+/* Keep a copy of another process's fd (its /dev/fuse): the daemon that stopped answering. */
+static int steal_fd(const char *pid, const char *fdnum)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, atoi(pid), 0);
+	if (pfd < 0)
+		die("pidfd_open", pid);
+	int fd = (int)syscall(SYS_pidfd_getfd, pfd, atoi(fdnum), 0);
+	if (fd < 0)
+		die("pidfd_getfd", fdnum);
+	close(pfd);
+	return fd;
 }
 
 /* The mount namespace id (NS_GET_MNTNS_ID, 6.12), or 0 when the kernel has no such ioctl. */
@@ -212,6 +258,12 @@ int main(int argc, char **argv)
 			die("open", arg);
 		printf("%llu\n", (unsigned long long)mntns_id(fd));
 		return 0;
+	} else if (!strcmp(mode, "fuse") && argc == 3) {
+		char dev[32];
+		fd = mount_stalled_fuse(arg, dev, sizeof(dev));
+		snprintf(extra, sizeof(extra), " dev=%s", dev);
+	} else if (!strcmp(mode, "getfd") && argc == 4) {
+		fd = steal_fd(arg, argv[3]);
 	} else if (!strcmp(mode, "memfd") && argc == 3) {
 		fd = memfd_create("residue-hold", 0);
 		if (fd < 0)

@@ -508,6 +508,46 @@ repro_case_ns_bind() {
 	repro_ns_processless "$NS_INODE" || repro_fail "namespace $NS_INODE still has a process"
 }
 
+# repro_fuse_stalled VAR NAME: a "container" whose only process mounted a FUSE filesystem on
+# VAR_DIR and never reads its /dev/fuse fd (VAR_FUSEFD): every request that needs the daemon waits
+# until that fd's last copy is closed.  Sets VAR_PID, VAR_DIR, VAR_DEV, VAR_FUSEFD.
+repro_fuse_stalled() {
+	local var=$1 dir=$REPRO_DIR/$2 ready
+	if [[ ! -c /dev/fuse ]] || ! grep -qw fuse /proc/filesystems; then
+		repro_log "no /dev/fuse or no fuse filesystem in this kernel"
+		return 77
+	fi
+	mkdir -p "$dir"
+	repro_start "$var" unshare -m --propagation private -- "$REPRO_HOLD" fuse "$dir" || return
+	ready=${var}_READY
+	printf -v "${var}_DIR" %s "$dir"
+	printf -v "${var}_DEV" %s "$(repro_field "${!ready}" dev)"
+	printf -v "${var}_FUSEFD" %s "$(repro_field "${!ready}" fd)"
+}
+
+# (k) A FUSE filesystem whose daemon stopped answering, orphaned: its container died, a process
+# outside keeps its root open with O_PATH, and the "daemon" (a process that took a copy of the
+# container's /dev/fuse fd) never reads a request, so statfs, lookups and uncached getattrs on it
+# wait forever.  Beside it the control: the same stalled FUSE still mounted in a live container,
+# also held from outside, which is no orphan.  Nothing here may ask either filesystem anything:
+# checks use AT_STATX_DONT_SYNC (stat --cached=always) and mountinfo only.
+repro_case_fuse_hung() {
+	repro_fuse_stalled C fuse-orphan || return
+	repro_holder D getfd "$C_PID" "$C_FUSEFD" || return
+	repro_holder H fd "/proc/$C_PID/root$C_DIR" path || return
+	repro_fuse_stalled L fuse-live || return
+	repro_holder LH fd "/proc/$L_PID/root$L_DIR" path || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=fuse STATE=orphaned HOLDER_PID="$H_PID" HOW=mount-fd \
+		FD="$H_FD" MODE=path DAEMON_PID="$D_PID" LIVE_DEV="$L_DEV" LIVE_PID="$L_PID" \
+		LIVE_HOLDER_PID="$LH_PID"
+	[[ $(stat -L --cached=always -c %Hd:%Ld "/proc/$H_PID/fd/$H_FD") == "$DEV" ]] ||
+		repro_fail "/proc/$H_PID/fd/$H_FD is not on $DEV" || return
+	! repro_dev_mounted "$DEV" || repro_fail "$DEV is still mounted in a namespace" || return
+	awk -v d="$LIVE_DEV" '$3 == d { ok = 1 } END { exit !ok }' "/proc/$L_PID/mountinfo" ||
+		repro_fail "$LIVE_DEV is not mounted in the live container"
+}
+
 # The look-alikes: a tmpfs still mounted in a live container and held from outside, a memfd, a
 # deleted file on /dev/shm, an nsfs fd of a live namespace, an ordinary file on /.  Sets CTL_PIDS,
 # CTL_DEVS and CTL_NS_IDS (space-separated) for "none of these may be reported".

@@ -190,10 +190,12 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 		goto out;
 	}
 	if (!o->sb || !o->sb->memory_backed) {
-		fprintf(stderr,
-			"residue: %s is %s, not memory-backed: release only frees tmpfs-like "
-			"filesystems; stop its holders instead\n",
-			argv[optind], o->sb ? o->sb->fstype : "unknown");
+		/* Nothing to delete is an answer, not an error: say what does release it. */
+		printf("residue: %s is %s, not memory-backed: deleting its files frees no memory; "
+		       "release it by its holders: %s\n",
+		       argv[optind], o->sb ? o->sb->fstype : "unknown",
+		       o->hint ? o->hint : "unknown");
+		ret = 0;
 		goto out;
 	}
 

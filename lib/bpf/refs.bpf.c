@@ -175,6 +175,7 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC || magic == ANON_INODE_FS_MAGIC)
 		return;
 	r->kind = kind;
+	r->sb_magic = (__u32)magic;
 	r->mount_root = vfs->mnt_root == d;
 	r->dev = inode->i_sb->s_dev;
 	r->ino = inode->i_ino;

@@ -110,6 +110,7 @@ static int add_ref(Snapshot *s, size_t proc, const struct rs_ref *r, HolderHow h
 	h->st_mode = r->mode;
 	h->mount_root = r->mount_root;
 	/* refs.h's enums start at 1 in the order of MountState and SbLive. */
+	h->fs_magic = r->sb_magic;
 	h->mnt_state = r->mnt_state <= RS_MNT_INTERNAL ? r->mnt_state : MNT_STATE_UNKNOWN;
 	h->sb_live = r->sb_live <= RS_SB_GONE ? r->sb_live : SB_LIVE_UNKNOWN;
 	if (how == HOLD_FD) {

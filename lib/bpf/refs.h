@@ -52,6 +52,7 @@ struct rs_ref {
 	__u8 unique_id; /* mnt_id is the unique one */
 	__u8 mnt_state; /* enum rs_mnt_state */
 	__u8 sb_live; /* enum rs_sb_live */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 sb_magic; /* s_magic: what the file's filesystem is, without asking it */
 	char comm[16];
 };

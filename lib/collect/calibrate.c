@@ -12,6 +12,7 @@
 #include <linux/memfd.h>
 #include <mqueue.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -181,6 +182,18 @@ bool fs_magic_is_internal(uint64_t magic)
 bool fs_magic_is_memory(uint64_t magic)
 {
 	FS_MAGIC_LOOKUP(magic, memory, false);
+}
+
+bool fs_type_is_network(const char *fstype)
+{
+	static const char *const prefixes[] = { "fuse",	    "nfs",	 "cifs", "smb",
+						"9p",	    "ceph",	 "afs",	 "lustre",
+						"virtiofs", "glusterfs", "gfs2", "ocfs2",
+						"orangefs", "coda",	 "ncpfs" };
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncmp(fstype, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
 }
 
 bool fs_magic_is_network(uint64_t magic)

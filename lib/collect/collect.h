@@ -100,3 +100,8 @@ const char *fs_magic_name(uint64_t magic);
 bool fs_magic_is_internal(uint64_t magic);
 bool fs_magic_is_memory(uint64_t magic);
 bool fs_magic_is_network(uint64_t magic);
+/*
+ * Is a mount table's fstype ("fuse.sshfs", "nfs4", "virtiofs"…) one whose
+ * lookups may wait for a daemon or a server?  Unknown types are not.
+ */
+bool fs_type_is_network(const char *fstype);

@@ -428,7 +428,7 @@ int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
  * A process-less namespace's tmpfs bytes are read from inside it: a child
  * enters each namespace in turn (setns needs a single-threaded caller, and
  * a path through a hung filesystem must not hang us: the child has
- * alarm(5) and is SIGKILLed if late) and statfs()es each tmpfs mount point,
+ * alarm(2) and is SIGKILLed if late) and statfs()es each tmpfs mount point,
  * checked to be the mount listmount named.  One child per scan, whatever the
  * number of such namespaces: a fork of a large agent costs milliseconds.
  */
@@ -454,7 +454,7 @@ typedef struct TmpfsResult {
 /*
  * The child shares our memory (vfork): it writes its results into @out,
  * which has room for every mount of every job and one "done" per job, and
- * we read them once it has exited.  We are suspended meanwhile: alarm(5)
+ * we read them once it has exited.  We are suspended meanwhile: alarm(2)
  * bounds that, a path through a hung filesystem kills it, not us.  It only
  * makes system calls and writes @out; errno is ours while it runs, and we
  * read nothing from errno across the call.
@@ -462,7 +462,7 @@ typedef struct TmpfsResult {
 static _Noreturn void tmpfs_child(const TmpfsJob *jobs, size_t n_jobs, TmpfsResult *out,
 				  volatile size_t *n_out)
 {
-	alarm(5);
+	alarm(2);
 	for (size_t j = 0; j < n_jobs; j++) {
 		const TmpfsJob *job = &jobs[j];
 		if (setns(job->nsfd, CLONE_NEWNS) < 0)

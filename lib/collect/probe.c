@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,11 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/array.h"
+#include "base/bounded.h"
 #include "base/compat.h"
 #include "base/fileio.h"
 #include "base/macro.h"
@@ -33,6 +36,9 @@
 
 #define WALK_MAX_ENTRIES 1000000
 #define WALK_MAX_DEPTH 64
+/* How long a filesystem gets to answer statfs, and when one that did not is asked again. */
+#define PROBE_ASK_MS 2000
+#define PROBE_ASK_AGAIN_S 600
 
 /* The /proc link through which a holder reaches its file, relative to /proc. */
 static void holder_link(const Snapshot *s, const Holder *h, char *buf, size_t size)
@@ -426,16 +432,19 @@ static void read_map_perms(int procfd, const Snapshot *s, Holder *h)
 	h->writes = h->perms[1] == 'w' && h->perms[3] == 's';
 }
 
-static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
+/*
+ * A holder whose file is still the one the scan saw: its O_PATH fd in
+ * @ret_fd, or -EBADF when it is gone or reused (nothing to say about it).
+ * Returns 0 or -ENOMEM.
+ */
+static int probe_open(Probe *p, Snapshot *s, const Holder *h, char *link, size_t size, int *ret_fd)
 {
-	int procfd = p->procfd;
-	char link[128], target[PATH_MAX];
 	RefStat rs;
-	struct statfs sf;
 
-	if (holder_path(procfd, s, h, link, sizeof(link)) < 0)
+	*ret_fd = -EBADF;
+	if (holder_path(p->procfd, s, h, link, size) < 0)
 		return 0;
-	_cleanup_close_ int fd = openat(procfd, link, O_PATH | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(p->procfd, link, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
 		/*
 		 * Gone since the scan, or refused: /proc/PID/fd of another user without
@@ -443,69 +452,223 @@ static int probe_holder(Probe *p, Snapshot *s, Holder *h, const ScanOptions *o)
 		 */
 		if (errno_is_vanished(errno))
 			return 0;
-		/* It fails only with -ENOMEM, which ends the scan. */
-		return snapshot_add_pid_gap(s, "holder of an unattached mount (/proc/PID/…)",
-					    "open", errno, s->procs[h->proc].pid);
+		int r = snapshot_add_pid_gap(s, "holder of an unattached mount (/proc/PID/…)",
+					     "open", errno, s->procs[h->proc].pid);
+		return r < 0 ? r : 0;
 	}
 	/* The fd number may have been reused for another file since the scan. */
 	if (ref_stat(fd, "", AT_EMPTY_PATH, &rs) < 0 || rs.mnt_id != h->mnt_id || rs.ino != h->ino)
 		return 0;
-	if (fstatfs(fd, &sf) < 0)
-		return 0;
-	if (fs_magic_is_internal((uint64_t)sf.f_type)) {
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/*
+ * The superblock of @h, described from its statfs @sf, or (NULL) from what
+ * the kernel view said of it when its filesystem did not answer (@err).
+ */
+static SbProbe *probe_sb(Snapshot *s, const Holder *h, const struct statfs *sf, int err)
+{
+	SbProbe *sb = snapshot_find_sb(s, h->dev);
+	if (sb)
+		return sb;
+	sb = ARRAY_PUSH(s->sbs, s->n_sbs, s->cap_sbs);
+	if (!sb)
+		return NULL;
+	sb->dev = h->dev;
+	sb->magic = sf ? (uint64_t)sf->f_type : h->fs_magic;
+	snprintf(sb->fstype, sizeof(sb->fstype), "%s", fs_magic_name(sb->magic));
+	if (!sb->fstype[0])
+		snprintf(sb->fstype, sizeof(sb->fstype), sb->magic ? "0x%llx" : "unknown",
+			 (unsigned long long)sb->magic);
+	sb->memory_backed = fs_magic_is_memory(sb->magic);
+	sb->network = fs_magic_is_network(sb->magic);
+	if (sf) {
+		sb->fsid = (uint64_t)(uint32_t)sf->f_fsid.__val[0] << 32 |
+			   (uint32_t)sf->f_fsid.__val[1];
+		sb->total_bytes = (uint64_t)sf->f_blocks * (uint64_t)sf->f_bsize;
+		if (sf->f_blocks > 0) {
+			sb->used_bytes =
+				(uint64_t)(sf->f_blocks - sf->f_bfree) * (uint64_t)sf->f_bsize;
+			sb->have_used = true;
+		}
+	} else {
+		char dev[32];
+		snprintf(dev, sizeof(dev), "%u:%u", major(sb->dev), minor(sb->dev));
+		if (err == ETIMEDOUT) {
+			if (asprintf(&sb->files_note,
+				     "not walked: %s did not answer statfs within %d s", sb->fstype,
+				     PROBE_ASK_MS / 1000) < 0)
+				sb->files_note = NULL;
+		} else if (asprintf(&sb->files_note, "not walked: statfs: %s", strerror(err)) < 0) {
+			sb->files_note = NULL;
+		}
+		char what[96];
+		snprintf(what, sizeof(what), "pinned bytes of %s (%s)", dev, sb->fstype);
+		if (snapshot_add_gap(s, what, "fstatfs", err) < 0)
+			return NULL;
+	}
+	if (major(sb->dev) != 0)
+		describe_block_source(s, sb);
+	return sb;
+}
+
+/* Everything else about @h, once its filesystem answered statfs (@sf) or did not (NULL). */
+static int probe_finish(Probe *p, Snapshot *s, Holder *h, const char *link, const struct statfs *sf,
+			int err, const ScanOptions *o)
+{
+	char target[PATH_MAX];
+	const SbProbe *known = snapshot_find_sb(s, h->dev);
+	uint64_t magic = sf ? (uint64_t)sf->f_type : known ? known->magic : h->fs_magic;
+
+	if (fs_magic_is_internal(magic)) {
 		/* An internal mount we could not create ourselves (another IPC namespace's mqueue…). */
 		return u64set_add(&s->internal_mnt_ids, h->mnt_id) < 0 ? -ENOMEM : 0;
 	}
 	h->has_detail = true;
-	if (readlink_small_at(procfd, link, target, sizeof(target)) >= 0 &&
+	if (readlink_small_at(p->procfd, link, target, sizeof(target)) >= 0 &&
 	    !(h->path = strdup(target)))
 		return -ENOMEM;
 	if (h->how == HOLD_FD)
-		read_open_mode(procfd, s, h);
+		read_open_mode(p->procfd, s, h);
 	else if (h->how == HOLD_MMAP)
-		read_map_perms(procfd, s, h);
+		read_map_perms(p->procfd, s, h);
 
-	SbProbe *sb = snapshot_find_sb(s, h->dev);
-	if (!sb) {
-		sb = ARRAY_PUSH(s->sbs, s->n_sbs, s->cap_sbs);
-		if (!sb)
-			return -ENOMEM;
-		sb->dev = h->dev;
-		sb->magic = (uint64_t)sf.f_type;
-		sb->fsid =
-			(uint64_t)(uint32_t)sf.f_fsid.__val[0] << 32 | (uint32_t)sf.f_fsid.__val[1];
-		snprintf(sb->fstype, sizeof(sb->fstype), "%s", fs_magic_name(sb->magic));
-		sb->memory_backed = fs_magic_is_memory(sb->magic);
-		sb->network = fs_magic_is_network(sb->magic);
-		sb->total_bytes = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize;
-		if (sf.f_blocks > 0) {
-			sb->used_bytes =
-				(uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
-			sb->have_used = true;
-		}
-		if (major(sb->dev) != 0)
-			describe_block_source(s, sb);
-		if (!sb->fstype[0])
-			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx",
-				 (unsigned long long)sb->magic);
-	}
+	SbProbe *sb = probe_sb(s, h, sf, err);
+	if (!sb)
+		return -ENOMEM;
 	if (!holder_sb_is_live(s, h))
 		list_files(p, sb, h, link, o->max_files);
 	return 0;
 }
 
+/*
+ * Filesystems that did not answer statfs within PROBE_ASK_MS, by device:
+ * an agent asks them again only PROBE_ASK_AGAIN_S later, so that one hung
+ * FUSE daemon does not cost every scan its deadline.
+ */
+typedef struct Unanswered {
+	uint64_t dev;
+	time_t until;
+} Unanswered;
+static Unanswered *unanswered;
+static size_t n_unanswered, cap_unanswered;
+
+static bool asked_lately(uint64_t dev)
+{
+	time_t now = time(NULL);
+	for (size_t i = 0; i < n_unanswered; i++)
+		if (unanswered[i].dev == dev && unanswered[i].until > now)
+			return true;
+	return false;
+}
+
+static void remember_unanswered(uint64_t dev)
+{
+	time_t now = time(NULL);
+	size_t k = 0;
+	for (size_t i = 0; i < n_unanswered; i++)
+		if (unanswered[i].until > now && unanswered[i].dev != dev)
+			unanswered[k++] = unanswered[i];
+	n_unanswered = k;
+	Unanswered *u = ARRAY_PUSH(unanswered, n_unanswered, cap_unanswered);
+	if (u)
+		*u = (Unanswered){ dev, now + PROBE_ASK_AGAIN_S };
+}
+
+/* A holder whose filesystem must be asked statfs in a child: its fd and /proc link. */
+typedef struct Pending {
+	size_t holder;
+	int fd;
+	char link[128];
+} Pending;
+
+/*
+ * statfs is the one question probing asks a filesystem: asked directly
+ * where the kernel view named a local filesystem, in bounded children where
+ * it named a network or userspace one or nothing (the /proc tier), once per
+ * superblock.
+ */
+static int probe_pending(Probe *p, Snapshot *s, Pending *pend, size_t n, const ScanOptions *o)
+{
+	_cleanup_free_ BoundedStatfs *q = calloc(n ? n : 1, sizeof(*q));
+	_cleanup_free_ size_t *which = calloc(n ? n : 1, sizeof(*which));
+	size_t nq = 0;
+	int r = 0;
+
+	if (!q || !which)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const Holder *h = &s->holders[pend[i].holder];
+		size_t k = 0;
+		while (k < nq && s->holders[pend[q[k].fd].holder].dev != h->dev)
+			k++;
+		if (k == nq) {
+			if (asked_lately(h->dev)) {
+				which[i] = SIZE_MAX;
+				continue;
+			}
+			q[nq++].fd = (int)i; /* an index until the call below */
+		}
+		which[i] = k;
+	}
+	for (size_t k = 0; k < nq; k++)
+		q[k].fd = pend[q[k].fd].fd;
+	if (nq > 0 && (r = bounded_fstatfs(q, nq, PROBE_ASK_MS)) < 0)
+		return r;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		Holder *h = &s->holders[pend[i].holder];
+		const BoundedStatfs *a = which[i] != SIZE_MAX ? &q[which[i]] : NULL;
+		bool ok = a && a->answered && a->err == 0;
+		if (a && !a->answered)
+			remember_unanswered(h->dev);
+		r = probe_finish(p, s, h, pend[i].link, ok ? &a->sf : NULL, a ? a->err : ETIMEDOUT,
+				 o);
+	}
+	return r;
+}
+
 int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
 {
 	Probe p = { open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fan_group };
+	Pending *pend = NULL;
+	size_t n_pend = 0, cap_pend = 0;
 	int r = 0;
 
 	if (p.procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);
 	for (size_t i = 0; i < s->n_holders && r >= 0; i++) {
 		Holder *h = &s->holders[i];
-		if (holder_is_unattached(s, h) && !h->has_detail)
-			r = probe_holder(&p, s, h, o);
+		char link[128];
+		if (!holder_is_unattached(s, h) || h->has_detail)
+			continue;
+		_cleanup_close_ int fd = -EBADF;
+		r = probe_open(&p, s, h, link, sizeof(link), &fd);
+		if (r < 0 || fd < 0)
+			continue;
+		if (snapshot_find_sb(s, h->dev)) {
+			r = probe_finish(&p, s, h, link, NULL, 0, o);
+			continue;
+		}
+		if (h->fs_magic && !fs_magic_is_network(h->fs_magic)) {
+			struct statfs sf;
+			int err = fstatfs(fd, &sf) < 0 ? errno : 0;
+			r = probe_finish(&p, s, h, link, err ? NULL : &sf, err, o);
+			continue;
+		}
+		Pending *pd = ARRAY_PUSH(pend, n_pend, cap_pend);
+		if (!pd) {
+			r = -ENOMEM;
+			break;
+		}
+		*pd = (Pending){ .holder = i, .fd = TAKE_FD(fd) };
+		snprintf(pd->link, sizeof(pd->link), "%s", link);
 	}
+	if (r >= 0)
+		r = probe_pending(&p, s, pend, n_pend, o);
+	for (size_t i = 0; i < n_pend; i++)
+		close(pend[i].fd);
+	free(pend);
 	probe_done(&p);
 	return r;
 }

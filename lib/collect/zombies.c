@@ -25,6 +25,7 @@
 
 typedef struct MountRef {
 	dev_t dev;
+	bool network; /* a filesystem type that could hang a lookup */
 	char *root, *mount_point;
 } MountRef;
 
@@ -55,6 +56,13 @@ static char *resolve_one(const MountRef *m, size_t n, const CachePin *p)
 	}
 	if (!best)
 		return NULL;
+	/*
+	 * A lookup walks every mount above the file: one below a FUSE or NFS
+	 * mount could wait for that filesystem's daemon or server.  Not asked.
+	 */
+	for (size_t i = 0; i < n; i++)
+		if (m[i].network && under_root(best->mount_point, m[i].mount_point))
+			return NULL;
 	char *path = NULL;
 	bool top = strcmp(best->mount_point, "/") == 0;
 	if (asprintf(&path, "%s%s", top && *rest ? "" : best->mount_point, rest) < 0)
@@ -82,6 +90,7 @@ static int add_mount(const MountinfoEntry *e, void *ctx)
 	if (!m)
 		return -ENOMEM;
 	m->dev = makedev(e->major, e->minor);
+	m->network = fs_type_is_network(e->fstype);
 	m->root = strdup(e->root);
 	m->mount_point = strdup(e->mount_point);
 	return m->root && m->mount_point ? 0 : -ENOMEM;

@@ -66,6 +66,7 @@ typedef struct Holder {
 	int32_t fd; /* HOLD_FD/HOLD_MOUNT_FD: fd number, else -1 */
 	int32_t tid; /* HOLD_CWD of one thread: its tid, else 0 */
 	uint32_t st_mode;
+	uint32_t fs_magic; /* its superblock's s_magic (BPF tier), 0 when unknown */
 	uint8_t how; /* HolderHow */
 	bool mount_root; /* the file is the root of its mount */
 	uint8_t mnt_state; /* MountState as the kernel saw it (BPF tier), else MNT_STATE_UNKNOWN */

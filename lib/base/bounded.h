@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Questions only a filesystem can answer, asked so that a filesystem that
+ * never answers (FUSE whose daemon stopped reading, NFS whose server is
+ * gone) costs a deadline, not the scan: each question is asked by a child
+ * process of its own, the caller waits for all of them at most @timeout_ms,
+ * and a child that is late is SIGKILLed and left to the kernel.  A FUSE or
+ * NFS request waits killably, so the kill ends it; a child stuck where even
+ * SIGKILL cannot reach it is reaped later and never waited for.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/statfs.h>
+
+typedef struct BoundedStatfs {
+	int fd; /* in: any fd or O_PATH fd on the filesystem */
+	bool answered; /* out: fstatfs returned within the deadline */
+	int err; /* out: its errno when it failed, ETIMEDOUT when it did not answer */
+	struct statfs sf; /* out, when answered and err == 0 */
+} BoundedStatfs;
+
+/*
+ * fstatfs() every @q[i].fd, all at once, each in a child of its own; wait
+ * at most @timeout_ms for all.  Returns 0 (whatever each answer), or -errno
+ * when no child could be started at all.
+ */
+int bounded_fstatfs(BoundedStatfs *q, size_t n, int timeout_ms);
+
+/* Reap children of earlier calls that had not exited yet; never waits. */
+void bounded_reap(void);
