@@ -32,11 +32,19 @@ o='.orphans[] | select(.dev == $dev)'
 a=(--arg dev "$DEV" --argjson pid "$HOLDER_PID" --arg live "$LIVE_DEV")
 no_live='[.orphans[] | select(.dev == $live)] | length == 0'
 
-t_timed orphans "$RESIDUE" orphans -J
+t_timed orphans "$RESIDUE" -v orphans -J
 cp "$REPRO_DIR/orphans.out" "$T_JSON"
 t_expect "exactly one orphan has dev $DEV" "${a[@]}" "[$o] | length == 1"
-t_expect "orphan $DEV: fstype fuse (from the kernel view)" "${a[@]}" "[$o | .fstype] == [\"fuse\"]"
-t_expect "orphan $DEV: state orphaned" "${a[@]}" "[$o | .state] == [\"orphaned\"]"
+# The type comes from the kernel view's s_magic; the /proc tier can only ask statfs, which hangs.
+if grep -q 'references: BPF iterators' "$REPRO_DIR/orphans.err"; then
+	t_expect "orphan $DEV: fstype fuse (from the kernel view)" "${a[@]}" "[$o | .fstype] == [\"fuse\"]"
+else
+	t_expect "orphan $DEV: fstype unknown (the /proc tier cannot ask)" "${a[@]}" \
+		"[$o | .fstype] == [\"unknown\"]"
+fi
+# Without the kernel view an orphaned mount cannot be told from a detached one.
+t_expect "orphan $DEV: state orphaned (or detached, /proc tier)" "${a[@]}" \
+	"[$o | .state] == [\"orphaned\"] or [$o | .state] == [\"detached\"]"
 t_expect "orphan $DEV: held by pid $HOLDER_PID, mount-fd $FD, mode path" "${a[@]}" \
 	--argjson fd "$FD" \
 	"[$o | .holders[] | select(.pid == \$pid and .how == \"mount-fd\" and .fd == \$fd and .mode == \"path\")] | length == 1"
@@ -70,7 +78,7 @@ t_timed release "$RESIDUE" release "$DEV" --delete-unheld
 t_check "release: nothing to delete on fuse, and the holder is named" \
 	grep -q "is fuse, not memory-backed.*pid $HOLDER_PID" "$REPRO_DIR/release.out"
 
-# watch: its first line is the orphan appearing.
+# watch: its first line is the orphan appearing.  (serve needs curl, absent in the 6.1 guest.)
 "$RESIDUE" watch -J >"$REPRO_DIR/watch.out" 2>"$REPRO_DIR/watch.err" &
 WATCH_PID=$!
 REPRO_PIDS+=" $WATCH_PID@$(repro_starttime "$WATCH_PID")"
@@ -82,6 +90,7 @@ t_check "watch -J: the orphan appears within 3 s" grep -q "\"$DEV\"" "$REPRO_DIR
 repro_kill "$WATCH_PID"
 
 # serve: the first scan is served within 3 s; a SIGHUP rescan does not wait for the FUSE again.
+command -v curl >/dev/null || { t_log "no curl: residue serve not tried"; t_done; }
 LOG=$REPRO_DIR/serve.log
 "$RESIDUE" serve --listen 127.0.0.1:0 --interval 3600 2>"$LOG" >/dev/null &
 SERVE_PID=$!
