@@ -42,10 +42,10 @@ static void test_answers(void)
 
 static void test_network_types(void)
 {
-	static const char *const net[] = { "fuse",	"fuse.sshfs", "fuseblk", "nfs",  "nfs4",
-					   "cifs",	"smb3",	      "9p",	 "ceph", "virtiofs",
-					   "glusterfs", "afs" };
-	static const char *const local[] = { "tmpfs", "ext4", "xfs",	 "overlay", "proc",
+	static const char *const net[] = { "fuse", "fuse.sshfs", "fuseblk",   "nfs",
+					   "nfs4", "cifs",	 "smb3",      "9p",
+					   "ceph", "virtiofs",	 "glusterfs", "afs" };
+	static const char *const local[] = { "tmpfs", "ext4",  "xfs",	  "overlay",  "proc",
 					     "sysfs", "btrfs", "cgroup2", "squashfs", "" };
 	for (size_t i = 0; i < sizeof(net) / sizeof(net[0]); i++)
 		CHECK(fs_type_is_network(net[i]));
