@@ -7,10 +7,12 @@
  * look-alike references that must not be reported (memfd, deleted /dev/shm file, live nsfs fd).
  * It never forks, so the pid it prints is the pid that holds the reference.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,7 @@ static void usage(void)
 	fputs("usage: residue-hold fd PATH r|w|rw|path | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
 	      "                    pivot DIR | fuse DIR | getfd PID FD |\n"
+	      "                    opener DIR r|w|mmap USEC |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
 	exit(2);
@@ -121,6 +124,67 @@ static int steal_fd(const char *pid, const char *fdnum)
 		die("pidfd_getfd", fdnum);
 	close(pfd);
 	return fd;
+}
+
+/*
+ * Play a process that keeps reaching into a filesystem while it is being released: list
+ * DIR/SUB/FILE (one level of subdirectories), print ready, then open every file once in a
+ * shuffled order, one each USEC microseconds, and keep it: an fd (r, w: and write to it) or only
+ * a mapping (mmap: the fd is closed).  Files already gone are skipped.  Never returns.
+ */
+static _Noreturn void opener(const char *dir, const char *mode, long usec)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	DIR *top = opendir(dir);
+	if (!top)
+		die("opendir", dir);
+	for (struct dirent *de; (de = readdir(top));) {
+		char sub[4096];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		DIR *d = opendir(sub);
+		if (!d)
+			continue;
+		for (struct dirent *f; (f = readdir(d));) {
+			if (f->d_name[0] == '.')
+				continue;
+			if (n == cap &&
+			    !(names = realloc(names, (cap = cap ? 2 * cap : 256) * sizeof(*names))))
+				die("realloc", dir);
+			if (asprintf(&names[n++], "%s/%s", sub, f->d_name) < 0)
+				die("asprintf", dir);
+		}
+		closedir(d);
+	}
+	closedir(top);
+	srand((unsigned)getpid());
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)rand() % i;
+		char *t = names[i - 1];
+		names[i - 1] = names[j];
+		names[j] = t;
+	}
+	printf("ready %d files=%zu\n", (int)getpid(), n);
+	fflush(stdout);
+	bool map = !strcmp(mode, "mmap");
+	int flags = map ? O_RDONLY : open_mode(mode);
+	for (size_t i = 0; i < n; i++) {
+		usleep((useconds_t)usec);
+		int fd = open(names[i], flags | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (map) {
+			if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+				die("mmap", names[i]);
+			close(fd);
+		} else if ((flags & O_ACCMODE) != O_RDONLY) {
+			write_bytes(fd, 100, names[i]);
+		}
+	}
+	for (;;)
+		pause();
 }
 
 /* The mount namespace id (NS_GET_MNTNS_ID, 6.12), or 0 when the kernel has no such ioctl. */
@@ -264,6 +328,8 @@ int main(int argc, char **argv)
 		snprintf(extra, sizeof(extra), " dev=%s", dev);
 	} else if (!strcmp(mode, "getfd") && argc == 4) {
 		fd = steal_fd(arg, argv[3]);
+	} else if (!strcmp(mode, "opener") && argc == 5) {
+		opener(arg, argv[3], atol(argv[4]));
 	} else if (!strcmp(mode, "memfd") && argc == 3) {
 		fd = memfd_create("residue-hold", 0);
 		if (fd < 0)

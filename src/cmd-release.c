@@ -6,13 +6,17 @@
  * non-directory that no holder has open or mapped and that lies in no
  * directory a holder can reach (cwd, root, an open directory): what is held
  * stays usable, the rest of the memory comes back.  Dry run unless --yes;
- * prints each file, the total, then measures the filesystem again.
+ * prints each file, the total, then measures the filesystem again.  What
+ * was opened, mapped or entered since the scan is checked again at the moment
+ * of deletion (a lease per file, the holders' working directories per
+ * directory) and kept.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@ typedef struct Release {
 	bool json;
 	U64Set held; /* inodes some holder has open or mapped */
 	U64Set reachable; /* directories a holder can reach: their subtree stays */
+	int procfd; /* /proc, to ask which directories processes are in now */
 	uint64_t bytes, files, kept, failed;
 	json_object *list;
 } Release;
@@ -61,12 +66,174 @@ static void report(Release *rl, const char *path, uint64_t bytes, const char *wh
 	printf("%-14s %8s  %s\n", what, b, path);
 }
 
+/* Not a regular file (symlink, fifo, socket, device node): nothing of it can be open for data. */
+static const char *delete_plain(Release *rl, int dfd, const char *name)
+{
+	if (rl->execute && unlinkat(dfd, name, 0) < 0)
+		return "failed";
+	return NULL;
+}
+
+/*
+ * A regular file goes only if nobody has it open or mapped *now*: the scan's
+ * holders are a moment old, and a process may have opened the file since
+ * (through /proc/PID/fd/N/.. of a holder's directory, say) or be writing it.
+ * A write lease is granted only while no other open file (an fd, a mapping)
+ * refers to the inode, and while we hold it an open() of the file by anyone
+ * waits for us (the lease is broken, which F_GETLEASE then shows).  So each
+ * deletable file of a directory is leased and renamed aside; after a pause
+ * that lets an open that had already looked the old name up reach the
+ * lease, a file whose lease is being broken gets its name back and stays,
+ * the others are unlinked.  The dry run asks for the same leases, so it
+ * predicts what --yes will do.
+ */
+typedef struct Doomed {
+	int fd;
+	char *name;
+	const char *why; /* NULL: deleted (or deletable); else the action to report */
+	uint64_t bytes;
+} Doomed;
+
+#define DOOMED_BATCH 256
+#define DOOMED_PAUSE_US 2000
+
+static void doomed_lease(Release *rl, int dfd, Doomed *x, const struct stat *st)
+{
+	struct stat now;
+	x->fd = openat(dfd, x->name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (x->fd < 0) {
+		x->why = errno == EWOULDBLOCK ? "keep-opened" : "failed";
+		return;
+	}
+	if (fstat(x->fd, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev) {
+		x->why = "keep-changed"; /* replaced since it was listed */
+		return;
+	}
+	if (fcntl(x->fd, F_SETLEASE, F_WRLCK) < 0) {
+		x->why = errno == EAGAIN ? "keep-opened" : "failed";
+		return;
+	}
+	if (rl->execute) {
+		char aside[64];
+		snprintf(aside, sizeof(aside), ".residue-release.%llu",
+			 (unsigned long long)st->st_ino);
+		if (renameat(dfd, x->name, dfd, aside) < 0)
+			x->why = "failed";
+	}
+}
+
+static void doomed_settle(Release *rl, int dfd, Doomed *x, size_t n)
+{
+	if (rl->execute && n > 0)
+		usleep(DOOMED_PAUSE_US);
+	for (size_t i = 0; i < n; i++) {
+		if (x[i].fd < 0)
+			continue;
+		if (rl->execute && !x[i].why) {
+			char aside[64];
+			struct stat st;
+			(void)fstat(x[i].fd, &st);
+			snprintf(aside, sizeof(aside), ".residue-release.%llu",
+				 (unsigned long long)st.st_ino);
+			if (fcntl(x[i].fd, F_GETLEASE) != F_WRLCK) {
+				/* Someone began to open it: give the name back. */
+				x[i].why = renameat(dfd, aside, dfd, x[i].name) < 0 ? "failed" :
+										      "keep-opened";
+			} else if (unlinkat(dfd, aside, 0) < 0) {
+				(void)renameat(dfd, aside, dfd, x[i].name);
+				x[i].why = "failed";
+			}
+		}
+		(void)fcntl(x[i].fd, F_SETLEASE, F_UNLCK);
+		x[i].fd = safe_close(x[i].fd);
+	}
+}
+
+/*
+ * Is directory @dfd now some process's working or root directory?  Asked
+ * again for each directory before anything in it goes: a process may have
+ * entered it since the scan (through /proc/PID/cwd/.. of a holder).  statx
+ * with AT_STATX_DONT_SYNC: a working directory on a hung FUSE or NFS mount
+ * is answered from the cache.  Threads with a working directory of their
+ * own (unshare(CLONE_FS)) are not asked: the scan's holders cover them.
+ */
+static bool dir_is_entered(int procfd, int dfd)
+{
+	struct stat me;
+	if (procfd < 0 || fstat(dfd, &me) < 0)
+		return false;
+	_cleanup_close_ int pfd = fcntl(procfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = pfd >= 0 ? fdopendir(pfd) : NULL;
+	if (!d)
+		return false;
+	pfd = -EBADF;
+	bool entered = false;
+	for (struct dirent *de; !entered && (de = readdir(d));) {
+		char link[300];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		for (unsigned k = 0; k < 2 && !entered; k++) {
+			struct statx sx;
+			snprintf(link, sizeof(link), "%s/%s", de->d_name, k ? "root" : "cwd");
+			entered = statx(procfd, link, AT_STATX_DONT_SYNC, STATX_INO, &sx) == 0 &&
+				  sx.stx_ino == me.st_ino &&
+				  makedev(sx.stx_dev_major, sx.stx_dev_minor) == me.st_dev;
+		}
+	}
+	closedir(d);
+	return entered;
+}
+
+static void account(Release *rl, const char *path, uint64_t bytes, const char *why)
+{
+	if (why) {
+		report(rl, path, bytes, why);
+		if (strcmp(why, "failed") == 0)
+			rl->failed++;
+		else
+			rl->kept++;
+		return;
+	}
+	report(rl, path, bytes, rl->execute ? "deleted" : "would-delete");
+	rl->bytes += bytes;
+	rl->files++;
+}
+
+/* Settle a batch of leased files of the directory at @path (@plen long) and report each. */
+static void settle_batch(Release *rl, int dfd, Doomed *x, size_t *n, char *path, size_t plen)
+{
+	doomed_settle(rl, dfd, x, *n);
+	for (size_t i = 0; i < *n; i++) {
+		size_t nl = strlen(x[i].name);
+		if (plen + 1 + nl < PATH_MAX) {
+			path[plen] = '/';
+			memcpy(path + plen + 1, x[i].name, nl + 1);
+			account(rl, path, x[i].bytes, x[i].why);
+		}
+		free(x[i].name);
+	}
+	path[plen] = '\0';
+	*n = 0;
+}
+
 static int release_dir(Release *rl, int dfd, char *path, size_t plen, unsigned depth)
 {
+	if (dir_is_entered(rl->procfd, dfd)) {
+		report(rl, plen ? path : "/", 0, "keep-entered");
+		rl->kept++;
+		close(dfd);
+		return 0;
+	}
 	DIR *d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
 		return -errno;
+	}
+	_cleanup_free_ Doomed *doomed = calloc(DOOMED_BATCH, sizeof(*doomed));
+	size_t n_doomed = 0;
+	if (!doomed) {
+		closedir(d);
+		return -ENOMEM;
 	}
 	for (struct dirent *de; (de = readdir(d));) {
 		struct stat st;
@@ -101,15 +268,21 @@ static int release_dir(Release *rl, int dfd, char *path, size_t plen, unsigned d
 			rl->kept++;
 			continue;
 		}
-		if (rl->execute && unlinkat(dirfd(d), de->d_name, 0) < 0) {
-			report(rl, path, bytes, "failed");
-			rl->failed++;
+		if (!S_ISREG(st.st_mode)) {
+			const char *why = delete_plain(rl, dirfd(d), de->d_name);
+			account(rl, path, bytes, why);
 			continue;
 		}
-		report(rl, path, bytes, rl->execute ? "deleted" : "would-delete");
-		rl->bytes += bytes;
-		rl->files++;
+		if (n_doomed == DOOMED_BATCH)
+			settle_batch(rl, dirfd(d), doomed, &n_doomed, path, plen);
+		Doomed *x = &doomed[n_doomed];
+		*x = (Doomed){ .fd = -EBADF, .name = strdup(de->d_name), .bytes = bytes };
+		if (!x->name)
+			continue;
+		n_doomed++;
+		doomed_lease(rl, dirfd(d), x, &st);
 	}
+	settle_batch(rl, dirfd(d), doomed, &n_doomed, path, plen);
 	path[plen] = '\0';
 	closedir(d);
 	return 0;
@@ -142,7 +315,7 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	Release rl = { .json = g->json };
+	Release rl = { .json = g->json, .procfd = -EBADF };
 	_cleanup_close_ int root = -EBADF;
 	bool delete_unheld = false;
 	int c, ret = EXIT_ERROR;
@@ -234,7 +407,11 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 		goto out;
 	}
 	path[0] = '\0';
+	rl.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A lease that is broken signals its holder with SIGIO, whose default is to kill. */
+	signal(SIGIO, SIG_IGN);
 	(void)release_dir(&rl, dfd, path, 0, 0);
+	rl.procfd = safe_close(rl.procfd);
 	free(path);
 	uint64_t after = used_bytes(root);
 

@@ -497,7 +497,8 @@ static SbProbe *probe_sb(Snapshot *s, const Holder *h, const struct statfs *sf, 
 		snprintf(dev, sizeof(dev), "%u:%u", major(sb->dev), minor(sb->dev));
 		if (err == ETIMEDOUT) {
 			if (asprintf(&sb->files_note,
-				     "not walked: %s did not answer statfs within %d s", sb->fstype,
+				     "not walked: %s did not answer statfs within %d s",
+				     sb->magic ? sb->fstype : "its filesystem",
 				     PROBE_ASK_MS / 1000) < 0)
 				sb->files_note = NULL;
 		} else if (asprintf(&sb->files_note, "not walked: statfs: %s", strerror(err)) < 0) {
