@@ -21,8 +21,9 @@
  * our pid as this pid namespace sees it (getpid()): the task record
  * flagged RS_REF_F_SELF must carry it, or the pids are another
  * namespace's.  -EBADMSG (@tasks is not whole records, or has no self
- * record) or -EXDEV (other pids, or another mount-id space than
- * @s->has_listmount) leave @s untouched; -ENOMEM may leave part added.
+ * record) or -EXDEV (other pids, or a reference record of any of the three
+ * with its mount id in another id space than @s->has_listmount) leave @s
+ * untouched; -ENOMEM may leave part added.
  */
 int refs_decode(Snapshot *s, const void *tasks, size_t tasks_len, const void *files,
 		size_t files_len, const void *vmas, size_t vmas_len, pid_t self_pid);

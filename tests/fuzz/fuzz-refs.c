@@ -12,13 +12,15 @@
  *
  * Each part is copied into its own malloc'd buffer of exactly its size.
  * Checked after the call: failure leaves the snapshot as it was; success
- * adds one process per task record, every holder points at an added
- * process whose pid the record named, never at ourselves, and carries
- * only known states.
+ * means every reference record has its mount id in the snapshot's id space
+ * (has_listmount), adds one process per task record, and every holder
+ * points at an added process, never at ourselves for fds and mappings, and
+ * carries only known states.
  */
 #include "fuzz.h"
 
 #include <errno.h>
+#include <stdbool.h>
 
 #include "bpf/refs-decode.h"
 #include "bpf/refs.h"
@@ -40,6 +42,17 @@ static size_t count_tasks(const char *b, size_t len)
 	for (size_t i = 0; i + sizeof(struct rs_ref) <= len; i += sizeof(struct rs_ref))
 		n += ((const struct rs_ref *)(b + i))->kind == RS_REF_TASK;
 	return n;
+}
+
+/* Does a reference record of @b (not a task) give its mount id in the other id space? */
+static bool other_ids(const char *b, size_t len, bool unique)
+{
+	for (size_t i = 0; i + sizeof(struct rs_ref) <= len; i += sizeof(struct rs_ref)) {
+		const struct rs_ref *r = (const struct rs_ref *)(b + i);
+		if (r->kind != RS_REF_TASK && r->unique_id != unique)
+			return true;
+	}
+	return false;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -78,6 +91,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(s->n_procs == procs0 && s->n_holders == holders0);
 	} else {
 		FUZZ_ASSERT(tl % sizeof(struct rs_ref) == 0);
+		/* Mount ids of the other space would match nothing in the mount tables. */
+		FUZZ_ASSERT(!other_ids(tasks, tl, s->has_listmount));
+		FUZZ_ASSERT(!other_ids(files, fl, s->has_listmount));
+		FUZZ_ASSERT(!other_ids(vmas, vl, s->has_listmount));
 		FUZZ_ASSERT(s->n_procs == procs0 + count_tasks(tasks, tl));
 		for (size_t i = procs0; i < s->n_procs; i++)
 			FUZZ_ASSERT(s->procs[i].comm[sizeof(s->procs[i].comm) - 1] == '\0');
