@@ -3,9 +3,10 @@
 # `make check` (set up, build, every test).  Meson does the real work.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?=
 
-.PHONY: all deps run check vm-check unit integration asan bench install clean format format-check
+.PHONY: all deps run check vm-check unit integration asan bench fuzz install clean format format-check
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -35,6 +36,13 @@ vm-check: all
 bench: all
 	./scripts/setup-deps bench
 	./bench/run
+
+# Every libFuzzer target of tests/fuzz for FUZZ_SECONDS each (default 60; FUZZ_RUNS caps the
+# executions, FUZZ_JOBS runs targets side by side), in a clang build of its own; crashers land in
+# tests/fuzz/corpus.  Not part of `make check`, which replays the corpus only.
+fuzz:
+	./scripts/setup-deps fuzz
+	./scripts/fuzz $(FUZZ_BUILD)
 
 install: all
 	meson install -C $(BUILD)

@@ -5,7 +5,12 @@
  * invalid UTF-8 (which breaks every JSON parser downstream) or terminal
  * escapes (which rewrite an admin's screen).  Both helpers return a
  * malloc'd string in which every such byte reads as the four characters
- * \xNN, so the output stays unambiguous and the original recoverable.
+ * \xNN, so the output stays valid text and the original recoverable, with
+ * one ambiguity: a backslash is not escaped (systemd's own escapes, as in
+ * "dev-disk-by\x2duuid", read as they do everywhere else), so a name that
+ * holds a literal "\xNN" reads like one that holds that byte.
+ * tests/fuzz/fuzz-strescape.c checks the round trip for names without a
+ * backslash.
  */
 #pragma once
 

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The pure half of the kernel's view of zombie memory cgroups: the entries
+ * memcg.c drained from memcg.bpf.c's hash maps (memcg.h records, as bytes)
+ * merged into a ZombieScan.  No kernel, no skeleton: memcg.c calls these
+ * after a walk, and tests/fuzz/fuzz-memcg-maps.c calls them with
+ * arbitrary bytes.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/memcg.h"
+
+/* The entries of one hash map: @n keys of @ksize bytes and @n values of @vsize, malloc'd. */
+typedef struct MapEntries {
+	uint8_t *key, *val;
+	size_t n, cap;
+	size_t ksize, vsize;
+} MapEntries;
+
+/*
+ * Map memcgs (key u64 cgroup id, value struct zm_memcg): set the usage of
+ * the nodes @z already has (it must be linked) and add each dying memcg it
+ * does not have, its path made from its ancestors' names; link @z again.
+ */
+int memcg_decode_memcgs(ZombieScan *z, const MapEntries *memcgs);
+
+/*
+ * Maps pins (struct zm_pin_key → struct zm_pin) and dentries (u64 address
+ * → struct zm_dentry): a CachePin for each pin of a dying node of @z, its
+ * rel_path made from the chain of dentries (NULL when a link is missing).
+ */
+int memcg_decode_pins(ZombieScan *z, const MapEntries *pins, const MapEntries *dentries);
