@@ -169,7 +169,7 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 		      "pin them needs root (BPF)\n",
 		      stderr);
 	if (t.json) {
-		json_object *o = render_zombies_json(z);
+		json_object *o = render_zombies_json(z, 0);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;
 		json_object_put(o);
 	} else {

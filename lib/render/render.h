@@ -145,7 +145,11 @@ typedef enum ZombieView {
 extern const ColumnSet zombie_column_set, parent_column_set, zombie_file_column_set;
 int render_zombies_table(const ZombieScan *z, ZombieView view, const TableOptions *o, FILE *f);
 void render_zombies_text(const ZombieScan *z, bool exact, FILE *f);
-json_object *render_zombies_json(const ZombieScan *z);
+/*
+ * `residue zombies -J`; with @max_files, only the largest @max_files files of
+ * each zombie, the rest counted in files_omitted (the whole report's bound).
+ */
+json_object *render_zombies_json(const ZombieScan *z, size_t max_files);
 
 /* {"orphans": [...], "namespaces": [...], "gaps": [...]} */
 json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r);

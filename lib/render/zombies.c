@@ -387,7 +387,19 @@ static json_object *pin_json(const ZombieScan *z, const CachePin *p)
 	return o;
 }
 
-json_object *render_zombies_json(const ZombieScan *z)
+/* By zombie, then the most pages first, then inode: a stable order for the bounded list. */
+static int cmp_pins(const void *a, const void *b, void *ctx)
+{
+	const ZombieScan *z = ctx;
+	const CachePin *x = &z->pins[*(const size_t *)a], *y = &z->pins[*(const size_t *)b];
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+json_object *render_zombies_json(const ZombieScan *z, size_t max_files)
 {
 	json_object *root = json_object_new_object();
 	json_object *h = json_object_new_object();
@@ -474,11 +486,35 @@ json_object *render_zombies_json(const ZombieScan *z)
 		json_object_object_add(o, "files", json_object_new_uint64(n->n_pins));
 		json_object_array_add(zs, o);
 	}
-	for (size_t k = 0; k < z->n_pins; k++)
-		json_object_array_add(fs, pin_json(z, &z->pins[k]));
+	uint64_t omitted = 0, omitted_bytes = 0;
+	if (max_files == 0) {
+		for (size_t k = 0; k < z->n_pins; k++)
+			json_object_array_add(fs, pin_json(z, &z->pins[k]));
+	} else {
+		/* The largest @max_files of each zombie; the rest counted. */
+		_cleanup_free_ size_t *order = malloc(z->n_pins * sizeof(*order) + 1);
+		_cleanup_free_ uint32_t *kept = calloc(z->n_nodes + 1, sizeof(*kept));
+		for (size_t k = 0; order && kept && k < z->n_pins; k++)
+			order[k] = k;
+		if (order && kept)
+			qsort_r(order, z->n_pins, sizeof(*order), cmp_pins, (void *)z);
+		for (size_t k = 0; order && kept && k < z->n_pins; k++) {
+			const CachePin *pin = &z->pins[order[k]];
+			uint32_t node = pin->node < z->n_nodes ? pin->node : (uint32_t)z->n_nodes;
+			if (kept[node] < max_files) {
+				kept[node]++;
+				json_object_array_add(fs, pin_json(z, pin));
+			} else {
+				omitted++;
+				omitted_bytes += pin->pages * PAGE;
+			}
+		}
+	}
 	json_object_object_add(root, "parents", ps);
 	json_object_object_add(root, "zombies", zs);
 	json_object_object_add(root, "files", fs);
+	json_object_object_add(root, "files_omitted", json_object_new_uint64(omitted));
+	json_object_object_add(root, "files_omitted_bytes", json_object_new_uint64(omitted_bytes));
 	json_object_object_add(root, "gaps", render_gap_list_json(z->gaps, z->n_gaps));
 	return root;
 }

@@ -147,7 +147,7 @@ static void test_kmem(void)
 static void test_json(void)
 {
 	ZombieScan *z = fixture();
-	json_object *o = render_zombies_json(z);
+	json_object *o = render_zombies_json(z, 0);
 	static const char *const keys[] = { "hierarchy",     "count",	    "stuck_bytes",
 					    "kernel_memory", "kernel_view", "parents",
 					    "zombies",	     "files",	    "gaps" };
