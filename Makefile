@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?=
 
-.PHONY: all deps run check vm-check unit integration asan bench fuzz install clean format format-check
+.PHONY: all deps run check vm-check unit integration asan bench fuzz stress install clean format format-check
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -43,6 +43,15 @@ bench: all
 fuzz:
 	./scripts/setup-deps fuzz
 	./scripts/fuzz $(FUZZ_BUILD)
+
+# The stress test for STRESS_SECONDS (default 600): containers born and dying at STRESS_RATE a
+# second while residue scans in a loop and the agent every 100 ms (docs/RELIABILITY.md).
+STRESS_SECONDS ?= 600
+stress: all
+	./scripts/setup-deps check
+	STRESS_SECONDS=$(STRESS_SECONDS) RESIDUE=$(CURDIR)/$(BUILD)/residue \
+		RESIDUE_HOLD=$(CURDIR)/$(BUILD)/repro/residue-hold \
+		RESIDUE_CHURN=$(CURDIR)/$(BUILD)/repro/residue-churn bash tests/integration/stress.sh
 
 install: all
 	meson install -C $(BUILD)

@@ -246,7 +246,10 @@ repro_teardown() {
 	done
 	REPRO_ZDIRS=""
 	for dir in ${REPRO_CGROUPS:-}; do
-		[[ $dir == */residue-zombies.* && -d $dir ]] || continue
+		[[ ($dir == */residue-zombies.* || $dir == */residue-watch.* || $dir == */residue-stress.*) &&
+			-d $dir ]] || continue
+		# residue-churn's own cgroups, if it was killed before it removed them.
+		rmdir "$dir"/churn-* 2>/dev/null
 		# What is still charged below it (page cache of files we read, metadata blocks of
 		# the filesystem) would keep its removed children as zombies: reclaim it, ours only.
 		if [[ -e $dir/memory.force_empty ]]; then
