@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -274,6 +275,10 @@ int main(int argc, char **argv)
 		usage();
 	/* Whatever the caller leaked to us (its shell, meson) must not look like a second holder. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
+	/* A hostile command name, for tests of what residue prints: any bytes, 15 at most. */
+	const char *comm = getenv("RESIDUE_HOLD_COMM");
+	if (comm)
+		(void)prctl(PR_SET_NAME, comm);
 
 	if (!strcmp(mode, "fd") && argc == 4) {
 		fd = open(arg, open_mode(argv[3]));
