@@ -57,7 +57,7 @@ static void usage(void)
 	fputs("usage: residue-hold fd PATH r|w|rw|path | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
 	      "                    pivot DIR | fuse DIR | getfd PID FD |\n"
-	      "                    opener DIR r|w|mmap USEC |\n"
+	      "                    opener DIR r|w|mmap USEC | thread-ns DIR |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
 	exit(2);
@@ -264,6 +264,37 @@ static void *thread_cwd(void *dir)
 	return NULL;
 }
 
+/*
+ * A thread with a mount namespace of its own (unshare(CLONE_FS) then CLONE_NEWNS in that
+ * thread) that mounts a tmpfs on @dir and keeps a file of it open: /proc/PID/ns/mnt shows the
+ * leader's namespace, only /proc/TID/ns/mnt this one, which has a member and must never be
+ * reported as process-less.  Sends its tid, then the namespace id, through tid_pipe.
+ */
+static void *thread_ns(void *dir)
+{
+	char path[4096];
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	if (unshare(CLONE_FS) < 0 || unshare(CLONE_NEWNS) < 0)
+		die("unshare(CLONE_FS, CLONE_NEWNS)", "");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("mount --make-rprivate", "/");
+	if (mount("residue-thread-ns", dir, "tmpfs", 0, "size=1m") < 0)
+		die("mount tmpfs on", dir);
+	snprintf(path, sizeof(path), "%s/held", (const char *)dir);
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	int ns = open("/proc/thread-self/ns/mnt", O_RDONLY);
+	if (fd < 0 || ns < 0)
+		die("open", path);
+	uint64_t id = mntns_id(ns);
+	close(ns); /* an nsfs fd would be a holder of its own */
+	if (write(tid_pipe[1], &tid, sizeof(tid)) != sizeof(tid) ||
+	    write(tid_pipe[1], &id, sizeof(id)) != sizeof(id))
+		die("write", "tid");
+	for (;;)
+		pause();
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -307,6 +338,19 @@ int main(int argc, char **argv)
 		close(tid_pipe[0]);
 		close(tid_pipe[1]);
 		snprintf(extra, sizeof(extra), " tid=%d", (int)tid);
+	} else if (!strcmp(mode, "thread-ns") && argc == 3) {
+		pthread_t t;
+		pid_t tid;
+		uint64_t id;
+		if (pipe(tid_pipe) < 0 || pthread_create(&t, NULL, thread_ns, (void *)arg) != 0)
+			die("pthread_create", arg);
+		if (read(tid_pipe[0], &tid, sizeof(tid)) != sizeof(tid) ||
+		    read(tid_pipe[0], &id, sizeof(id)) != sizeof(id))
+			die("read", "tid");
+		close(tid_pipe[0]);
+		close(tid_pipe[1]);
+		snprintf(extra, sizeof(extra), " tid=%d ns_id=%llu", (int)tid,
+			 (unsigned long long)id);
 	} else if (!strcmp(mode, "root") && argc == 3) {
 		if (chroot(arg) < 0)
 			die("chroot", arg);

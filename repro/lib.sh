@@ -566,9 +566,12 @@ repro_controls() {
 	plain=$REPRO_DIR/plain
 	head -c 8192 /dev/zero >"$plain"
 	repro_holder CP fd "$plain" r || return
-	repro_set CTL_PIDS="$L_PID $CL_PID $CM_PID $CS_PID $CN_PID $CP_PID" \
+	# A thread in a mount namespace of its own, with a tmpfs: that namespace has a member.
+	mkdir -p "$REPRO_DIR/control-thread-ns"
+	repro_holder CT thread-ns "$REPRO_DIR/control-thread-ns" || return
+	repro_set CTL_PIDS="$L_PID $CL_PID $CM_PID $CS_PID $CN_PID $CP_PID $CT_PID" \
 		CTL_DEVS="$L_DEV $(repro_link_dev "/proc/$CM_PID/fd/$CM_FD") $(repro_link_dev "/proc/$CS_PID/fd/$CS_FD") $(repro_link_dev "/proc/$CP_PID/fd/$CP_FD")" \
-		CTL_NS_IDS="$CN_NS_ID"
+		CTL_NS_IDS="$CN_NS_ID $CT_NS_ID"
 	repro_dev_mounted "$L_DEV" || repro_fail "live container's tmpfs $L_DEV is not mounted"
 }
 

@@ -11,6 +11,7 @@
  * mounts (who keeps a process-less namespace) and the tmpfs bytes in a
  * process-less namespace.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -691,7 +692,54 @@ static int visit_seen(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, 
 	return 0;
 }
 
-#define NS_SETTLE_TRIES 5
+/*
+ * A thread may have a mount namespace of its own (unshare(CLONE_FS |
+ * CLONE_NEWNS) in that thread): /proc/PID/ns/mnt shows the leader's, so the
+ * process scan counted no member of it.  Looked for only when unexplained
+ * namespaces are left, through every thread's ns/mnt; one found gets that
+ * thread (by tid, whose /proc/TID/ns/mnt names it) as its member.
+ */
+static void adopt_thread_namespaces(Snapshot *s)
+{
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = procfd >= 0 ? fdopendir(fcntl(procfd, F_DUPFD_CLOEXEC, 3)) : NULL;
+	if (!d)
+		return;
+	for (struct dirent *de; (de = readdir(d));) {
+		char path[300], link[64];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/task", de->d_name);
+		int tfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *t = tfd >= 0 ? fdopendir(tfd) : NULL;
+		if (!t) {
+			if (tfd >= 0)
+				close(tfd);
+			continue; /* gone */
+		}
+		for (struct dirent *te; (te = readdir(t));) {
+			uint64_t ino;
+			if (te->d_name[0] < '1' || te->d_name[0] > '9' ||
+			    strcmp(te->d_name, de->d_name) == 0)
+				continue; /* the leader's namespace is the process's */
+			snprintf(path, sizeof(path), "%s/ns/mnt", te->d_name);
+			ssize_t n = readlinkat(dirfd(t), path, link, sizeof(link) - 1);
+			if (n <= 0 || parse_ns_link(link, (size_t)n, "mnt", &ino) < 0)
+				continue;
+			for (size_t i = 0; i < s->n_nss; i++) {
+				MountNs *ns = &s->nss[i];
+				if (ns->ino == ino && ns->nr_procs == 0 && !ns->gone) {
+					ns->nr_procs = 1;
+					ns->pid = (pid_t)atoi(te->d_name);
+				}
+			}
+		}
+		closedir(t);
+	}
+	closedir(d);
+}
+
+#define NS_SETTLE_TRIES 6
 #define NS_SETTLE_US 20000
 
 /*
@@ -713,6 +761,10 @@ static void settle_unexplained(Snapshot *s, int self)
 		}
 		if (!any)
 			return;
+		if (k == 0) {
+			adopt_thread_namespaces(s);
+			continue; /* count again: those a thread is in are explained */
+		}
 		usleep(NS_SETTLE_US);
 		for (size_t i = 0; i < s->n_nss; i++)
 			if (was[i])
