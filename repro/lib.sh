@@ -566,12 +566,19 @@ repro_controls() {
 	plain=$REPRO_DIR/plain
 	head -c 8192 /dev/zero >"$plain"
 	repro_holder CP fd "$plain" r || return
-	# A thread in a mount namespace of its own, with a tmpfs: that namespace has a member.
-	mkdir -p "$REPRO_DIR/control-thread-ns"
-	repro_holder CT thread-ns "$REPRO_DIR/control-thread-ns" || return
-	repro_set CTL_PIDS="$L_PID $CL_PID $CM_PID $CS_PID $CN_PID $CP_PID $CT_PID" \
+	# With REPRO_CONTROL_THREAD_NS=1: a thread in a mount namespace of its own, with a tmpfs and
+	# a file of it open; that namespace has a member.  Only residue's namespace walk (nsfs,
+	# 6.12) sees such a namespace: without it (--fallback, 6.1, no CAP_SYS_ADMIN) its mount
+	# looks unattached, a known false orphan (docs/RELIABILITY.md).
+	local ct_pid="" ct_ns=""
+	if [[ ${REPRO_CONTROL_THREAD_NS:-0} == 1 ]]; then
+		mkdir -p "$REPRO_DIR/control-thread-ns"
+		repro_holder CT thread-ns "$REPRO_DIR/control-thread-ns" || return
+		ct_pid=$CT_PID ct_ns=$CT_NS_ID
+	fi
+	repro_set CTL_PIDS="$L_PID $CL_PID $CM_PID $CS_PID $CN_PID $CP_PID${ct_pid:+ $ct_pid}" \
 		CTL_DEVS="$L_DEV $(repro_link_dev "/proc/$CM_PID/fd/$CM_FD") $(repro_link_dev "/proc/$CS_PID/fd/$CS_FD") $(repro_link_dev "/proc/$CP_PID/fd/$CP_FD")" \
-		CTL_NS_IDS="$CN_NS_ID $CT_NS_ID"
+		CTL_NS_IDS="$CN_NS_ID${ct_ns:+ $ct_ns}"
 	repro_dev_mounted "$L_DEV" || repro_fail "live container's tmpfs $L_DEV is not mounted"
 }
 
