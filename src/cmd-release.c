@@ -89,6 +89,7 @@ static const char *delete_plain(Release *rl, int dfd, const char *name)
  */
 typedef struct Doomed {
 	int fd;
+	uint64_t ino;
 	char *name;
 	const char *why; /* NULL: deleted (or deletable); else the action to report */
 	uint64_t bytes;
@@ -96,6 +97,12 @@ typedef struct Doomed {
 
 #define DOOMED_BATCH 256
 #define DOOMED_PAUSE_US 2000
+
+/* The name a leased file waits under, beside its own. */
+static void aside_name(const Doomed *x, char *buf, size_t size)
+{
+	snprintf(buf, size, ".residue-release.%llu", (unsigned long long)x->ino);
+}
 
 static void doomed_lease(Release *rl, int dfd, Doomed *x, const struct stat *st)
 {
@@ -115,8 +122,7 @@ static void doomed_lease(Release *rl, int dfd, Doomed *x, const struct stat *st)
 	}
 	if (rl->execute) {
 		char aside[64];
-		snprintf(aside, sizeof(aside), ".residue-release.%llu",
-			 (unsigned long long)st->st_ino);
+		aside_name(x, aside, sizeof(aside));
 		if (renameat(dfd, x->name, dfd, aside) < 0)
 			x->why = "failed";
 	}
@@ -131,10 +137,7 @@ static void doomed_settle(Release *rl, int dfd, Doomed *x, size_t n)
 			continue;
 		if (rl->execute && !x[i].why) {
 			char aside[64];
-			struct stat st;
-			(void)fstat(x[i].fd, &st);
-			snprintf(aside, sizeof(aside), ".residue-release.%llu",
-				 (unsigned long long)st.st_ino);
+			aside_name(&x[i], aside, sizeof(aside));
 			if (fcntl(x[i].fd, F_GETLEASE) != F_WRLCK) {
 				/* Someone began to open it: give the name back. */
 				x[i].why = renameat(dfd, aside, dfd, x[i].name) < 0 ? "failed" :
@@ -276,7 +279,9 @@ static int release_dir(Release *rl, int dfd, char *path, size_t plen, unsigned d
 		if (n_doomed == DOOMED_BATCH)
 			settle_batch(rl, dirfd(d), doomed, &n_doomed, path, plen);
 		Doomed *x = &doomed[n_doomed];
-		*x = (Doomed){ .fd = -EBADF, .name = strdup(de->d_name), .bytes = bytes };
+		*x = (Doomed){
+			.fd = -EBADF, .ino = st.st_ino, .name = strdup(de->d_name), .bytes = bytes
+		};
 		if (!x->name)
 			continue;
 		n_doomed++;

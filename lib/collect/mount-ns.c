@@ -669,13 +669,8 @@ static int tmpfs_jobs_from_holders(Snapshot *s, TmpfsWalk *w)
  */
 static bool ns_is_unexplained(const Snapshot *s, const MountNs *ns)
 {
-	if (ns->nr_procs > 0 || ns->gone || ns->id == s->self_mntns_id)
+	if (ns->nr_procs > 0 || ns->gone || ns->id == s->self_mntns_id || fd_holder_of(s, ns))
 		return false;
-	for (size_t j = 0; j < s->n_holders; j++) {
-		const Holder *h = &s->holders[j];
-		if (h->how == HOLD_FD && s->nsfs_dev && h->dev == s->nsfs_dev && h->ino == ns->ino)
-			return false;
-	}
 	for (size_t j = 0; j < s->n_nsbinds; j++)
 		if (s->nsbinds[j].target_ino == ns->ino)
 			return false;
