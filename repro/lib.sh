@@ -566,12 +566,11 @@ repro_controls() {
 	plain=$REPRO_DIR/plain
 	head -c 8192 /dev/zero >"$plain"
 	repro_holder CP fd "$plain" r || return
-	# With REPRO_CONTROL_THREAD_NS=1: a thread in a mount namespace of its own, with a tmpfs and
-	# a file of it open; that namespace has a member.  Only residue's namespace walk (nsfs,
-	# 6.12) sees such a namespace: without it (--fallback, 6.1, no CAP_SYS_ADMIN) its mount
-	# looks unattached, a known false orphan (docs/RELIABILITY.md).
+	# A thread in a mount namespace of its own, with a tmpfs and a file of it open: that
+	# namespace has a member though no process's ns/mnt names it (REPRO_CONTROL_THREAD_NS=0
+	# leaves it out).
 	local ct_pid="" ct_ns=""
-	if [[ ${REPRO_CONTROL_THREAD_NS:-0} == 1 ]]; then
+	if [[ ${REPRO_CONTROL_THREAD_NS:-1} == 1 ]]; then
 		mkdir -p "$REPRO_DIR/control-thread-ns"
 		repro_holder CT thread-ns "$REPRO_DIR/control-thread-ns" || return
 		ct_pid=$CT_PID ct_ns=$CT_NS_ID

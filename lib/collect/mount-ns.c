@@ -390,6 +390,72 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 }
 
 /* Re-list every namespace; any unattached holder whose mount appears now was attached after all. */
+/*
+ * Call @fn with the mount namespace of every task of the host, threads
+ * included: @tasks is the task directory of its process, @tid its entry
+ * there.  Stops at the first error @fn returns.
+ */
+static int for_each_task_mntns(Snapshot *s,
+			       int (*fn)(Snapshot *s, int tasks, const char *tid, uint64_t ino))
+{
+	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = procfd >= 0 ? fdopendir(fcntl(procfd, F_DUPFD_CLOEXEC, 3)) : NULL;
+	int r = 0;
+
+	if (!d)
+		return 0;
+	for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+		char path[300], link[64];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/task", de->d_name);
+		int tfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *t = tfd >= 0 ? fdopendir(tfd) : NULL;
+		if (!t) {
+			if (tfd >= 0)
+				close(tfd);
+			continue; /* gone */
+		}
+		for (struct dirent *te; r >= 0 && (te = readdir(t));) {
+			uint64_t ino;
+			if (te->d_name[0] < '1' || te->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "%s/ns/mnt", te->d_name);
+			ssize_t n = readlinkat(dirfd(t), path, link, sizeof(link) - 1);
+			if (n > 0 && parse_ns_link(link, (size_t)n, "mnt", &ino) == 0)
+				r = fn(s, dirfd(t), te->d_name, ino);
+		}
+		closedir(t);
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * Without the namespace walk, namespaces are what processes' ns/mnt name:
+ * one that only a thread is in (unshare(CLONE_FS | CLONE_NEWNS) in it) is
+ * missed, and a file held on one of its mounts would look like an orphan's.
+ * Add it, with that thread as its member, and its mounts.
+ */
+static int add_thread_ns(Snapshot *s, int tasks, const char *tid, uint64_t ino)
+{
+	MountNs *ns;
+
+	if (snapshot_find_ns_by_ino(s, ino))
+		return 0;
+	_cleanup_close_ int fd = openat(tasks, tid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* gone */
+	int r = mount_ns_of_process(s, fd, (pid_t)atoi(tid), ino, &ns);
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0 && ns->nr_procs == 0) {
+		ns->nr_procs = 1;
+		ns->pid = (pid_t)atoi(tid);
+	}
+	return 0;
+}
+
 int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
 {
 	size_t n = s->n_nss;
@@ -419,8 +485,9 @@ int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
 			if (r == -ENOMEM)
 				return r;
 		}
+		return 0;
 	}
-	return 0;
+	return for_each_task_mntns(s, add_thread_ns);
 }
 
 /* ---- bytes held in the tmpfs mounts of a process-less namespace ---- */
@@ -688,50 +755,27 @@ static int visit_seen(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, 
 }
 
 /*
- * A thread may have a mount namespace of its own (unshare(CLONE_FS |
- * CLONE_NEWNS) in that thread): /proc/PID/ns/mnt shows the leader's, so the
- * process scan counted no member of it.  Looked for only when unexplained
- * namespaces are left, through every thread's ns/mnt; one found gets that
- * thread (by tid, whose /proc/TID/ns/mnt names it) as its member.
+ * Members the process scan could not count.  A thread may have a mount
+ * namespace of its own (unshare(CLONE_FS | CLONE_NEWNS) in that thread):
+ * /proc/PID/ns/mnt shows the leader's.  And a process started while the
+ * scan ran is missed when its pid is below where the scan had got to, which
+ * happens whenever pids wrap (pid_max is 32768 on hosts below 32 CPUs: at 60
+ * container starts a second, every few minutes), or when it joined the
+ * namespace (unshare, setns) after the scan read its link.  Looked for only
+ * when unexplained namespaces are left; one found gets that task (by tid,
+ * whose /proc/TID/ns/mnt names it) as its member.
  */
-static void adopt_thread_namespaces(Snapshot *s)
+static int adopt_one(Snapshot *s, int tasks, const char *tid, uint64_t ino)
 {
-	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = procfd >= 0 ? fdopendir(fcntl(procfd, F_DUPFD_CLOEXEC, 3)) : NULL;
-	if (!d)
-		return;
-	for (struct dirent *de; (de = readdir(d));) {
-		char path[300], link[64];
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "%s/task", de->d_name);
-		int tfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *t = tfd >= 0 ? fdopendir(tfd) : NULL;
-		if (!t) {
-			if (tfd >= 0)
-				close(tfd);
-			continue; /* gone */
+	(void)tasks;
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		if (ns->ino == ino && ns->nr_procs == 0 && !ns->gone) {
+			ns->nr_procs = 1;
+			ns->pid = (pid_t)atoi(tid);
 		}
-		for (struct dirent *te; (te = readdir(t));) {
-			uint64_t ino;
-			if (te->d_name[0] < '1' || te->d_name[0] > '9' ||
-			    strcmp(te->d_name, de->d_name) == 0)
-				continue; /* the leader's namespace is the process's */
-			snprintf(path, sizeof(path), "%s/ns/mnt", te->d_name);
-			ssize_t n = readlinkat(dirfd(t), path, link, sizeof(link) - 1);
-			if (n <= 0 || parse_ns_link(link, (size_t)n, "mnt", &ino) < 0)
-				continue;
-			for (size_t i = 0; i < s->n_nss; i++) {
-				MountNs *ns = &s->nss[i];
-				if (ns->ino == ino && ns->nr_procs == 0 && !ns->gone) {
-					ns->nr_procs = 1;
-					ns->pid = (pid_t)atoi(te->d_name);
-				}
-			}
-		}
-		closedir(t);
 	}
-	closedir(d);
+	return 0;
 }
 
 #define NS_SETTLE_TRIES 6
@@ -739,9 +783,11 @@ static void adopt_thread_namespaces(Snapshot *s)
 
 /*
  * Give the teardowns time to end: ask the walk again, every 20 ms for at
- * most 100 ms, whether the unexplained namespaces are still there.  Those
- * that are, are reported (kept by something residue cannot see); a host
- * without such namespaces pays nothing.
+ * most 100 ms, whether the unexplained namespaces are still there, and
+ * before and after that whether a member has turned up (adopt_one; one
+ * that came and went took its namespace along, unless something residue
+ * cannot see keeps it).  Those left are reported; a host without such
+ * namespaces pays nothing.
  */
 static void settle_unexplained(Snapshot *s, int self)
 {
@@ -757,8 +803,8 @@ static void settle_unexplained(Snapshot *s, int self)
 		if (!any)
 			return;
 		if (k == 0) {
-			adopt_thread_namespaces(s);
-			continue; /* count again: those a thread is in are explained */
+			(void)for_each_task_mntns(s, adopt_one);
+			continue; /* count again: those a task is in are explained */
 		}
 		usleep(NS_SETTLE_US);
 		for (size_t i = 0; i < s->n_nss; i++)
@@ -772,6 +818,7 @@ static void settle_unexplained(Snapshot *s, int self)
 			return;
 		}
 	}
+	(void)for_each_task_mntns(s, adopt_one);
 }
 
 /*

@@ -7,11 +7,6 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 t_init
-# A thread in a namespace of its own too, where residue walks namespaces (6.12, not --fallback).
-if [[ ${RESIDUE_SCAN_ARGS:-} != *--fallback* ]] &&
-	[[ $("$RESIDUE_HOLD" nsid /proc/self/ns/mnt 2>/dev/null) != 0 ]]; then
-	export REPRO_CONTROL_THREAD_NS=1
-fi
 t_repro repro_controls
 t_residue
 t_assert_controls
