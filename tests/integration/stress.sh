@@ -66,6 +66,25 @@ verdict() {
 		else "ok" end' "$1" 2>&1
 }
 
+# explain_namespaces FILE: for each holder-less new namespace of a wrong scan, what holds it now
+# (its tasks, found through every task's ns/mnt, and who has it open) and whether it still exists.
+explain_namespaces() {
+	local ino ids tasks
+	ids=$(jq -r --argjson base "$base_ns" '.namespaces[] | select((.ns_id | IN($base[])) | not)
+		| select(.holders == []) | "\(.inode) \(.mounts) \(.tmpfs_mounts) \(.pinned_bytes)"' "$1")
+	while read -r ino rest; do
+		[[ -n $ino ]] || continue
+		tasks=$(find /proc/[0-9]*/task/[0-9]*/ns/mnt -maxdepth 0 -lname "mnt:\[$ino\]" 2>/dev/null |
+			while read -r l; do
+				t=${l#/proc/}
+				t=${t%%/*}
+				printf ' %s(%s)' "$l" "$(tr -d '\n' <"/proc/$t/comm" 2>/dev/null)"
+			done)
+		t_log "  namespace inode $ino (mounts, tmpfs, bytes: $rest): tasks in it now:${tasks:- none};" \
+			"fds on it: $(find /proc/[0-9]*/fd -lname "mnt:\[$ino\]" 2>/dev/null | tr '\n' ' ')"
+	done <<<"$ids"
+}
+
 mkdir -p "$REPRO_DIR/churn"
 "$CHURN" "$REPRO_DIR/churn" "$secs" "$rate" $cg >"$REPRO_DIR/churn.out" 2>&1 &
 churn_pid=$!
@@ -80,6 +99,7 @@ while kill -0 "$churn_pid" 2>/dev/null; do
 	if ((rc != 0)) || [[ $v != ok ]]; then
 		bad=$((bad + 1))
 		((bad <= 5)) && t_log "run $runs: rc $rc: $v $(head -c 300 "$REPRO_DIR/run.err")"
+		((bad <= 5)) && explain_namespaces "$T_JSON.run"
 	fi
 	if ((SECONDS != last)); then
 		last=$SECONDS
