@@ -52,7 +52,11 @@ t_check "the table shows the comm escaped" grep -qF 'c\x1b[2J\x0ax' "$REPRO_DIR/
 
 timeout 10 "$RESIDUE" watch -J >"$REPRO_DIR/watch.json" 2>/dev/null &
 watch_pid=$!
-sleep 4
+# Its first scan may take seconds on a busy host: wait for a whole first line, not a fixed time.
+for _ in $(seq 90); do
+	[[ $(wc -l <"$REPRO_DIR/watch.json") -ge 1 ]] && break
+	sleep 0.1
+done
 t_check "watch -J: every line is one JSON object" \
 	bash -c 'jq -c . "$1" >/dev/null && test "$(wc -l <"$1")" -ge 1' sh "$REPRO_DIR/watch.json"
 wait "$watch_pid"
