@@ -566,16 +566,19 @@ repro_controls() {
 	plain=$REPRO_DIR/plain
 	head -c 8192 /dev/zero >"$plain"
 	repro_holder CP fd "$plain" r || return
-	# A thread in a mount namespace of its own, with a tmpfs and a file of it open: that
-	# namespace has a member though no process's ns/mnt names it (REPRO_CONTROL_THREAD_NS=0
-	# leaves it out).
-	local ct_pid="" ct_ns=""
+	# A thread in a mount namespace of its own, with a tmpfs and a file of it open, and an nsfs
+	# fd on that namespace held by another process: the namespace has a member though no
+	# process's ns/mnt names it (REPRO_CONTROL_THREAD_NS=0 leaves it out).
+	local ct_pids="" ct_ns=""
 	if [[ ${REPRO_CONTROL_THREAD_NS:-1} == 1 ]]; then
 		mkdir -p "$REPRO_DIR/control-thread-ns"
 		repro_holder CT thread-ns "$REPRO_DIR/control-thread-ns" || return
-		ct_pid=$CT_PID ct_ns=$CT_NS_ID
+		local ct_ready=CT_READY
+		repro_holder CTN nsfd "/proc/$CT_PID/task/$(repro_field "${!ct_ready}" tid)/ns/mnt" ||
+			return
+		ct_pids=" $CT_PID $CTN_PID" ct_ns=$CT_NS_ID
 	fi
-	repro_set CTL_PIDS="$L_PID $CL_PID $CM_PID $CS_PID $CN_PID $CP_PID${ct_pid:+ $ct_pid}" \
+	repro_set CTL_PIDS="$L_PID $CL_PID $CM_PID $CS_PID $CN_PID $CP_PID$ct_pids" \
 		CTL_DEVS="$L_DEV $(repro_link_dev "/proc/$CM_PID/fd/$CM_FD") $(repro_link_dev "/proc/$CS_PID/fd/$CS_FD") $(repro_link_dev "/proc/$CP_PID/fd/$CP_FD")" \
 		CTL_NS_IDS="$CN_NS_ID${ct_ns:+ $ct_ns}"
 	repro_dev_mounted "$L_DEV" || repro_fail "live container's tmpfs $L_DEV is not mounted"

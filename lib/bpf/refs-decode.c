@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 
 #include "refs.h"
+#include "base/array.h"
 
 /* One iterator's output: whole records, maybe a partial one at the end. */
 typedef struct RefRecords {
@@ -78,15 +79,22 @@ static int add_ref(Snapshot *s, size_t proc, const struct rs_ref *r, HolderHow h
 	return 0;
 }
 
-/* Do the reference records of @b give their mount ids in the id space of @unique? */
-static bool same_id_space(const RefRecords *b, bool unique)
+/*
+ * Do the reference records of @b give their mount ids in the id space of
+ * @unique?  The task pass's records of a process or a thread's namespace
+ * carry no mount id.
+ */
+static bool same_id_space(const RefRecords *b, bool unique, bool task_pass)
 {
 	size_t n;
 	const struct rs_ref *r = records(b, &n);
 
-	for (size_t i = 0; i < n; i++)
-		if (r[i].kind != RS_REF_TASK && r[i].unique_id != unique)
+	for (size_t i = 0; i < n; i++) {
+		bool no_mount =
+			r[i].kind == RS_REF_TASK || (task_pass && r[i].kind == RS_REF_THREAD_NS);
+		if (!no_mount && r[i].unique_id != unique)
 			return false;
+	}
 	return true;
 }
 
@@ -107,8 +115,9 @@ static int validate(const Snapshot *s, const RefRecords *tasks, const RefRecords
 
 	if (tasks->len % sizeof(struct rs_ref) || n == 0)
 		return -EBADMSG;
-	if (!same_id_space(tasks, s->has_listmount) || !same_id_space(files, s->has_listmount) ||
-	    !same_id_space(vmas, s->has_listmount))
+	if (!same_id_space(tasks, s->has_listmount, true) ||
+	    !same_id_space(files, s->has_listmount, false) ||
+	    !same_id_space(vmas, s->has_listmount, false))
 		return -EXDEV; /* mount ids would not match the mount tables */
 	for (size_t i = 0; i < n; i++) {
 		if (t[i].kind == RS_REF_TASK && (t[i].flags & RS_REF_F_SELF)) {
@@ -139,6 +148,15 @@ static int add_tasks(Snapshot *s, const RefRecords *tasks, size_t first)
 			p->mntns_ino = r->addr;
 			cur = (ssize_t)(s->n_procs - 1);
 			self = r->flags & RS_REF_F_SELF;
+			continue;
+		}
+		if (r->kind == RS_REF_THREAD_NS) {
+			ThreadNs *tn =
+				ARRAY_PUSH(s->thread_nss, s->n_thread_nss, s->cap_thread_nss);
+			if (!tn)
+				return -ENOMEM;
+			tn->tid = (pid_t)r->tid;
+			tn->ino = r->addr;
 			continue;
 		}
 		/* Our own references are the scan's transient state, not findings. */

@@ -223,10 +223,23 @@ int dump_task(struct bpf_iter__task *ctx)
 	struct fs_struct *fs = task->fs;
 
 	if (r.pid != r.tid) {
-		/* A thread matters only when it has a cwd of its own (unshare(CLONE_FS)). */
+		/*
+		 * A thread matters only when it has a cwd of its own (unshare(CLONE_FS)),
+		 * or a mount namespace of its own (then also CLONE_NEWNS): it is a member
+		 * of that namespace, which no process's ns/mnt names.
+		 */
 		struct task_struct *leader = task->group_leader;
 		if (fs && leader && fs != leader->fs)
 			emit_path(seq, &r, &fs->pwd, RS_REF_CWD);
+		struct nsproxy *nsp = task->nsproxy;
+		struct nsproxy *lnsp = leader ? leader->nsproxy : NULL;
+		struct mnt_namespace *mnt_ns = nsp ? nsp->mnt_ns : NULL;
+		if (mnt_ns && (!lnsp || lnsp->mnt_ns != mnt_ns)) {
+			struct rs_ref t = { .pid = r.pid, .tid = r.tid, .fd = -1 };
+			t.kind = RS_REF_THREAD_NS;
+			t.addr = mnt_ns->ns.inum;
+			bpf_seq_write(seq, &t, sizeof(t));
+		}
 		return 0;
 	}
 

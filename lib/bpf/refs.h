@@ -18,6 +18,7 @@ enum rs_ref_kind {
 	RS_REF_CWD, /* .tid != .pid for a thread with its own fs_struct */
 	RS_REF_ROOT,
 	RS_REF_EXE,
+	RS_REF_THREAD_NS, /* a thread in another mount namespace than its leader's: inode in .addr */
 };
 
 #define RS_REF_F_SELF 1 /* RS_REF_TASK: the iterating process itself */

@@ -836,6 +836,19 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 		any |= s->nss[i].nr_procs == 0;
 	if (!any)
 		return 0;
+	/*
+	 * The BPF tier counted threads in namespaces of their own; the /proc tier
+	 * read only processes' ns/mnt, so ask every task now (about what its
+	 * process pass cost), also for namespaces an nsfs fd explains.
+	 */
+	if (!s->used_bpf) {
+		(void)for_each_task_mntns(s, adopt_one);
+		any = false;
+		for (size_t i = 0; i < s->n_nss; i++)
+			any |= s->nss[i].nr_procs == 0;
+		if (!any)
+			return 0;
+	}
 	if (fill_peopled_devs(s) < 0)
 		return -ENOMEM;
 	_cleanup_free_ struct rs_statmount *sm = malloc(STATMOUNT_BUF);

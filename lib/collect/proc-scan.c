@@ -352,6 +352,16 @@ static int assign_namespaces(Snapshot *s, size_t first)
 		if (ns->nr_procs++ == 0)
 			ns->pid = p->pid;
 	}
+	/*
+	 * A thread in a namespace of its own is its member: that namespace is not
+	 * process-less.  One born after the walk is not in the snapshot; nothing
+	 * is reported of it.
+	 */
+	for (size_t i = 0; i < s->n_thread_nss; i++) {
+		MountNs *ns = snapshot_find_ns_by_ino(s, s->thread_nss[i].ino);
+		if (ns && ns->nr_procs++ == 0)
+			ns->pid = s->thread_nss[i].tid;
+	}
 	return 0;
 }
 

@@ -49,6 +49,7 @@ Snapshot *snapshot_free(Snapshot *s)
 		}
 	}
 	free(s->procs);
+	free(s->thread_nss);
 	free(s->holders);
 	free(s->nss);
 	free(s->nsbinds);

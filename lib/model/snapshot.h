@@ -31,6 +31,12 @@ typedef struct Process {
 	uint64_t mntns_ino;
 } Process;
 
+/* A thread in another mount namespace than its process's (the BPF tier sees them). */
+typedef struct ThreadNs {
+	pid_t tid;
+	uint64_t ino; /* nsfs inode of its mount namespace */
+} ThreadNs;
+
 typedef enum HolderHow {
 	HOLD_FD,
 	HOLD_MMAP,
@@ -160,6 +166,8 @@ typedef struct SbProbe {
 typedef struct Snapshot {
 	Process *procs;
 	size_t n_procs, cap_procs;
+	ThreadNs *thread_nss;
+	size_t n_thread_nss, cap_thread_nss;
 	Holder *holders; /* the BPF tier keeps only those on unattached mounts and nsfs files */
 	size_t n_holders, cap_holders;
 	uint64_t n_refs; /* references looked at; at least n_holders */

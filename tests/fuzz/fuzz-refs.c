@@ -36,20 +36,25 @@ static size_t le(const uint8_t *p, size_t n)
 	return v;
 }
 
-static size_t count_tasks(const char *b, size_t len)
+static size_t count_kind(const char *b, size_t len, uint8_t kind)
 {
 	size_t n = 0;
 	for (size_t i = 0; i + sizeof(struct rs_ref) <= len; i += sizeof(struct rs_ref))
-		n += ((const struct rs_ref *)(b + i))->kind == RS_REF_TASK;
+		n += ((const struct rs_ref *)(b + i))->kind == kind;
 	return n;
 }
 
-/* Does a reference record of @b (not a task) give its mount id in the other id space? */
-static bool other_ids(const char *b, size_t len, bool unique)
+/*
+ * Does a reference record of @b give its mount id in the other id space?  Not asked of a task,
+ * nor in the task pass of a thread's namespace: they carry no mount.
+ */
+static bool other_ids(const char *b, size_t len, bool unique, bool task_pass)
 {
 	for (size_t i = 0; i + sizeof(struct rs_ref) <= len; i += sizeof(struct rs_ref)) {
 		const struct rs_ref *r = (const struct rs_ref *)(b + i);
-		if (r->kind != RS_REF_TASK && r->unique_id != unique)
+		bool no_mount =
+			r->kind == RS_REF_TASK || (task_pass && r->kind == RS_REF_THREAD_NS);
+		if (!no_mount && r->unique_id != unique)
 			return true;
 	}
 	return false;
@@ -88,14 +93,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = refs_decode(s, tasks, tl, files, fl, vmas, vl, self);
 	FUZZ_ASSERT(r == 0 || r == -EBADMSG || r == -EXDEV);
 	if (r < 0) {
-		FUZZ_ASSERT(s->n_procs == procs0 && s->n_holders == holders0);
+		FUZZ_ASSERT(s->n_procs == procs0 && s->n_holders == holders0 &&
+			    s->n_thread_nss == 0);
 	} else {
 		FUZZ_ASSERT(tl % sizeof(struct rs_ref) == 0);
 		/* Mount ids of the other space would match nothing in the mount tables. */
-		FUZZ_ASSERT(!other_ids(tasks, tl, s->has_listmount));
-		FUZZ_ASSERT(!other_ids(files, fl, s->has_listmount));
-		FUZZ_ASSERT(!other_ids(vmas, vl, s->has_listmount));
-		FUZZ_ASSERT(s->n_procs == procs0 + count_tasks(tasks, tl));
+		FUZZ_ASSERT(!other_ids(tasks, tl, s->has_listmount, true));
+		FUZZ_ASSERT(!other_ids(files, fl, s->has_listmount, false));
+		FUZZ_ASSERT(!other_ids(vmas, vl, s->has_listmount, false));
+		FUZZ_ASSERT(s->n_procs == procs0 + count_kind(tasks, tl, RS_REF_TASK));
+		/* Each thread's namespace is kept, as it came: tid and inode. */
+		FUZZ_ASSERT(s->n_thread_nss == count_kind(tasks, tl, RS_REF_THREAD_NS));
 		for (size_t i = procs0; i < s->n_procs; i++)
 			FUZZ_ASSERT(s->procs[i].comm[sizeof(s->procs[i].comm) - 1] == '\0');
 		for (size_t i = holders0; i < s->n_holders; i++) {
