@@ -67,6 +67,7 @@ int cmd_mounts(const GlobalOptions *g, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	warn_unprivileged(s);
+	warn_bpf_refused(s, NULL);
 	report_interfaces(g, s);
 	r = analyze_census(s, s->mount_max, &cr);
 	if (r < 0) {

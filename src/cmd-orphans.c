@@ -69,6 +69,7 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 	if (r)
 		return r;
 	warn_unprivileged(s);
+	warn_bpf_refused(s, NULL);
 	report_interfaces(g, s);
 	if (t.json) {
 		json_object *o = render_orphans_json(s, rep);

@@ -356,6 +356,7 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 	if (r)
 		return r;
 	warn_unprivileged(s);
+	warn_bpf_refused(s, NULL);
 	report_interfaces(g, s);
 
 	const Orphan *o = NULL;

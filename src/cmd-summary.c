@@ -87,6 +87,7 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	warn_unprivileged(rep->snap);
+	warn_bpf_refused(rep->snap, rep->zombies);
 	report_interfaces(g, rep->snap);
 	if (g->prometheus) {
 		r = print_prometheus(g, rep);

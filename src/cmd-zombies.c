@@ -168,6 +168,7 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 		fputs("residue: not root: counts and bytes only; naming zombies and the files that "
 		      "pin them needs root (BPF)\n",
 		      stderr);
+	warn_bpf_refused(NULL, z);
 	if (t.json) {
 		json_object *o = render_zombies_json(z, 0);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;

@@ -115,6 +115,15 @@ void warn_unprivileged(const Snapshot *s)
 	fputs("; showing what can be seen\n", stderr);
 }
 
+/* One line when the kernel refused BPF: what was read instead and what is missing (the gaps name the errno). */
+void warn_bpf_refused(const Snapshot *s, const ZombieScan *z)
+{
+	char line[512];
+
+	if (render_bpf_refusal(s, z, 0, line, sizeof(line)))
+		fprintf(stderr, "residue: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
 	enum {

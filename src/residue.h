@@ -30,6 +30,8 @@ typedef struct GlobalOptions {
 /* Scan and analyse; prints the error and returns EXIT_ERROR on failure. */
 int run_scan(const ScanOptions *so, Snapshot **ret_snap, OrphanReport **ret_rep, double *ret_ms);
 void warn_unprivileged(const Snapshot *s);
+/* The kernel refused BPF: one line on stderr saying what that costs.  Either may be NULL. */
+void warn_bpf_refused(const Snapshot *s, const ZombieScan *z);
 /* --verbose: which kernel interfaces this scan used. */
 void report_interfaces(const GlobalOptions *g, const Snapshot *s);
 

@@ -29,6 +29,8 @@
 #include "agent/mount-events.h"
 #include "base/macro.h"
 #include "bpf/memcg-watch-loader.h"
+#include "collect/privilege.h"
+#include "render/render.h"
 
 #define DEBOUNCE_MAX_FACTOR 10
 
@@ -44,6 +46,7 @@ typedef struct Agent {
 	AgentStats st;
 	double pending_since, last_change; /* 0: no change pending */
 	const char *tier; /* "bpf" or "proc" of the last good scan */
+	int watch_refused; /* the kernel refused the zombie tracepoints: errno, for the first scan */
 } Agent;
 
 static double mono_s(void)
@@ -130,6 +133,21 @@ static void check_tier(Agent *a, const HostReport *r)
 	a->tier = tier;
 }
 
+/*
+ * At the first scan: one line for everything the kernel refused of BPF (references, zombie
+ * walks, zombie tracepoints) rather than one per part.  Returns whether it said the
+ * references are read through /proc, which check_tier() then need not repeat.
+ */
+static bool note_refusal(Agent *a, const HostReport *r)
+{
+	char line[512];
+
+	if (!render_bpf_refusal(r->snap, r->zombies, a->watch_refused, line, sizeof(line)))
+		return false;
+	note(a, 4, "%s", line);
+	return !r->snap->used_bpf && privilege_bpf_refusal(r->snap->bpf_error);
+}
+
 static int scan(Agent *a, bool first)
 {
 	HostReport *r = NULL;
@@ -148,6 +166,8 @@ static int scan(Agent *a, bool first)
 		return 0;
 	}
 	a->st.last_ok = r->finished;
+	if (first && note_refusal(a, r))
+		a->tier = "proc";
 	check_tier(a, r);
 	if (first && a->life && r->zombies && (e = zombie_life_add_before(a->life, r->zombies)) < 0)
 		goto out;
@@ -190,11 +210,13 @@ static void start_sources(Agent *a)
 		r = zombie_life_new(NULL, on_zombie, a, &a->life);
 		if (r == 0)
 			r = memcg_watch_new(on_record, a, &a->watch);
-		if (r < 0) {
+		if (r < 0 && privilege_bpf_refusal(-r))
+			a->watch_refused = -r; /* in the first scan's line about BPF */
+		else if (r < 0)
 			note(a, 5, "zombie memory cgroups are followed by rescans only: %s",
 			     r == -EOPNOTSUPP ? "built without BPF" : strerror(-r));
+		if (r < 0)
 			a->life = zombie_life_free(a->life);
-		}
 		a->st.zombie_events = a->watch != NULL;
 	}
 	if (a->o->mount_events) {

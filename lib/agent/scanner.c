@@ -210,16 +210,13 @@ static int scan_zombies_into(Scanner *sc, HostReport *rep)
 	}
 	zo.memcg_bpf = sc->memcg;
 	if (bpf && sc->o.long_running && !sc->memcg)
-		zo.no_bpf = true; /* it did not load: say so once, count from cgroupfs */
+		zo.memcg_bpf_error = sc->memcg_error; /* it did not load: count from cgroupfs */
 	r = scan_zombies(&zo, &rep->zombies);
 	if (r == -ENOMEM)
 		return r;
 	rep->zombies_error = r < 0 ? r : 0;
 	if (!rep->zombies)
 		return 0;
-	if (sc->memcg_error && !rep->zombies->bpf_error)
-		if (asprintf(&rep->zombies->bpf_error, "%s", strerror(-sc->memcg_error)) < 0)
-			return -ENOMEM;
 	host_report_add_phase(rep, "zombie memory cgroups", (mono_s() - t) * 1e3);
 	if (r == 0 && policy && rep->zombies->used_bpf) {
 		t = mono_s();
@@ -261,13 +258,12 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 		.no_bpf = sc->o.no_bpf || (sc->o.long_running && !sc->refs),
 		.max_files = sc->o.max_files,
 		.refs_bpf = sc->refs,
+		.refs_bpf_error = sc->o.no_bpf ? 0 : sc->refs_error,
 		.ns_cache = sc->ns_cache,
 	};
 	r = scan_host(&so, &rep->snap);
 	if (r < 0)
 		goto fail;
-	if (so.no_bpf && !sc->o.no_bpf && sc->refs_error)
-		rep->snap->bpf_error = -sc->refs_error;
 	for (size_t i = 0; i < rep->snap->n_phases; i++)
 		host_report_add_phase(rep, rep->snap->phases[i].name, rep->snap->phases[i].ms);
 	t = mono_s();

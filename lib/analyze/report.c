@@ -73,15 +73,28 @@ void report_totals(const HostReport *r, ReportTotals *ret)
 	*ret = t;
 }
 
+bool gap_is_bpf_refusal(const Gap *g)
+{
+	return g->call && strcmp(g->call, "bpf") == 0;
+}
+
 bool report_is_complete(const HostReport *r)
 {
-	return r->snap->privileged && r->snap->n_gaps == 0 && r->snap->n_procs > 0;
+	size_t gaps = 0;
+
+	/* A refused BPF tier costs speed, not findings: the /proc tier reads the same. */
+	for (size_t i = 0; i < r->snap->n_gaps; i++)
+		gaps += !gap_is_bpf_refusal(&r->snap->gaps[i]);
+	return r->snap->privileged && gaps == 0 && r->snap->n_procs > 0;
 }
 
 const char *gap_kind(const Gap *g)
 {
 	const char *w = g->what ? g->what : "";
 
+	/* Not "privilege" for its EPERM: no capability brings back what the kernel refuses. */
+	if (gap_is_bpf_refusal(g))
+		return "other";
 	if (strncmp(w, "privilege", 9) == 0)
 		return "privilege";
 	if (strstr(w, "cgroup") || strstr(w, "memory.stat"))

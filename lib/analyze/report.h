@@ -59,11 +59,15 @@ typedef struct ReportTotals {
 void report_totals(const HostReport *r, ReportTotals *ret);
 
 /*
- * Could the scan see everything: privilege for all of it, no gap, and some
- * process at all (a /proc that shows nothing is blindness, not a clean host)?
+ * Could the scan see everything: privilege for all of it, no gap (but a
+ * refused BPF tier, whose /proc fallback sees the same), and some process at
+ * all (a /proc that shows nothing is blindness, not a clean host)?
  * Nothing found in an incomplete scan is "unknown", not "ok".
  */
 bool report_is_complete(const HostReport *r);
+
+/* The gap that says the kernel refused BPF (call "bpf"; collect/privilege.h). */
+bool gap_is_bpf_refusal(const Gap *g);
 
 /* Gaps grouped for metrics (a bounded label): "privilege", "process", "mount", ... */
 const char *gap_kind(const Gap *g);

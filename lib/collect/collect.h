@@ -39,6 +39,7 @@ typedef struct ScanOptions {
 	bool no_bpf; /* scan references through /proc even where BPF works */
 	unsigned max_files; /* largest files kept per orphan */
 	struct RefsBpf *refs_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
+	int refs_bpf_error; /* why the caller's programs did not load (-errno; no_bpf is set) */
 	MountNsCache *ns_cache; /* mount tables kept by the caller (residue serve), or NULL */
 } ScanOptions;
 

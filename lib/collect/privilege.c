@@ -101,3 +101,15 @@ bool privilege_needs_fallback(const Snapshot *s, const ScanOptions *o)
 		return false;
 	return true;
 }
+
+int privilege_bpf_refusal(int err)
+{
+	const uint64_t bpf = (1ULL << CAP_BPF) | (1ULL << CAP_PERFMON);
+	uint64_t eff;
+
+	if (err <= 0 || err == EOPNOTSUPP || effective_caps(&eff) < 0)
+		return 0;
+	if (!(eff & (1ULL << CAP_SYS_ADMIN)) && (eff & bpf) != bpf)
+		return 0;
+	return err;
+}

@@ -43,3 +43,13 @@ int collect_privilege(Snapshot *s);
  * each mount's state from the kernel and needs no lists.  Call after collect_privilege().
  */
 bool privilege_needs_fallback(const Snapshot *s, const ScanOptions *o);
+
+/*
+ * Was BPF refused by the kernel (a lockdown, an LSM, a verifier, a kernel without
+ * CONFIG_BPF_SYSCALL) rather than by our own capabilities or by the build?  @err is the
+ * positive errno of a BPF part that did not load, attach or run (0: it worked or was not
+ * tried).  Returns @err when it was, else 0: without CAP_SYS_ADMIN, or CAP_BPF and
+ * CAP_PERFMON, the privilege line and gaps already say that BPF is out of reach, and a build
+ * without BPF (EOPNOTSUPP) has nothing to refuse.
+ */
+int privilege_bpf_refusal(int err);

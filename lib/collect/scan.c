@@ -103,6 +103,7 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		return -ENOMEM;
 	s->uid = getuid();
 	s->self_pid = getpid();
+	s->bpf_error = -o->refs_bpf_error;
 	r = collect_privilege(s);
 	if (r < 0)
 		goto fail;
@@ -147,6 +148,13 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	if (r < 0)
 		goto fail;
 	phase(s, "processes and references", &t);
+	/* The kernel said no to BPF: the /proc tier found the same, but the report says why. */
+	if (!s->used_bpf && privilege_bpf_refusal(s->bpf_error)) {
+		r = snapshot_add_gap(s, "references: BPF tier refused, read through /proc instead",
+				     "bpf", s->bpf_error);
+		if (r < 0)
+			goto fail;
+	}
 	/*
 	 * The census's tables, read now, also say which superblocks are mounted
 	 * and where nsfs files are bound: the orphan passes below need not

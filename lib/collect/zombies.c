@@ -21,6 +21,7 @@
 #include "base/procfmt.h"
 #include "bpf/memcg-loader.h"
 #include "collect/collect.h"
+#include "collect/privilege.h"
 #include "collect/zombies.h"
 
 typedef struct MountRef {
@@ -161,12 +162,20 @@ int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 			r = -ENOMEM;
 	} else if (r == 0) {
 		unsigned walks = MEMCG_WALK_TREE | (o->no_files ? 0 : MEMCG_WALK_CACHE);
-		int e = o->memcg_bpf ? memcg_bpf_collect(o->memcg_bpf, z, fd, walks) :
-				       bpf_collect_memcgs(z, fd, !o->no_files);
+		int e = o->memcg_bpf_error ? o->memcg_bpf_error :
+			o->memcg_bpf	   ? memcg_bpf_collect(o->memcg_bpf, z, fd, walks) :
+					     bpf_collect_memcgs(z, fd, !o->no_files);
 		if (e == -ENOMEM)
 			r = e;
 		else if (e < 0 && asprintf(&z->bpf_error, "%s", strerror(-e)) < 0)
 			r = -ENOMEM;
+		else if (e < 0)
+			z->bpf_errno = -e;
+		/* The kernel said no (not our privilege): counts from cgroupfs, and a gap says why. */
+		if (r == 0 && privilege_bpf_refusal(z->bpf_errno))
+			r = zombie_scan_add_gap(
+				z, "zombie memory cgroups: BPF refused, no names or files", "bpf",
+				z->bpf_errno);
 	}
 	if (r == 0)
 		r = memcg_fs_account(z, fd);

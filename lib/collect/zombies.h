@@ -19,6 +19,7 @@ typedef struct ZombieOptions {
 	bool no_files; /* the kernel view without the page-cache walk */
 	struct MemcgBpf
 		*memcg_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
+	int memcg_bpf_error; /* why the caller's programs did not load (-errno; no_bpf unset) */
 } ZombieOptions;
 
 /*

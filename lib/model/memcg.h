@@ -94,6 +94,7 @@ typedef struct ZombieScan {
 	/* The kernel view */
 	bool used_bpf;
 	char *bpf_error; /* why there is no kernel view */
+	int bpf_errno; /* ... when BPF was tried and failed: the positive errno, else 0 */
 	ZombieWalk walk; /* the page-cache walk */
 	/*
 	 * residue serve walks the page cache again only when new zombies appear or

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyze/report.h"
+#include "base/macro.h"
 #include "render.h"
 
 /*
@@ -140,4 +141,57 @@ void report_check_line(const HostReport *r, char *buf, size_t size)
 		snprintf(part, sizeof(part), "%s+%zu more", shown ? ", " : "", parts - shown);
 		append(buf, size, part);
 	}
+}
+
+static int refusal_errno(const Gap *gaps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (gap_is_bpf_refusal(&gaps[i]))
+			return gaps[i].err;
+	return 0;
+}
+
+bool render_bpf_refusal(const Snapshot *s, const ZombieScan *z, int watch_err, char *buf,
+			size_t size)
+{
+	const struct {
+		int err;
+		const char *cost;
+	} parts[] = {
+		{ s ? refusal_errno(s->gaps, s->n_gaps) : 0,
+		  "references are read through /proc, slower but the same findings" },
+		{ z ? refusal_errno(z->gaps, z->n_gaps) : 0,
+		  "zombie memory cgroups are counted from cgroupfs, not named, no files that pin them" },
+		{ watch_err, "zombies appear and go unseen until the next rescan" },
+	};
+	int one = 0;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		if (!parts[i].err)
+			continue;
+		one = !one || one == parts[i].err ? parts[i].err : -1;
+	}
+	if (!one)
+		return false;
+	/* One errno for all (the usual case) goes up front, else each part says its own. */
+	if (one > 0)
+		len = (size_t)snprintf(buf, size, "the kernel refused BPF (%s: %s):",
+				       strerrorname_np(one) ?: "?", strerror(one));
+	else
+		len = (size_t)snprintf(buf, size, "the kernel refused BPF:");
+	const char *sep = " ";
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && len < size; i++) {
+		if (!parts[i].err)
+			continue;
+		if (one > 0)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", sep, parts[i].cost);
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%s%s (%s)", sep,
+						parts[i].cost,
+						strerrorname_np(parts[i].err) ?: "?");
+		sep = "; ";
+	}
+	return true;
 }
