@@ -27,10 +27,14 @@
 
 #define PAGE 4096ULL
 
-/* A label value: valid UTF-8 (invalid bytes as \xNN text), then \\, \" and \n escaped. */
+/*
+ * A label value: valid UTF-8 with invalid bytes and control characters as
+ * the text \xNN (a cgroup or mount point may hold a terminal escape, and
+ * /metrics is read on terminals and in logs), then \\ and \" escaped.
+ */
 static void put_label(FILE *f, const char *name, const char *value, bool first)
 {
-	_cleanup_free_ char *u = str_escape_utf8(value ? value : "");
+	_cleanup_free_ char *u = str_escape_text(value ? value : "");
 	fprintf(f, "%s%s=\"", first ? "" : ",", name);
 	for (const char *p = u ? u : ""; *p; p++) {
 		if (*p == '\\' || *p == '"')

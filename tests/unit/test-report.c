@@ -181,15 +181,21 @@ static void test_prometheus_no_report(void)
 	free(t);
 }
 
-/* A label value with a newline and invalid UTF-8 stays one valid line. */
+/*
+ * A label value with a newline, a terminal escape and invalid UTF-8 stays one
+ * valid line with no control byte: each as the text \xNN, its backslash escaped.
+ */
 static void test_prometheus_hostile(void)
 {
 	HostReport *r = host_report();
 	free(r->zombies->nodes[1].path);
-	r->zombies->nodes[1].path = strdup("/a\nb\xff");
+	r->zombies->nodes[1].path = strdup("/a\nb\xff\x1b[2J\"");
 	size_t len;
 	char *t = render_to_string(render_prometheus, r, &prom, &len);
-	CHECK(strstr(t, "residue_zombie_memcgs{parent=\"/a\\nb\\\\xff\"} 2\n") != NULL);
+	CHECK(strstr(t, "residue_zombie_memcgs{parent=\"/a\\\\x0ab\\\\xff\\\\x1b[2J\\\"\"} 2\n") !=
+	      NULL);
+	for (size_t i = 0; i < len; i++)
+		CHECK(t[i] == '\n' || ((unsigned char)t[i] >= 0x20 && t[i] != 0x7f));
 	free(t);
 	host_report_free(r);
 }
