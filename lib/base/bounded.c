@@ -9,12 +9,14 @@
  * forking from a process with other threads is safe.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -99,8 +101,25 @@ static void wait_children(pid_t *pids, int *pidfds, size_t n, int64_t deadline)
 	free(pfd);
 }
 
-static _Noreturn void ask(int fd, Answer *a, pid_t parent)
+/* The file @q names: its fd, or one opened on its path (then -errno when that failed). */
+static int target(const BoundedStatfs *q)
 {
+	struct statx sx;
+
+	if (!q->path)
+		return q->fd;
+	int fd = openat(q->fd, q->path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (q->ino && statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &sx) == 0 &&
+	    sx.stx_ino != q->ino)
+		return -ESTALE; /* the fd number was reused for another file */
+	return fd;
+}
+
+static _Noreturn void ask(const BoundedStatfs *q, Answer *a, pid_t parent)
+{
+	int fd = q->fd;
 	/*
 	 * A child must never outlive us, nor hold more than it asks about: a
 	 * copy of our fds in a child stuck in a filesystem would keep those
@@ -113,7 +132,8 @@ static _Noreturn void ask(int fd, Answer *a, pid_t parent)
 		(void)syscall(SYS_close_range, 0U, (unsigned)fd - 1, 0U);
 	(void)syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0U);
 	/* A filesystem that never answers keeps the child here until it is killed. */
-	a->err = fstatfs(fd, &a->sf) < 0 ? errno : 0;
+	int t = target(q);
+	a->err = t < 0 ? -t : fstatfs(t, &a->sf) < 0 ? errno : 0;
 	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
 	_exit(0);
 }
@@ -142,7 +162,7 @@ int bounded_fstatfs(BoundedStatfs *q, size_t n, int timeout_ms)
 		pidfds[i] = -EBADF;
 		pid_t pid = fork();
 		if (pid == 0)
-			ask(q[i].fd, &ans[i], self);
+			ask(&q[i], &ans[i], self);
 		if (pid < 0) {
 			q[i].err = errno;
 			continue;

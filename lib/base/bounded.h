@@ -12,10 +12,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/statfs.h>
 
 typedef struct BoundedStatfs {
-	int fd; /* in: any fd or O_PATH fd on the filesystem */
+	int fd; /* in: any fd or O_PATH fd on the filesystem; with @path, the directory of @path */
+	/*
+	 * in, or NULL: open @path (O_PATH, relative to @fd) in the child and ask
+	 * about that, so that the lookup too (a /proc magic link revalidates an
+	 * NFS inode) happens where it can be killed; when @ino is not 0 and the
+	 * file opened is another inode, the answer is ESTALE.
+	 */
+	const char *path;
+	uint64_t ino;
 	bool answered; /* out: fstatfs returned within the deadline */
 	int err; /* out: its errno when it failed, ETIMEDOUT when it did not answer */
 	struct statfs sf; /* out, when answered and err == 0 */

@@ -577,12 +577,35 @@ static void remember_unanswered(uint64_t dev)
 		*u = (Unanswered){ dev, now + PROBE_ASK_AGAIN_S };
 }
 
-/* A holder whose filesystem must be asked statfs in a child: its fd and /proc link. */
+/*
+ * A holder whose filesystem must be asked statfs in a child: its fd and
+ * /proc link, or only the link (fd -EBADF), which the child then opens.
+ */
 typedef struct Pending {
 	size_t holder;
 	int fd;
 	char link[128];
 } Pending;
+
+/*
+ * Is fd @h->fd of its process still on inode @h->ino?  Read from fdinfo,
+ * which procfs answers without asking the file's filesystem (the old,
+ * 32-bit mount id there is not the BPF tier's, so only the inode is
+ * compared).  Other holders: true, the child checks them.
+ */
+static bool fd_still_same(int procfd, const Snapshot *s, const Holder *h)
+{
+	char path[64], buf[1024];
+	FdInfo fi;
+
+	if (h->how != HOLD_FD)
+		return true;
+	snprintf(path, sizeof(path), "%d/fdinfo/%d", s->procs[h->proc].pid, h->fd);
+	ssize_t n = read_small_at(procfd, path, buf, sizeof(buf));
+	if (n <= 0 || parse_fdinfo(buf, (size_t)n, &fi) < 0)
+		return false; /* gone */
+	return !fi.has_ino || fi.ino == h->ino;
+}
 
 /*
  * statfs is the one question probing asks a filesystem: asked directly
@@ -613,8 +636,16 @@ static int probe_pending(Probe *p, Snapshot *s, Pending *pend, size_t n, const S
 		}
 		which[i] = k;
 	}
-	for (size_t k = 0; k < nq; k++)
-		q[k].fd = pend[q[k].fd].fd;
+	for (size_t k = 0; k < nq; k++) {
+		const Pending *pd = &pend[q[k].fd];
+		if (pd->fd >= 0) {
+			q[k].fd = pd->fd;
+		} else {
+			q[k].fd = p->procfd;
+			q[k].path = pd->link;
+			q[k].ino = s->holders[pd->holder].ino;
+		}
+	}
 	if (nq > 0 && (r = bounded_fstatfs(q, nq, PROBE_ASK_MS)) < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
@@ -623,6 +654,17 @@ static int probe_pending(Probe *p, Snapshot *s, Pending *pend, size_t n, const S
 		bool ok = a && a->answered && a->err == 0;
 		if (a && !a->answered)
 			remember_unanswered(h->dev);
+		if (a && a->answered && a->path && a->err) {
+			/* The child's open of the holder's link: as probe_open() would have. */
+			if (a->err == ESTALE || errno_is_vanished(a->err))
+				continue;
+			if (a->err == EACCES || a->err == EPERM) {
+				r = snapshot_add_pid_gap(
+					s, "holder of an unattached mount (/proc/PID/…)", "open",
+					a->err, s->procs[h->proc].pid);
+				continue;
+			}
+		}
 		r = probe_finish(p, s, h, pend[i].link, ok ? &a->sf : NULL, a ? a->err : ETIMEDOUT,
 				 o);
 	}
@@ -643,15 +685,28 @@ int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
 		char link[128];
 		if (!holder_is_unattached(s, h) || h->has_detail)
 			continue;
+		/*
+		 * A network, userspace or unknown filesystem (the kernel view's
+		 * s_magic): not even the lookup of the holder's /proc link here,
+		 * which revalidates an NFS inode (nfs_weak_revalidate); the child
+		 * that asks statfs opens it.
+		 */
+		bool in_child = h->fs_magic && fs_magic_is_network(h->fs_magic);
 		_cleanup_close_ int fd = -EBADF;
-		r = probe_open(&p, s, h, link, sizeof(link), &fd);
-		if (r < 0 || fd < 0)
-			continue;
+		if (in_child) {
+			if (holder_path(p.procfd, s, h, link, sizeof(link)) < 0 ||
+			    !fd_still_same(p.procfd, s, h))
+				continue;
+		} else {
+			r = probe_open(&p, s, h, link, sizeof(link), &fd);
+			if (r < 0 || fd < 0)
+				continue;
+		}
 		if (snapshot_find_sb(s, h->dev)) {
 			r = probe_finish(&p, s, h, link, NULL, 0, o);
 			continue;
 		}
-		if (h->fs_magic && !fs_magic_is_network(h->fs_magic)) {
+		if (h->fs_magic && !in_child) {
 			struct statfs sf;
 			int err = fstatfs(fd, &sf) < 0 ? errno : 0;
 			r = probe_finish(&p, s, h, link, err ? NULL : &sf, err, o);
@@ -668,7 +723,7 @@ int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
 	if (r >= 0)
 		r = probe_pending(&p, s, pend, n_pend, o);
 	for (size_t i = 0; i < n_pend; i++)
-		close(pend[i].fd);
+		safe_close(pend[i].fd);
 	free(pend);
 	probe_done(&p);
 	return r;

@@ -58,6 +58,19 @@ t_expect "the live FUSE's holder is named nowhere" --argjson p "$LIVE_HOLDER_PID
 t_expect "the stalled daemon is named nowhere" --argjson p "$DAEMON_PID" \
 	'[(.orphans[], (.namespaces // [])[]) | .holders[]? | select(.pid == $p)] | length == 0'
 
+# On the kernel view's tier the scanning process never looks the holder's link up itself (an NFS
+# inode is revalidated by that lookup): only the child that asks statfs opens it.
+if [[ $ft == fuse ]] && command -v strace >/dev/null; then
+	timeout -s KILL 10 strace -f -qq -e trace=openat,open,statx,newfstatat -o "$REPRO_DIR/strace" \
+		"$RESIDUE" orphans -J >/dev/null 2>&1
+	main=$(awk 'NR == 1 { print $1 }' "$REPRO_DIR/strace")
+	link="\"$HOLDER_PID/fd/$FD\""
+	t_check "strace: residue's own process never opens or stats $HOLDER_PID/fd/$FD" \
+		test "$(awk -v m="$main" -v l="$link" '$1 == m && index($0, l)' "$REPRO_DIR/strace" | wc -l)" = 0
+	t_check "strace: a child of residue's does open it" \
+		test "$(awk -v m="$main" -v l="$link" '$1 != m && index($0, l) && /openat/' "$REPRO_DIR/strace" | wc -l)" -ge 1
+fi
+
 t_timed orphans-proc "$RESIDUE" orphans -J --no-bpf
 cp "$REPRO_DIR/orphans-proc.out" "$T_JSON"
 t_expect "/proc tier: the orphan $DEV with its holder" "${a[@]}" \
