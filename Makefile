@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?=
 
-.PHONY: all deps run check vm-check unit integration asan bench fuzz stress install clean format format-check
+.PHONY: all deps run check vm-check unit integration asan bench scale-zombies fuzz stress install clean format format-check
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -36,6 +36,14 @@ vm-check: all
 bench: all
 	./scripts/setup-deps bench
 	./bench/run
+
+# 10 000 zombie memory cgroups below our own cgroup, made in steps (ZOMBIE_STEPS): residue's time
+# and peak RSS at each, the kernel memory they cost, every zombie checked against the kernel's own
+# view, then all released (docs/PERFORMANCE.md, "10 000 zombie memory cgroups").
+ZOMBIE_STEPS ?= 0 1000 3000 10000
+scale-zombies: all
+	./scripts/setup-deps check
+	./bench/zombie-scale $(ZOMBIE_STEPS)
 
 # Every libFuzzer target of tests/fuzz for FUZZ_SECONDS each (default 60; FUZZ_RUNS caps the
 # executions, FUZZ_JOBS runs targets side by side), in a clang build of its own; crashers land in

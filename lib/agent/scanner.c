@@ -30,6 +30,7 @@
 #include "base/array.h"
 #include "base/macro.h"
 #include "base/u64set.h"
+#include "bpf/memcg-decode.h"
 #include "bpf/memcg-loader.h"
 #include "bpf/refs-loader.h"
 #include "collect/collect.h"
@@ -178,7 +179,8 @@ static int reuse_walk(Scanner *sc, ZombieScan *z)
 	z->files_reused = true;
 	z->files_age_s = mono_s() - sc->walked_at;
 	z->walk = sc->walk;
-	return 0;
+	/* What that walk could not hold is still missing: say so in this report too. */
+	return memcg_walk_gaps(z);
 }
 
 static bool walk_is_due(const Scanner *sc, const ZombieScan *z)

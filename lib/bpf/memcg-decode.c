@@ -9,6 +9,8 @@
 #include "memcg-decode.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,4 +208,67 @@ int memcg_decode_pins(ZombieScan *z, const MapEntries *pins, const MapEntries *d
 		p->rel_path = v->dentry ? dentry_path(dents, by_addr, v->dentry) : NULL;
 	}
 	return 0;
+}
+
+/* A gap for @n records of one kind; the same gap added twice keeps the larger count. */
+static int add_counted_gap(ZombieScan *z, const char *what, const char *call, int err, uint64_t n)
+{
+	int r = zombie_scan_add_gap(z, what, call, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < z->n_gaps; i++)
+		if (strcmp(z->gaps[i].what, what) == 0 && strcmp(z->gaps[i].call, call) == 0)
+			z->gaps[i].count = n > UINT_MAX ? UINT_MAX : (unsigned)n;
+	return 0;
+}
+
+int memcg_tree_gaps(ZombieScan *z)
+{
+	char what[256];
+	int r = 0;
+
+	if (z->tree_dropped) {
+		snprintf(what, sizeof(what),
+			 "kernel view: %" PRIu64 " of %" PRIu64 " memory cgroups not recorded, "
+			 "BPF map memcgs full (%d): zombies missing",
+			 z->tree_dropped, z->tree_seen, ZM_MEMCGS_MAX);
+		r = add_counted_gap(z, what, "bpf_map_update_elem", E2BIG, z->tree_dropped);
+	}
+	if (r == 0 && !z->tree_complete)
+		r = add_counted_gap(
+			z,
+			"kernel view: the walk of the memory cgroup tree stopped before "
+			"its end: zombies missing",
+			"bpf_loop", EAGAIN, 1);
+	return r;
+}
+
+int memcg_walk_gaps(ZombieScan *z)
+{
+	char what[256];
+	int r = 0;
+
+	if (z->walk.pins_dropped) {
+		snprintf(what, sizeof(what),
+			 "kernel view: %" PRIu64
+			 " files pinning zombie memory cgroups not recorded, "
+			 "BPF map pins full (%d): zombies show fewer files and bytes",
+			 z->walk.pins_dropped, ZM_PINS_MAX);
+		r = add_counted_gap(z, what, "bpf_map_update_elem", E2BIG, z->walk.pins_dropped);
+	}
+	if (r == 0 && z->walk.dentries_dropped) {
+		snprintf(
+			what, sizeof(what),
+			"kernel view: %" PRIu64 " path components of files pinning zombie memory "
+			"cgroups not recorded, BPF map dentries full (%d): those files have no path",
+			z->walk.dentries_dropped, ZM_DENTRIES_MAX);
+		r = add_counted_gap(z, what, "bpf_map_update_elem", E2BIG,
+				    z->walk.dentries_dropped);
+	}
+	if (r == 0 && !z->walk.complete)
+		r = add_counted_gap(z,
+				    "kernel view: the page-cache walk for zombie memory cgroups "
+				    "stopped at its step budget: files missing",
+				    "bpf_loop", E2BIG, 1);
+	return r;
 }

@@ -33,3 +33,12 @@ int memcg_decode_memcgs(ZombieScan *z, const MapEntries *memcgs);
  * rel_path made from the chain of dentries (NULL when a link is missing).
  */
 int memcg_decode_pins(ZombieScan *z, const MapEntries *pins, const MapEntries *dentries);
+
+/*
+ * What the kernel view could not hold, as gaps of @z the user sees: from
+ * the css tree walk (tree_dropped, tree_complete) and from the page-cache
+ * walk (walk.pins_dropped, walk.dentries_dropped, walk.complete).  Called
+ * after each walk, and by the agent when it reuses an older page-cache walk.
+ */
+int memcg_tree_gaps(ZombieScan *z);
+int memcg_walk_gaps(ZombieScan *z);

@@ -37,16 +37,17 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define PATH_DEPTH_MAX 64
 
 /*
- * Sizes: a hash map allocates its buckets (16 bytes each) when it is made,
- * whatever BPF_F_NO_PREALLOC says of the entries, and residue serve keeps
- * these maps for its life: 2^17 memcgs and 2^18 pins and dentries cost
+ * Sizes (memcg.h): a hash map allocates its buckets (16 bytes each) when it
+ * is made, whatever BPF_F_NO_PREALLOC says of the entries, and residue serve
+ * keeps these maps for its life: 2^17 memcgs and 2^18 pins and dentries cost
  * 10 MiB of kernel memory, charged to residue's cgroup (2^20 each cost 48).
- * A record that does not fit is counted (kernel_view.dropped), never silent.
+ * A record that does not fit is counted per map (kernel_view.dropped and a
+ * gap in the output), never silent.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 17);
+	__uint(max_entries, ZM_MEMCGS_MAX);
 	__type(key, __u64);
 	__type(value, struct zm_memcg);
 } memcgs SEC(".maps");
@@ -54,7 +55,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 18);
+	__uint(max_entries, ZM_PINS_MAX);
 	__type(key, struct zm_pin_key);
 	__type(value, struct zm_pin);
 } pins SEC(".maps");
@@ -62,7 +63,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 18);
+	__uint(max_entries, ZM_DENTRIES_MAX);
 	__type(key, __u64);
 	__type(value, struct zm_dentry);
 } dentries SEC(".maps");
@@ -127,7 +128,7 @@ static __noinline int record_memcg(__u64 cssp, __u64 parent_cssp, __u32 depth)
 	const char *name = BPF_CORE_READ(css, cgroup, kn, name);
 	bpf_probe_read_kernel_str(v->name, sizeof(v->name), name);
 	if (bpf_map_update_elem(&memcgs, &id, v, BPF_ANY))
-		stats.map_full++;
+		stats.memcgs_full++;
 	stats.memcgs++;
 	note_shrinker_map(m);
 	return 0;
@@ -161,13 +162,16 @@ static int tree_step(__u32 i, void *ctx)
 		}
 		return 0;
 	}
-	if (tw.cur == tw.root || !tw.cur)
+	if (tw.cur == tw.root || !tw.cur) {
+		stats.tree_done = 1;
 		return 1;
+	}
 	struct cgroup_subsys_state *css = css_of(tw.cur);
 	__u64 parent = (__u64)BPF_CORE_READ(css, parent);
 	__u64 next = (__u64)BPF_CORE_READ(css, sibling.next);
 	if (!parent) {
 		stats.rejected++;
+		stats.tree_done = 2;
 		return 1;
 	}
 	if (next != parent + bpf_core_field_offset(struct cgroup_subsys_state, children)) {
@@ -268,7 +272,7 @@ static __noinline int flush_run(void)
 		if (alias)
 			v.dentry = (__u64)alias - bpf_core_field_offset(struct dentry, d_u.d_alias);
 		if (bpf_map_update_elem(&pins, &k, &v, BPF_NOEXIST))
-			stats.map_full++;
+			stats.pins_full++;
 		else if (v.dentry && !cw.path_dentry)
 			cw.path_dentry = v.dentry;
 	}
@@ -359,7 +363,7 @@ static __noinline int path_step(void)
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 	bpf_probe_read_kernel_str(v->name, sizeof(v->name), name);
 	if (bpf_map_update_elem(&dentries, &key, v, BPF_NOEXIST)) {
-		stats.map_full++;
+		stats.dentries_full++;
 		v->parent = 0;
 	}
 	cw.path_dentry = v->parent;

@@ -273,10 +273,11 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 		const struct zm_stats *st = &skel->data->stats;
 		fprintf(stderr,
 			"memcg walk: sbs %llu inodes %llu cached %llu folios %llu dying %llu steps %llu "
-			"rejected %llu map_full %llu memcgs %llu memcg_steps %llu done %u phase %u\n",
+			"rejected %llu full memcgs %llu pins %llu dentries %llu memcgs %llu "
+			"memcg_steps %llu done %u tree_done %u phase %u\n",
 			st->sbs, st->inodes, st->inodes_cached, st->folios, st->dying_folios,
-			st->steps, st->rejected, st->map_full, st->memcgs, st->memcg_steps,
-			st->done, skel->bss->cw.phase);
+			st->steps, st->rejected, st->memcgs_full, st->pins_full, st->dentries_full,
+			st->memcgs, st->memcg_steps, st->done, st->tree_done, skel->bss->cw.phase);
 	}
 	if (r == 0)
 		z->used_bpf = true;
@@ -286,8 +287,18 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 		z->walk.inodes = st->inodes;
 		z->walk.folios = st->folios;
 		z->walk.rejected = st->rejected;
-		z->walk.map_full = st->map_full;
+		z->walk.pins_dropped = st->pins_full;
+		z->walk.dentries_dropped = st->dentries_full;
+		z->walk.map_full = st->pins_full + st->dentries_full;
 		z->walk.complete = st->done == 1;
+		r = memcg_walk_gaps(z);
+	}
+	if (r == 0 && want_tree) {
+		const struct zm_stats *st = &skel->data->stats;
+		z->tree_seen = st->memcgs;
+		z->tree_dropped = st->memcgs_full;
+		z->tree_complete = st->tree_done == 1;
+		r = memcg_tree_gaps(z);
 	}
 	if (r == 0 && want_tree && skel->data->stats.shrinker_nr_max >= 0)
 		z->shrinker_nr_max = skel->data->stats.shrinker_nr_max;

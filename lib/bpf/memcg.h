@@ -13,6 +13,16 @@
 
 #define ZM_NAME_MAX 256 /* NAME_MAX + 1: kernfs and dentry names */
 
+/*
+ * The maps' sizes (memcg.bpf.c says why these).  memcgs holds more than
+ * MEM_CGROUP_ID_MAX (65 535) memory cgroups can exist at once; pins and
+ * dentries can fill (tens of files per zombie on a host with 10 000): what
+ * does not fit is counted per map and becomes a gap the user sees.
+ */
+#define ZM_MEMCGS_MAX (1 << 17)
+#define ZM_PINS_MAX (1 << 18)
+#define ZM_DENTRIES_MAX (1 << 18)
+
 /* Map memcgs: key = cgroup id (kernfs node id, the directory's inode number). */
 struct zm_memcg {
 	__u64 parent_id; /* 0 for the walk's root */
@@ -50,10 +60,13 @@ struct zm_dentry {
 struct zm_stats {
 	__u64 sbs, inodes, inodes_cached, folios, dying_folios, steps;
 	__u64 rejected; /* list or back-pointer checks that failed: the walk skipped ahead */
-	__u64 map_full; /* pins or dentries not recorded: a map was full */
+	/* Records not taken because their map was full */
+	__u64 memcgs_full, pins_full, dentries_full;
 	__u64 memcgs, memcg_steps;
 	__s32 shrinker_nr_max; /* map_nr_max of one memcg's shrinker_info; -1 unknown */
 	__u32 done; /* 1: walk finished; 2: stopped at the step budget */
+	__u32 tree_done; /* 1: css tree walk finished; 2: stopped by a failed check; 0: budget */
+	__u32 pad;
 };
 
 /*

@@ -55,7 +55,9 @@ typedef struct CachePin {
 typedef struct ZombieWalk {
 	uint64_t sbs, inodes, folios;
 	uint64_t rejected; /* list steps that changed under the walk */
-	uint64_t map_full; /* records a full map could not take */
+	uint64_t map_full; /* records a full map could not take: the two below */
+	uint64_t pins_dropped; /* (zombie, file) pairs: those files are missing */
+	uint64_t dentries_dropped; /* path components: those files have no path */
 	bool complete;
 	double ms;
 } ZombieWalk;
@@ -95,6 +97,9 @@ typedef struct ZombieScan {
 	bool used_bpf;
 	char *bpf_error; /* why there is no kernel view */
 	int bpf_errno; /* ... when BPF was tried and failed: the positive errno, else 0 */
+	/* The css tree walk: memcgs its full map could not take; whether it reached its end. */
+	uint64_t tree_seen, tree_dropped;
+	bool tree_complete;
 	ZombieWalk walk; /* the page-cache walk */
 	/*
 	 * residue serve walks the page cache again only when new zombies appear or

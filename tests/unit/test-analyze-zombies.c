@@ -5,7 +5,8 @@
  * each zombie's own charge is its usage minus its dying children's), one
  * more zombie pinned by tmpfs data, pins that are reachable, unreachable,
  * dirty; what --release would do with each; the kernel-memory estimate;
- * the merge of nodes by id; and the JSON keys docs/JSON.md promises.
+ * the merge of nodes by id; the JSON keys docs/JSON.md promises; and the
+ * gaps that say what the kernel view's full BPF maps could not hold.
  */
 #include "tap.h"
 
@@ -14,6 +15,7 @@
 #include <sys/sysmacros.h>
 
 #include "analyze/zombies.h"
+#include "bpf/memcg-decode.h"
 #include "render/render.h"
 #include "snapshot-fixtures.h"
 
@@ -196,6 +198,62 @@ static void test_table(void)
 	zombie_scan_free(z);
 }
 
+/* A full BPF map or a walk cut short is a gap the user sees, with how much was lost. */
+static void test_walk_gaps(void)
+{
+	ZombieScan *z = fixture();
+	z->tree_complete = true;
+	z->walk.complete = true;
+	CHECK_EQ_INT(memcg_tree_gaps(z), 0);
+	CHECK_EQ_INT(memcg_walk_gaps(z), 0);
+	CHECK_EQ_U64(z->n_gaps, 0);
+
+	z->tree_seen = 140000;
+	z->tree_dropped = 140000 - (1 << 17);
+	z->walk.pins_dropped = 5;
+	z->walk.dentries_dropped = 2;
+	z->walk.complete = false;
+	CHECK_EQ_INT(memcg_tree_gaps(z), 0);
+	CHECK_EQ_INT(memcg_walk_gaps(z), 0);
+	CHECK_EQ_U64(z->n_gaps, 4);
+	CHECK_STREQ(z->gaps[0].what, "kernel view: 8928 of 140000 memory cgroups not recorded, "
+				     "BPF map memcgs full (131072): zombies missing");
+	CHECK_EQ_U64(z->gaps[0].count, 8928);
+	CHECK(strstr(z->gaps[1].what, "5 files pinning zombie memory cgroups not recorded"));
+	CHECK_EQ_U64(z->gaps[1].count, 5);
+	CHECK(strstr(z->gaps[2].what, "BPF map dentries full (262144)"));
+	CHECK(strstr(z->gaps[3].what, "page-cache walk") && z->gaps[3].err == E2BIG);
+	/* Again (the agent reusing that walk in the same report): no second gap. */
+	CHECK_EQ_INT(memcg_walk_gaps(z), 0);
+	CHECK_EQ_U64(z->n_gaps, 4);
+	CHECK_EQ_U64(z->gaps[1].count, 5);
+
+	json_object *o = render_zombies_json(z, 0);
+	json_object *gaps = NULL, *g0 = NULL, *cnt = NULL;
+	CHECK(json_object_object_get_ex(o, "gaps", &gaps) && json_object_array_length(gaps) == 4);
+	g0 = gaps ? json_object_array_get_idx(gaps, 0) : NULL;
+	CHECK(g0 && json_object_object_get_ex(g0, "count", &cnt) &&
+	      json_object_get_int64(cnt) == 8928);
+	json_object_put(o);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	render_gap_list_text(z->gaps, z->n_gaps, f);
+	fclose(f);
+	CHECK(buf && strstr(buf, "gap: kernel view: 8928 of 140000 memory cgroups not recorded"));
+	CHECK(buf && strstr(buf, "(8928 times)"));
+	free(buf);
+
+	/* The css tree walk that did not reach its end. */
+	ZombieScan *y = fixture();
+	y->tree_complete = false;
+	CHECK_EQ_INT(memcg_tree_gaps(y), 0);
+	CHECK(y->n_gaps == 1 && strstr(y->gaps[0].what, "tree stopped before its end"));
+	zombie_scan_free(y);
+	zombie_scan_free(z);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -206,5 +264,6 @@ int main(int argc, char **argv)
 	RUN(test_kmem);
 	RUN(test_json);
 	RUN(test_table);
+	RUN(test_walk_gaps);
 	return tap_done();
 }
