@@ -201,6 +201,8 @@ int memcg_decode_pins(ZombieScan *z, const MapEntries *pins, const MapEntries *d
 		p->ino = v->ino;
 		p->pages = v->pages;
 		p->dirty_pages = v->dirty;
+		p->mapped_pages = v->mapped;
+		p->mapped_shared_pages = v->mapped_shared;
 		p->file_pages = v->nrpages;
 		p->mode = v->mode;
 		p->nlink = v->nlink;

@@ -87,6 +87,7 @@ struct zm_tree_walk tw;
 /* ---- 6.1: folio_nr_pages() read _folio_nr_pages ---- */
 struct folio___old {
 	unsigned int _folio_nr_pages;
+	atomic_t _entire_mapcount; /* before 6.10's _large_mapcount */
 } __attribute__((preserve_access_index));
 
 static __always_inline struct cgroup_subsys_state *css_of(__u64 p)
@@ -258,12 +259,16 @@ static __noinline int flush_run(void)
 	if (p) {
 		__sync_fetch_and_add(&p->pages, cw.acc_pages);
 		__sync_fetch_and_add(&p->dirty, cw.acc_dirty);
+		__sync_fetch_and_add(&p->mapped, cw.acc_mapped);
+		__sync_fetch_and_add(&p->mapped_shared, cw.acc_shared);
 	} else {
 		struct zm_pin v = {};
 		v.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 		v.ino = BPF_CORE_READ(inode, i_ino);
 		v.pages = cw.acc_pages;
 		v.dirty = cw.acc_dirty;
+		v.mapped = cw.acc_mapped;
+		v.mapped_shared = cw.acc_shared;
 		v.nrpages = BPF_CORE_READ(inode, i_data.nrpages);
 		v.mode = BPF_CORE_READ(inode, i_mode);
 		v.nlink = BPF_CORE_READ(inode, __i_nlink);
@@ -276,8 +281,27 @@ static __noinline int flush_run(void)
 		else if (v.dentry && !cw.path_dentry)
 			cw.path_dentry = v.dentry;
 	}
-	cw.acc_pages = cw.acc_dirty = 0;
+	cw.acc_pages = cw.acc_dirty = cw.acc_mapped = cw.acc_shared = 0;
 	cw.acc_memcg = 0;
+	return 0;
+}
+
+/*
+ * How many page-table mappings a folio has (folio_mapcount()): small folios
+ * keep it in _mapcount, large ones in _large_mapcount (6.10); before that the
+ * whole-folio (PMD) maps are in _entire_mapcount and per-page maps are not
+ * summed anywhere cheap, so a large folio mapped only by PTEs counts as
+ * unmapped there.  Each counter starts at -1.
+ */
+static __always_inline __s64 folio_maps(struct folio *folio, bool large)
+{
+	if (!large)
+		return (__s64)BPF_CORE_READ(folio, _mapcount.counter) + 1;
+	if (bpf_core_field_exists(folio->_large_mapcount))
+		return (__s64)BPF_CORE_READ(folio, _large_mapcount.counter) + 1;
+	if (bpf_core_field_exists(((struct folio___old *)folio)->_entire_mapcount))
+		return (__s64)BPF_CORE_READ((struct folio___old *)folio, _entire_mapcount.counter) +
+		       1;
 	return 0;
 }
 
@@ -286,6 +310,8 @@ static __noinline int account_folio(__u64 foliop)
 	struct folio *folio = (void *)foliop;
 	__u64 mapping = cw.inode + bpf_core_field_offset(struct inode, i_data);
 	__u64 memcg_data, memcg, flags = 0, pages = 1;
+	bool large = false;
+	__s64 maps;
 
 	stats.folios++;
 	if ((__u64)BPF_CORE_READ(folio, mapping) != mapping) {
@@ -313,6 +339,7 @@ static __noinline int account_folio(__u64 foliop)
 	 */
 	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)foliop);
 	if (flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))) {
+		large = true;
 		if (bpf_core_field_exists(folio->_nr_pages))
 			pages = BPF_CORE_READ(folio, _nr_pages);
 		else if (bpf_core_field_exists(((struct folio___old *)folio)->_folio_nr_pages))
@@ -327,6 +354,17 @@ static __noinline int account_folio(__u64 foliop)
 	if (flags & ((1UL << bpf_core_enum_value(enum pageflags, PG_dirty)) |
 		     (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))))
 		cw.acc_dirty += pages;
+	/*
+	 * Mapped folios are what POSIX_FADV_DONTNEED skips (mapping_evict_folio);
+	 * MADV_PAGEOUT in turn skips a folio whose mapcount is not its page count
+	 * (mapped by another process too, or twice): madvise_cold_or_pageout_pte_range.
+	 */
+	maps = folio_maps(folio, large);
+	if (maps > 0) {
+		cw.acc_mapped += pages;
+		if (maps != (__s64)pages)
+			cw.acc_shared += pages;
+	}
 	return 0;
 }
 
@@ -416,7 +454,7 @@ static int cache_step(__u32 i, void *ctx)
 			return 0;
 		stats.inodes_cached++;
 		cw.inode = (__u64)inode;
-		cw.acc_memcg = cw.acc_pages = cw.acc_dirty = 0;
+		cw.acc_memcg = cw.acc_pages = cw.acc_dirty = cw.acc_mapped = cw.acc_shared = 0;
 		__u64 head = (__u64)BPF_CORE_READ(inode, i_data.i_pages.xa_head);
 		if ((head & 3) == 2 && head > 4096) {
 			cw.node = head - 2;

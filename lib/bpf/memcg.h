@@ -43,6 +43,8 @@ struct zm_pin {
 	__u64 ino;
 	__u64 pages; /* charged to this memcg */
 	__u64 dirty; /* of those, dirty or under writeback */
+	__u64 mapped; /* of those, in folios some process maps: fadvise cannot drop them */
+	__u64 mapped_shared; /* of those, mapped more than once: MADV_PAGEOUT skips them too */
 	__u64 nrpages; /* the whole file's page cache */
 	__u64 dentry; /* an alias, key into map dentries; 0 when the inode has none */
 	__u32 mode; /* i_mode */
@@ -83,7 +85,7 @@ struct zm_cache_walk {
 	__u64 start_sb, sb, inode_pos, inode, node;
 	__u32 slot, phase;
 	/* The run of folios being added up: one memcg, one inode. */
-	__u64 acc_memcg, acc_id, acc_pages, acc_dirty;
+	__u64 acc_memcg, acc_id, acc_pages, acc_dirty, acc_mapped, acc_shared;
 	/* Memo: the last memcg looked at, and whether it is dying. */
 	__u64 memo_memcg, memo_id;
 	__u8 memo_dying;

@@ -47,6 +47,19 @@ int mountinfo_each(int (*fn)(const MountinfoEntry *e, void *ctx), void *ctx);
 /* Where each pinning file is in our mount namespace, checked by dev and inode. */
 int memcg_resolve_paths(ZombieScan *z);
 
+/*
+ * The live processes that map a file with mapped pages charged to a zombie
+ * (pin->mapped_pages), from /proc/PID/maps: adds z->mappers.  What cannot be
+ * read (but vanished processes) becomes a gap.
+ */
+int memcg_find_mappers(ZombieScan *z);
+
+/*
+ * Field 22 of stat in the /proc/PID directory @dfd, the
+ * start time that tells a process from one that reused its pid; 0 unknown.
+ */
+uint64_t proc_starttime_at(int dfd);
+
 /* The whole scan. */
 int scan_zombies(const ZombieOptions *o, ZombieScan **ret);
 

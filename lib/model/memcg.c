@@ -32,6 +32,11 @@ void zombie_scan_free(ZombieScan *z)
 		free(z->gaps[i].what);
 		free(z->gaps[i].call);
 	}
+	for (size_t i = 0; i < z->n_mappers; i++) {
+		free(z->mappers[i].cgroup);
+		free(z->mappers[i].ranges);
+	}
+	free(z->mappers);
 	free(z->nodes);
 	free(z->index);
 	free(z->pins);

@@ -45,11 +45,28 @@ typedef struct CachePin {
 	uint64_t ino;
 	uint64_t pages, dirty_pages,
 		file_pages; /* charged here; dirty of those; the whole file's */
+	uint64_t mapped_pages; /* of pages, mapped by some process: fadvise cannot drop them */
+	uint64_t mapped_shared_pages; /* of those, mapped more than once: MADV_PAGEOUT skips them */
 	uint32_t mode, nlink;
 	uint64_t fs_magic;
 	char *rel_path; /* from its superblock's root; NULL when the inode has no name */
 	char *path; /* the same file in our mount namespace; NULL when not reachable */
 } CachePin;
+
+/*
+ * A live process that maps a pinning file: who, and the address ranges of
+ * its mappings of that file (what MADV_PAGEOUT would be given).  Keyed by
+ * the file, not the pin, as several zombies can share one file.
+ */
+typedef struct PinMapper {
+	uint64_t dev, ino; /* the file */
+	int pid;
+	uint64_t starttime; /* /proc/PID/stat field 22: a reused pid is another process */
+	char comm[16];
+	char *cgroup; /* its memory cgroup (v1), else v2, else name=systemd; NULL unknown */
+	uint64_t *ranges; /* start, end pairs */
+	size_t n_ranges;
+} PinMapper;
 
 /* What the page-cache walk of the kernel view visited. */
 typedef struct ZombieWalk {
@@ -93,6 +110,8 @@ typedef struct ZombieScan {
 	size_t n_pins, cap_pins;
 	Gap *gaps;
 	size_t n_gaps, cap_gaps;
+	PinMapper *mappers; /* filled by memcg_find_mappers() for files with mapped pages */
+	size_t n_mappers, cap_mappers;
 	/* The kernel view */
 	bool used_bpf;
 	char *bpf_error; /* why there is no kernel view */
