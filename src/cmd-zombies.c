@@ -35,6 +35,9 @@ static void usage(FILE *f)
 	      "     --cgroup PATH   only below this cgroup (a path in the memory hierarchy)\n"
 	      "     --release       drop the page cache that pins zombies (dry run unless --yes)\n"
 	      "     --yes           with --release: do it, then count again\n"
+	      "     --pageout-mapped  with --release: page files' mapped pages out of the live\n"
+	      "                     processes that map them (MADV_PAGEOUT); they read them\n"
+	      "                     back in, charged to their own cgroups\n"
 	      "     --watch         report zombies as they appear and are freed (BPF)\n"
 	      "     --duration SEC  with --watch: stop after SEC seconds\n"
 	      "     --no-bpf        cgroupfs figures only\n"
@@ -58,6 +61,7 @@ enum {
 	OPT_WATCH,
 	OPT_DURATION,
 	OPT_NO_BPF,
+	OPT_PAGEOUT_MAPPED,
 };
 
 int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
@@ -72,13 +76,14 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 		{ "watch", no_argument, NULL, OPT_WATCH },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
+		{ "pageout-mapped", no_argument, NULL, OPT_PAGEOUT_MAPPED },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	TableCli t = { .json = g->json, .check = g->check };
 	ZombieOptions zo = { 0 };
 	ZombieView view = ZV_ZOMBIES;
-	bool view_set = false, release = false, yes = false, watch = false;
+	bool view_set = false, release = false, yes = false, watch = false, pageout = false;
 	double duration = 0;
 	int c;
 
@@ -113,6 +118,9 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 		case OPT_NO_BPF:
 			zo.no_bpf = true;
 			break;
+		case OPT_PAGEOUT_MAPPED:
+			pageout = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -125,14 +133,14 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "residue zombies: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_ERROR;
 	}
-	if (yes && !release) {
-		fputs("residue zombies: --yes goes with --release\n", stderr);
+	if ((yes || pageout) && !release) {
+		fputs("residue zombies: --yes and --pageout-mapped go with --release\n", stderr);
 		return EXIT_ERROR;
 	}
 	if (watch)
 		return zombies_watch(&t, &zo, duration);
 	if (release)
-		return zombies_release(&t, &zo, yes);
+		return zombies_release(&t, &zo, yes, pageout);
 
 	const ColumnSet *set = view == ZV_FILES	  ? &zombie_file_column_set :
 			       view == ZV_PARENTS ? &parent_column_set :

@@ -91,6 +91,7 @@ int cmd_watch(const GlobalOptions *g, int argc, char **argv);
 
 struct ZombieOptions;
 /* residue zombies --release [--yes] (zombies-release.c) */
-int zombies_release(const TableCli *t, const struct ZombieOptions *zo, bool yes);
+int zombies_release(const TableCli *t, const struct ZombieOptions *zo, bool yes,
+		    bool pageout_mapped);
 /* residue zombies --watch (zombies-watch.c) */
 int zombies_watch(const TableCli *t, const struct ZombieOptions *zo, double duration);

@@ -6,7 +6,11 @@
  * it has dirty pages, and given posix_fadvise(POSIX_FADV_DONTNEED): the
  * kernel drops its clean, unmapped page cache, the charges go, and the
  * zombie is freed.  Nothing global (never drop_caches), nothing but page
- * cache (tmpfs pages are the files' data and stay).  On cgroup v2 a parent
+ * cache (tmpfs pages are the files' data and stay).  Pages a live process
+ * maps are ones fadvise cannot drop: such a file is kept and its mappers
+ * named, unless --pageout-mapped asks for process_madvise(MADV_PAGEOUT) on
+ * their mappings first.  The dry run predicts which zombies go, and --yes
+ * reports what went.  On cgroup v2 a parent
  * whose zombies' files cannot be reached gets memory.reclaim instead, which
  * also reclaims from its live children: it is listed, and done only with
  * --yes.  Dry run unless --yes; then the scan runs again and says what was
@@ -18,13 +22,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "analyze/zombies.h"
 #include "base/fileio.h"
+#include "base/macro.h"
 #include "base/strescape.h"
 #include "collect/zombies.h"
 #include "render/render.h"
@@ -32,16 +40,29 @@
 
 #define PAGE 4096ULL
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440 /* 5.10 */
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21 /* 5.4 */
+#endif
+
 typedef struct Plan {
 	uint64_t files, bytes, dirty; /* what would be dropped */
 	uint64_t skipped_files, skipped_bytes;
+	uint64_t mapped_files, mapped_bytes; /* left: mapped by live processes */
+	uint64_t pageout_files, pageout_bytes; /* --pageout-mapped */
 	uint64_t reclaim_parents, reclaim_bytes;
 	uint64_t done_files, failed;
 	json_object *actions;
 } Plan;
 
-static void say(Plan *p, bool json, const char *action, const char *what, uint64_t bytes,
-		const char *cgroup, int err)
+/* One line of the plan; @pin (a file's) adds the processes that map it. */
+static void say(Plan *p, bool json, const ZombieScan *z, const CachePin *pin, const char *action,
+		const char *what, uint64_t bytes, const char *cgroup, int err, const char *note)
 {
 	char b[32];
 	if (json) {
@@ -55,6 +76,30 @@ static void say(Plan *p, bool json, const char *action, const char *what, uint64
 				       cgroup ? json_object_new_string(c ? c : "") : NULL);
 		json_object_object_add(o, "error",
 				       err ? json_object_new_string(strerror(err)) : NULL);
+		json_object_object_add(o, "note", note ? json_object_new_string(note) : NULL);
+		json_object *mb = NULL;
+		if (pin) {
+			json_object_object_add(o, "mapped_bytes",
+					       json_object_new_uint64(pin->mapped_pages * PAGE));
+			mb = json_object_new_array();
+			for (size_t i = 0; i < z->n_mappers; i++) {
+				const PinMapper *m = &z->mappers[i];
+				if (m->dev != pin->dev || m->ino != pin->ino)
+					continue;
+				json_object *e = json_object_new_object();
+				_cleanup_free_ char *mc = str_escape_utf8(m->comm);
+				_cleanup_free_ char *mg =
+					str_escape_utf8(m->cgroup ? m->cgroup : "");
+				json_object_object_add(e, "pid", json_object_new_int(m->pid));
+				json_object_object_add(e, "comm",
+						       json_object_new_string(mc ? mc : ""));
+				json_object_object_add(
+					e, "cgroup",
+					m->cgroup ? json_object_new_string(mg ? mg : "") : NULL);
+				json_object_array_add(mb, e);
+			}
+		}
+		json_object_object_add(o, "mapped_by", mb);
 		json_object_array_add(p->actions, o);
 		return;
 	}
@@ -66,11 +111,99 @@ static void say(Plan *p, bool json, const char *action, const char *what, uint64
 		printf("  (%s)", c ? c : "");
 	if (err)
 		printf(": %s", strerror(err));
+	if (note)
+		printf(": %s", note);
 	putchar('\n');
+	for (size_t i = 0; pin && i < z->n_mappers; i++) {
+		const PinMapper *m = &z->mappers[i];
+		if (m->dev != pin->dev || m->ino != pin->ino)
+			continue;
+		_cleanup_free_ char *mc = str_escape_text(m->comm);
+		_cleanup_free_ char *mg = str_escape_text(m->cgroup ? m->cgroup : "?");
+		printf("%-14s %8s  mapped by pid %d %s (%s)\n", "", "", m->pid, mc ? mc : "",
+		       mg ? mg : "");
+	}
 }
 
-/* Drop one file's page cache: the same inode as the kernel view saw, synced first if dirty. */
-static int drop_file(const CachePin *pin)
+/* The mapper, not a process that reused its pid. */
+static uint64_t starttime_of(int pid)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dfd < 0 ? 0 : proc_starttime_at(dfd);
+}
+
+/*
+ * MADV_PAGEOUT of every mapping @m has of the file.  With @dry, an empty
+ * vector: the kernel checks the same rights (ptrace read access and
+ * CAP_SYS_NICE) and does nothing.  Returns -errno; a process that is gone
+ * is no error (its mappings went with it).
+ */
+static int pageout_mapper(const PinMapper *m, bool dry)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	if (starttime_of(m->pid) != m->starttime)
+		return 0; /* another process now: ours is gone */
+	_cleanup_free_ struct iovec *iov = calloc(m->n_ranges ? m->n_ranges : 1, sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_ranges; i++) {
+		iov[i].iov_base = (void *)(uintptr_t)m->ranges[2 * i];
+		iov[i].iov_len = (size_t)(m->ranges[2 * i + 1] - m->ranges[2 * i]);
+	}
+	/* UIO_MAXIOV (1024) ranges a call. */
+	for (size_t i = 0; i < m->n_ranges || (dry && i == 0); i += 1024) {
+		size_t n = dry ? 0 : m->n_ranges - i < 1024 ? m->n_ranges - i : 1024;
+		if (syscall(SYS_process_madvise, pidfd, iov + i, n, MADV_PAGEOUT, 0U) < 0)
+			return errno == ESRCH ? 0 : -errno;
+		if (dry)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Page out @pin's mappings in every process that maps it.  Returns -errno of
+ * the first failure and sets @ret_note to which process and why.
+ */
+static int pageout_file(const ZombieScan *z, const CachePin *pin, bool dry, char *note,
+			size_t note_size)
+{
+	for (size_t i = 0; i < z->n_mappers; i++) {
+		const PinMapper *m = &z->mappers[i];
+		if (m->dev != pin->dev || m->ino != pin->ino)
+			continue;
+		int r = pageout_mapper(m, dry);
+		if (r < 0) {
+			snprintf(note, note_size, "process_madvise(MADV_PAGEOUT) of pid %d%s",
+				 m->pid,
+				 r == -EPERM ?
+					 " (needs CAP_SYS_NICE and ptrace read access to it)" :
+					 "");
+			return r;
+		}
+	}
+	return 0;
+}
+
+static bool has_mapper(const ZombieScan *z, const CachePin *pin)
+{
+	for (size_t i = 0; i < z->n_mappers; i++)
+		if (z->mappers[i].dev == pin->dev && z->mappers[i].ino == pin->ino)
+			return true;
+	return false;
+}
+
+/*
+ * Drop one file's page cache: the same inode as the kernel view saw, synced
+ * first if dirty (reclaim does not write file pages back), its mappings
+ * paged out of their processes first with @pageout.
+ */
+static int drop_file(const ZombieScan *z, const CachePin *pin, bool pageout, char *note,
+		     size_t note_size)
 {
 	struct stat st;
 	int fd = open(pin->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -86,6 +219,8 @@ static int drop_file(const CachePin *pin)
 		r = -EINVAL;
 	else if (pin->dirty_pages && fdatasync(fd) < 0)
 		r = -errno;
+	else if (pageout && (r = pageout_file(z, pin, false, note, note_size)) < 0)
+		;
 	else
 		r = -posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
@@ -123,13 +258,16 @@ static bool still_dying(const ZombieScan *z, uint64_t id)
 	return i >= 0 && z->nodes[i].dying;
 }
 
-int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
+int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes, bool pageout_mapped)
 {
 	ZombieScan *z = NULL, *after = NULL;
+	_cleanup_free_ bool *pin_goes = NULL, *node_goes = NULL;
 	Plan p = { 0 };
 	int r;
 
 	r = rescan(zo, &z);
+	if (r == 0)
+		r = memcg_find_mappers(z);
 	if (r < 0) {
 		fprintf(stderr, "residue: zombie scan failed: %s\n", strerror(-r));
 		zombie_scan_free(z);
@@ -143,6 +281,12 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 		zombie_scan_free(z);
 		return EXIT_ERROR;
 	}
+	pin_goes = calloc(z->n_pins ? z->n_pins : 1, sizeof(*pin_goes));
+	node_goes = calloc(z->n_nodes ? z->n_nodes : 1, sizeof(*node_goes));
+	if (!pin_goes || !node_goes) {
+		zombie_scan_free(z);
+		return EXIT_ERROR;
+	}
 	p.actions = t->json ? json_object_new_array() : NULL;
 	if (!t->json)
 		printf("%s\n", yes ? "Releasing:" : "Dry run (add --yes to do it):");
@@ -151,7 +295,8 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 	for (size_t k = 0; k < z->n_pins; k++) {
 		const CachePin *pin = &z->pins[k];
 		const char *cg = z->nodes[pin->node].path;
-		PinAction a = pin_action(pin);
+		PinAction a = pin_action_for(pin, pageout_mapped);
+		char note[160] = "";
 		if (a == PIN_SHMEM || a == PIN_UNREACHABLE) {
 			char name[PATH_MAX + 64];
 			snprintf(name, sizeof(name), "%s",
@@ -160,21 +305,54 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 						 "?");
 			p.skipped_files++;
 			p.skipped_bytes += pin->pages * PAGE;
-			say(&p, t->json, a == PIN_SHMEM ? "keep-shmem" : "unreachable", name,
-			    pin->pages * PAGE, cg, 0);
+			say(&p, t->json, z, NULL, a == PIN_SHMEM ? "keep-shmem" : "unreachable",
+			    name, pin->pages * PAGE, cg, 0, NULL);
 			continue;
 		}
+		/* --pageout-mapped: the mappers must be known, and the kernel must let us. */
+		int e = 0;
+		if (a == PIN_PAGEOUT && !has_mapper(z, pin)) {
+			a = PIN_MAPPED;
+			snprintf(note, sizeof(note), "no process found that maps it");
+		} else if (a == PIN_PAGEOUT && !yes) {
+			e = pageout_file(z, pin, true, note, sizeof(note));
+			if (e < 0)
+				a = PIN_MAPPED;
+		}
+		if (a == PIN_MAPPED) {
+			if (!*note)
+				snprintf(note, sizeof(note), "%s",
+					 pin->mapped_shared_pages ?
+						 "pages mapped more than once: fadvise and "
+						 "MADV_PAGEOUT both skip them" :
+						 "mapped pages: fadvise cannot drop them "
+						 "(--pageout-mapped)");
+			p.mapped_files++;
+			p.mapped_bytes += pin->pages * PAGE;
+			say(&p, t->json, z, pin, "keep-mapped", pin->path, pin->pages * PAGE, cg,
+			    -e, note);
+			continue;
+		}
+		pin_goes[k] = true;
 		p.files++;
 		p.bytes += pin->pages * PAGE;
 		p.dirty += pin->dirty_pages * PAGE;
-		int e = yes ? drop_file(pin) : 0;
+		if (a == PIN_PAGEOUT) {
+			p.pageout_files++;
+			p.pageout_bytes += pin->mapped_pages * PAGE;
+		}
+		e = yes ? drop_file(z, pin, a == PIN_PAGEOUT, note, sizeof(note)) : 0;
 		if (e < 0)
 			p.failed++;
 		else if (yes)
 			p.done_files++;
-		say(&p, t->json, yes ? (e < 0 ? "failed" : "dropped") : pin_action_to_string(a),
-		    pin->path, pin->pages * PAGE, cg, -e);
+		const char *done = a == PIN_PAGEOUT ? "paged-out" : "dropped";
+		say(&p, t->json, z, a == PIN_PAGEOUT ? pin : NULL,
+		    yes ? (e < 0 ? "failed" : done) : pin_action_to_string(a), pin->path,
+		    pin->pages * PAGE, cg, -e, *note ? note : NULL);
 	}
+	/* What the plan frees, if every step does what it says. */
+	uint64_t predicted = zombies_predict_freed(z, pin_goes, node_goes), targets = 0;
 
 	/* 2. v2 parents whose zombies hold memory no reachable file explains. */
 	if (z->version == 2) {
@@ -203,37 +381,56 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 			p.reclaim_parents++;
 			p.reclaim_bytes += unexplained;
 			int e = yes ? reclaim_parent(z, n, unexplained) : 0;
-			say(&p, t->json, yes ? (e < 0 ? "failed" : "reclaimed") : "memory.reclaim",
-			    n->path, unexplained, NULL, -e);
+			say(&p, t->json, z, NULL,
+			    yes ? (e < 0 ? "failed" : "reclaimed") : "memory.reclaim", n->path,
+			    unexplained, NULL, -e, NULL);
 		}
 	}
 
-	/* 3. Count again: zombies go once their last charge does (after an RCU grace period). */
-	uint64_t freed = 0, left = 0;
+	/*
+	 * 3. Count again: zombies go once their last charge does (after an RCU grace
+	 * period).  Wait, up to 2 s, for those the plan frees; not for the rest.
+	 */
+	uint64_t freed = 0, left = 0, freed_predicted = 0;
+	for (size_t i = 0; i < z->n_nodes; i++)
+		targets += z->nodes[i].dying;
 	if (yes) {
 		for (int tries = 0; tries < 20; tries++) {
 			zombie_scan_free(after);
 			after = NULL;
 			if (rescan(zo, &after) < 0)
 				break;
-			freed = left = 0;
-			for (size_t i = 0; i < z->n_nodes; i++)
-				if (z->nodes[i].dying)
-					still_dying(after, z->nodes[i].id) ? left++ : freed++;
-			if (!left || !after->used_bpf)
+			freed = left = freed_predicted = 0;
+			for (size_t i = 0; i < z->n_nodes; i++) {
+				if (!z->nodes[i].dying)
+					continue;
+				bool there = still_dying(after, z->nodes[i].id);
+				there ? left++ : freed++;
+				freed_predicted += !there && node_goes[i];
+			}
+			if (!left || !after->used_bpf ||
+			    (freed_predicted == predicted && !p.reclaim_parents))
 				break;
 			struct timespec ts = { 0, 100 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
 	}
+	/* The prediction counts only what the files explain: memory.reclaim may free more. */
+	bool know = z->used_bpf && !p.reclaim_parents;
 
 	char a[32], b[32];
 	if (t->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "dry_run", json_object_new_boolean(!yes));
+		json_object_object_add(o, "pageout_mapped",
+				       json_object_new_boolean(pageout_mapped));
 		json_object_object_add(o, "actions", p.actions);
 		json_object_object_add(o, "files", json_object_new_uint64(p.files));
 		json_object_object_add(o, "bytes", json_object_new_uint64(p.bytes));
+		json_object_object_add(o, "mapped_files", json_object_new_uint64(p.mapped_files));
+		json_object_object_add(o, "mapped_bytes", json_object_new_uint64(p.mapped_bytes));
+		json_object_object_add(o, "paged_out_files",
+				       json_object_new_uint64(p.pageout_files));
 		json_object_object_add(o, "failed", json_object_new_uint64(p.failed));
 		json_object_object_add(
 			o, "zombies_before",
@@ -242,9 +439,12 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 				       after && after->nr_zombies != ZS_UNKNOWN ?
 					       json_object_new_uint64(after->nr_zombies) :
 					       NULL);
+		json_object_object_add(o, "predicted_freed",
+				       know ? json_object_new_uint64(predicted) : NULL);
 		json_object_object_add(
 			o, "freed",
-			yes && after && after->used_bpf ? json_object_new_uint64(freed) : NULL);
+			yes ? (after && after->used_bpf ? json_object_new_uint64(freed) : NULL) :
+			      (know ? json_object_new_uint64(predicted) : NULL));
 		render_json_print(o, stdout);
 		json_object_put(o);
 	} else {
@@ -256,6 +456,20 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 			printf(" (%s dirty, synced first)", b);
 		}
 		putchar('\n');
+		if (p.pageout_files) {
+			format_bytes(p.pageout_bytes, false, a, sizeof(a));
+			printf("%s %s mapped by live processes out of them first (MADV_PAGEOUT): they "
+			       "fault those pages back in, reading them again, charged to their own "
+			       "cgroups\n",
+			       yes ? "Paged" : "Would page", a);
+		}
+		if (p.mapped_files) {
+			format_bytes(p.mapped_bytes, false, a, sizeof(a));
+			printf("Left mapped: %llu files, %s (live processes map their pages; fadvise "
+			       "cannot drop mapped pages%s)\n",
+			       (unsigned long long)p.mapped_files, a,
+			       pageout_mapped ? "" : "; --pageout-mapped pages them out");
+		}
 		if (p.skipped_files) {
 			format_bytes(p.skipped_bytes, false, a, sizeof(a));
 			printf("Left alone: %llu files, %s (tmpfs data, or not reachable from this mount namespace)\n",
@@ -267,12 +481,17 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes)
 			       yes ? "Asked" : "Would ask", (unsigned long long)p.reclaim_parents,
 			       a);
 		}
+		if (!yes && know)
+			printf("Would free %llu of %llu zombies\n", (unsigned long long)predicted,
+			       (unsigned long long)targets);
 		if (yes && after) {
 			printf("Zombies: %llu before, %llu now", (unsigned long long)z->nr_zombies,
 			       (unsigned long long)after->nr_zombies);
 			if (after->used_bpf)
 				printf("; %llu of them freed, %llu still there",
 				       (unsigned long long)freed, (unsigned long long)left);
+			if (after->used_bpf && know)
+				printf(" (predicted: %llu freed)", (unsigned long long)predicted);
 			putchar('\n');
 			if (z->stuck_bytes != ZS_UNKNOWN && after->stuck_bytes != ZS_UNKNOWN) {
 				format_bytes(z->stuck_bytes, false, a, sizeof(a));

@@ -108,14 +108,59 @@ int analyze_zombies(ZombieScan *z)
 #define RAMFS_MAGIC 0x858458f6
 #define HUGETLBFS_MAGIC 0x958458f6
 
-PinAction pin_action(const CachePin *p)
+PinAction pin_action_for(const CachePin *p, bool pageout_mapped)
 {
 	if (p->fs_magic == TMPFS_MAGIC || p->fs_magic == RAMFS_MAGIC ||
 	    p->fs_magic == HUGETLBFS_MAGIC)
 		return PIN_SHMEM;
 	if (!p->path)
 		return PIN_UNREACHABLE;
+	if (p->mapped_pages)
+		return pageout_mapped && !p->mapped_shared_pages ? PIN_PAGEOUT : PIN_MAPPED;
 	return p->dirty_pages ? PIN_SYNC_DROP : PIN_DROP;
+}
+
+/* Dying nodes by depth, deepest first, so children are decided before their parents. */
+static int cmp_depth(const void *a, const void *b, void *ctx)
+{
+	const ZombieScan *z = ctx;
+	uint32_t x = z->nodes[*(const size_t *)a].depth, y = z->nodes[*(const size_t *)b].depth;
+	return x > y ? -1 : x < y;
+}
+
+uint64_t zombies_predict_freed(const ZombieScan *z, const bool *pin_goes, bool *ret_goes)
+{
+	size_t *order = calloc(z->n_nodes ? z->n_nodes : 1, sizeof(*order)), n = 0;
+	uint64_t freed = 0;
+
+	for (size_t i = 0; i < z->n_nodes; i++) {
+		ret_goes[i] = false;
+		if (z->nodes[i].dying && order)
+			order[n++] = i;
+	}
+	if (!order)
+		return 0;
+	qsort_r(order, n, sizeof(*order), cmp_depth, (void *)z);
+	for (size_t o = 0; o < n; o++) {
+		size_t i = order[o];
+		const CgNode *nd = &z->nodes[i];
+		bool goes = true, children = false;
+		for (uint32_t k = nd->first_pin; k < nd->first_pin + nd->n_pins; k++)
+			goes = goes && pin_goes[k];
+		for (int32_t c = nd->first_child; c >= 0; c = z->nodes[c].next_sibling)
+			if (z->nodes[c].dying) {
+				children = true;
+				goes = goes && ret_goes[c];
+			}
+		/* Memory the files do not explain (anon left by a process that moved out). */
+		uint64_t own = zombie_own_pages(z, i);
+		if (own > nd->cache_pages + nd->cache_pages / 16 + 64)
+			goes = false;
+		ret_goes[i] = goes && (nd->n_pins || children);
+		freed += ret_goes[i];
+	}
+	free(order);
+	return freed;
 }
 
 const char *pin_action_to_string(PinAction a)
@@ -129,6 +174,12 @@ const char *pin_action_to_string(PinAction a)
 		return "unreachable";
 	case PIN_SHMEM:
 		return "shmem";
+	case PIN_MAPPED:
+		return "keep-mapped";
+	case PIN_PAGEOUT:
+		return "pageout";
+	case PIN_ACTION_MAX:
+		break;
 	}
 	return "?";
 }

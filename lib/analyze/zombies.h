@@ -37,7 +37,31 @@ typedef enum PinAction {
 	PIN_SYNC_DROP, /* dirty: fdatasync, then DONTNEED */
 	PIN_UNREACHABLE, /* not reachable from this mount namespace, or deleted */
 	PIN_SHMEM, /* tmpfs/shmem: the pages are the file's data, dropping them is deleting it */
+	PIN_MAPPED, /* some pages are mapped by a live process: fadvise(DONTNEED) skips them */
+	PIN_PAGEOUT, /* mapped, opt-in: process_madvise(MADV_PAGEOUT) on the mappers, then drop */
+	PIN_ACTION_MAX,
 } PinAction;
 
-PinAction pin_action(const CachePin *p);
+/*
+ * What --release does with a pin; with @pageout_mapped, a mapped file whose
+ * pages are each mapped once (MADV_PAGEOUT skips pages mapped more than once)
+ * is paged out of its mappers.  Whether the mappers can be found and allowed
+ * is the caller's to check.
+ */
+PinAction pin_action_for(const CachePin *p, bool pageout_mapped);
+static inline PinAction pin_action(const CachePin *p)
+{
+	return pin_action_for(p, false);
+}
 const char *pin_action_to_string(PinAction a);
+
+/*
+ * Which zombies --release would free, given which pins' page cache goes
+ * (@pin_goes[k] for z->pins[k]): a zombie goes when it has something to
+ * go — pins of its own or dying children — every pin of its own goes, its
+ * own charge is no more than its files' cache and the kernel objects that
+ * track it (1/16 of it and 64 pages), and every dying child goes too (a
+ * child holds its parent).  Sets @ret_goes[i] for each node (false for live
+ * ones) and returns how many zombies go.
+ */
+uint64_t zombies_predict_freed(const ZombieScan *z, const bool *pin_goes, bool *ret_goes);

@@ -130,6 +130,59 @@ static void test_actions(void)
 	zombie_scan_free(z);
 }
 
+/* Which zombies --release frees: a zombie goes with all its pins and all its dying children. */
+static uint64_t predict(const ZombieScan *z, bool pageout, bool *goes)
+{
+	bool pin_goes[8] = { false };
+	for (size_t k = 0; k < z->n_pins && k < 8; k++) {
+		PinAction a = pin_action_for(&z->pins[k], pageout);
+		pin_goes[k] = a == PIN_DROP || a == PIN_SYNC_DROP || a == PIN_PAGEOUT;
+	}
+	return zombies_predict_freed(z, pin_goes, goes);
+}
+
+static CachePin *pin_of(ZombieScan *z, uint64_t ino)
+{
+	for (size_t k = 0; k < z->n_pins; k++)
+		if (z->pins[k].ino == ino)
+			return &z->pins[k];
+	abort();
+}
+
+static void test_predict(void)
+{
+	ZombieScan *z = fixture();
+	bool goes[8];
+	int32_t z1 = zombie_scan_index(z, 11), z2 = zombie_scan_index(z, 12),
+		z3 = zombie_scan_index(z, 13), a = zombie_scan_index(z, 10);
+	/* z2's file is unreachable, so z2 stays, and holds its parent z1; z3 is tmpfs. */
+	CHECK_EQ_U64(predict(z, false, goes), 0);
+	CHECK(!goes[z1] && !goes[z2] && !goes[z3] && !goes[a]);
+	/* Reachable: z2 goes, then z1 with it. */
+	pin_of(z, 102)->path = strdup("/other/ns/file");
+	CHECK_EQ_U64(predict(z, false, goes), 2);
+	CHECK(goes[z1] && goes[z2] && !goes[z3] && !goes[a]);
+	/* A page of z1's log mapped by a live process: fadvise cannot drop it. */
+	pin_of(z, 100)->mapped_pages = 1;
+	CHECK_EQ_INT(pin_action(pin_of(z, 100)), PIN_MAPPED);
+	CHECK_EQ_U64(predict(z, false, goes), 1);
+	CHECK(!goes[z1] && goes[z2]);
+	/* --pageout-mapped pages it out first... */
+	CHECK_EQ_INT(pin_action_for(pin_of(z, 100), true), PIN_PAGEOUT);
+	CHECK_EQ_U64(predict(z, true, goes), 2);
+	/* ...unless it is mapped twice, which MADV_PAGEOUT skips. */
+	pin_of(z, 100)->mapped_shared_pages = 1;
+	CHECK_EQ_INT(pin_action_for(pin_of(z, 100), true), PIN_MAPPED);
+	CHECK_EQ_U64(predict(z, true, goes), 1);
+	/* Memory its files do not explain (anon): z1 does not go even with all files dropped. */
+	pin_of(z, 100)->mapped_pages = pin_of(z, 100)->mapped_shared_pages = 0;
+	z->nodes[z1].usage_pages = 100 + 190 + 190 / 16 + 65;
+	CHECK_EQ_U64(predict(z, false, goes), 1);
+	CHECK(!goes[z1] && goes[z2]);
+	CHECK_STREQ(pin_action_to_string(PIN_MAPPED), "keep-mapped");
+	zombie_scan_free(z);
+}
+
 /* The model of docs/ZOMBIE-COST.md, with this machine's figures: 2 CPUs, 1 node, map 99456. */
 static void test_kmem(void)
 {
@@ -261,6 +314,7 @@ int main(int argc, char **argv)
 	RUN(test_own_pages);
 	RUN(test_aggregates);
 	RUN(test_actions);
+	RUN(test_predict);
 	RUN(test_kmem);
 	RUN(test_json);
 	RUN(test_table);
