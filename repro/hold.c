@@ -57,10 +57,40 @@ static void usage(void)
 	fputs("usage: residue-hold fd PATH r|w|rw|path | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
 	      "                    pivot DIR | fuse DIR | getfd PID FD |\n"
-	      "                    opener DIR r|w|mmap USEC | thread-ns DIR |\n"
+	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
 	exit(2);
+}
+
+/*
+ * Map all of PATH and keep every page of it mapped and warm: fault each one
+ * in, say ready, then read each again every second (a page the host's
+ * idle-page reclaim unmapped would come back charged to our cgroup, so it
+ * must never look idle).  Never returns.
+ */
+static void mmap_touch(const char *path)
+{
+	struct stat st;
+	int f = open(path, O_RDONLY);
+	if (f < 0 || fstat(f, &st) < 0)
+		die("open", path);
+	size_t len = (size_t)st.st_size;
+	volatile const char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, f, 0);
+	if (p == MAP_FAILED)
+		die("mmap", path);
+	close(f);
+	unsigned sum = 0;
+	for (size_t off = 0; off < len; off += 4096)
+		sum += (unsigned char)p[off];
+	printf("ready %d addr=%lx len=%zu sum=%u\n", (int)getpid(), (unsigned long)(uintptr_t)p,
+	       len, sum);
+	fflush(stdout);
+	for (;;) {
+		sleep(1);
+		for (size_t off = 0; off < len; off += 4096)
+			sum += (unsigned char)p[off];
+	}
 }
 
 static int open_mode(const char *m)
@@ -325,6 +355,8 @@ int main(int argc, char **argv)
 			die("mmap", arg);
 		close(f);
 		snprintf(extra, sizeof(extra), " addr=%lx", (unsigned long)(uintptr_t)p);
+	} else if (!strcmp(mode, "mmap-touch") && argc == 3) {
+		mmap_touch(arg);
 	} else if (!strcmp(mode, "cwd") && argc == 3) {
 		if (chdir(arg) < 0)
 			die("chdir", arg);

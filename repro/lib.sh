@@ -701,6 +701,24 @@ repro_case_zombies() {
 		Z_DIR="$zdir"
 }
 
+# repro_case_zombies_mapped [K] [J]: repro_case_zombies, then the last zombie's file mapped (all of
+# it, every page faulted in and kept warm) by a live process started after that zombie's cgroup was
+# removed, in a live cgroup of its own ("mapper"): the pages stay charged to the zombie, and
+# POSIX_FADV_DONTNEED cannot drop them while they are mapped.
+repro_case_zombies_mapped() {
+	local k=${1:-3} parent spec name size f
+	repro_case_zombies "$k" "${2:-2}" || return
+	parent=$REPRO_CG_MOUNT$Z_PARENT
+	spec=${Z_PINNED##* }
+	IFS=: read -r name size f <<<"$spec"
+	repro_memcg_mkdir "$parent/mapper" || return
+	# shellcheck disable=SC2016
+	repro_start ZM sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" mmap-touch "$3"' sh \
+		"$parent/mapper" "$REPRO_HOLD" "$f" || return
+	repro_set Z_MAPPED="$name:$size:$f" Z_MAPPER_PID="$ZM_PID" Z_MAPPER_CG="$Z_PARENT/mapper" \
+		Z_LIVE="$Z_LIVE mapper"
+}
+
 # Entry point of a standalone reproducer: build one case, print its description, leave it running.
 repro_main() {
 	local rc

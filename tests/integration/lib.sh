@@ -204,6 +204,14 @@ t_assert_controls() {
 }
 
 # Finish: on failure show what residue said about the objects this test made.
+# t_zombies ARGS...: residue zombies -J --cgroup Z_PARENT ARGS into T_JSON (a zombie repro's parent).
+t_zombies() {
+	local rc
+	"$RESIDUE" zombies -J --cgroup "$Z_PARENT" "$@" >"$T_JSON" 2>"$REPRO_DIR/residue.err"
+	rc=$?
+	((rc == 0)) || t_bail "residue zombies -J $* exited $rc: $(head -c 2000 "$REPRO_DIR/residue.err")"
+}
+
 t_done() {
 	if ((T_FAILS > 0)); then
 		echo "FAIL: $T_FAILS assertion(s) failed"

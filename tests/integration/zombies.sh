@@ -12,13 +12,6 @@
 t_init
 t_repro repro_case_zombies 3 2
 
-# t_zombies ARGS...: residue zombies -J --cgroup PARENT ARGS into T_JSON.
-t_zombies() {
-	local rc
-	"$RESIDUE" zombies -J --cgroup "$Z_PARENT" "$@" >"$T_JSON" 2>"$REPRO_DIR/residue.err"
-	rc=$?
-	((rc == 0)) || t_bail "residue zombies -J $* exited $rc: $(head -c 2000 "$REPRO_DIR/residue.err")"
-}
 
 # A zombie's charge is more than its page cache: the kernel objects that track that cache are
 # charged to the same memcg (__GFP_ACCOUNT): one 104-byte buffer_head per ext4 block, xarray
