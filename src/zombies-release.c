@@ -449,8 +449,9 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes, bool p
 		json_object_put(o);
 	} else {
 		format_bytes(p.bytes, false, a, sizeof(a));
-		printf("%s %llu files, %s of page cache", yes ? "Dropped" : "Would drop",
-		       (unsigned long long)(yes ? p.done_files : p.files), a);
+		uint64_t nf = yes ? p.done_files : p.files;
+		printf("%s %llu file%s, %s of page cache", yes ? "Dropped" : "Would drop",
+		       (unsigned long long)nf, nf == 1 ? "" : "s", a);
 		if (p.dirty) {
 			format_bytes(p.dirty, false, b, sizeof(b));
 			printf(" (%s dirty, synced first)", b);
@@ -465,15 +466,17 @@ int zombies_release(const TableCli *t, const ZombieOptions *zo, bool yes, bool p
 		}
 		if (p.mapped_files) {
 			format_bytes(p.mapped_bytes, false, a, sizeof(a));
-			printf("Left mapped: %llu files, %s (live processes map their pages; fadvise "
+			printf("Left mapped: %llu file%s, %s (live processes map their pages; fadvise "
 			       "cannot drop mapped pages%s)\n",
-			       (unsigned long long)p.mapped_files, a,
-			       pageout_mapped ? "" : "; --pageout-mapped pages them out");
+			       (unsigned long long)p.mapped_files, p.mapped_files == 1 ? "" : "s",
+			       a, pageout_mapped ? "" : "; --pageout-mapped pages them out");
 		}
 		if (p.skipped_files) {
 			format_bytes(p.skipped_bytes, false, a, sizeof(a));
-			printf("Left alone: %llu files, %s (tmpfs data, or not reachable from this mount namespace)\n",
-			       (unsigned long long)p.skipped_files, a);
+			printf("Left alone: %llu file%s, %s (tmpfs data, or not reachable from this "
+			       "mount namespace)\n",
+			       (unsigned long long)p.skipped_files, p.skipped_files == 1 ? "" : "s",
+			       a);
 		}
 		if (p.reclaim_parents) {
 			format_bytes(p.reclaim_bytes, false, a, sizeof(a));
