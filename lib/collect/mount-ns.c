@@ -180,6 +180,14 @@ static int add_walked_ns(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *inf
 }
 
 /*
+ * Steps each way before the walk gives up: a bound against a list that
+ * changes under it, far above what a host holds (user.max_mnt_namespaces is
+ * 96 369 per user namespace on a 24 GiB host).  Reaching it is an error, so
+ * that namespaces past it are a gap, not silently missing.
+ */
+#define NS_WALK_MAX (1u << 20)
+
+/*
  * Walk every mount namespace from ours: PREV to the oldest, NEXT to the
  * newest.  Each step returns a new nsfs fd for the neighbour.
  */
@@ -193,8 +201,10 @@ static int walk_namespaces(Snapshot *s, int selffd,
 		_cleanup_close_ int cur = fcntl(selffd, F_DUPFD_CLOEXEC, 3);
 		if (cur < 0)
 			return -errno;
-		for (unsigned steps = 0; steps < 1u << 20; steps++) {
+		for (unsigned steps = 0;; steps++) {
 			struct rs_mnt_ns_info info;
+			if (steps == NS_WALK_MAX)
+				return -EOVERFLOW;
 			int next = ns_get_info(cur, dirs[d], &info);
 			if (next == -ENOENT)
 				break;
