@@ -39,7 +39,7 @@ bench: all
 
 # The scale limits (issue 9): one namespace of up to 99 000 mounts, up to 5 000 namespaces, up to
 # 1 000 000 open descriptors, in steps; answers checked against /proc, timed (docs/PERFORMANCE.md,
-# "Scale limits").  About 20 minutes, most of it the kernel building 99 000 mounts.  Not in
+# "Scale limits").  About 10 minutes here, 3 of them the kernel building 99 000 mounts.  Not in
 # `make check`, which runs the small version (tests/integration/scale.sh).
 scale: all
 	./scripts/setup-deps bench
