@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "family.h"
+
 /* One record per child on a shared pipe; well under PIPE_BUF, so writes never interleave. */
 struct report {
 	char tag; /* 'R' ready, 'E' error */
@@ -430,30 +432,13 @@ static void holder(int idx, pid_t keeper_pid, int fds, bool leak)
 
 /* --- the parent -------------------------------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void teardown(void)
 {
-	double t0 = now();
-	int killed = 0;
+	double t0 = family_now();
+	int killed;
 	char p[PATH_MAX + 32];
 
-	for (int i = 0; i < nkids; i++)
-		if (kids[i] > 0 && kill(kids[i], SIGKILL) == 0)
-			killed++;
-	for (int i = 0; i < nkids; i++) {
-		if (kids[i] <= 0)
-			continue;
-		while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
-			;
-		kids[i] = 0;
-	}
+	killed = family_kill_all(kids, nkids);
 	if (base[0]) {
 		for (int i = 0;; i++) {
 			snprintf(p, sizeof(p), "%s/ns-%d", base, i);
@@ -476,7 +461,8 @@ static void teardown(void)
 		if (rmdir(base) < 0)
 			fprintf(stderr, "world: rmdir %s: %m\n", base);
 	}
-	fprintf(stderr, "world: teardown killed %d processes in %.2f s\n", killed, now() - t0);
+	fprintf(stderr, "world: teardown killed %d processes in %.2f s\n", killed,
+		family_now() - t0);
 }
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -529,29 +515,13 @@ static void fail_report(const struct report *rep)
 	die("child %d: %s: %m", rep->idx, rep->what);
 }
 
-/* Reap whatever exited; returns the pid of one of our children that did, or 0. */
-static pid_t reap_kids(int *ret_status)
-{
-	pid_t dead, ours = 0;
-	int st;
-
-	while ((dead = waitpid(-1, &st, WNOHANG)) > 0)
-		for (int i = 0; i < nkids; i++)
-			if (kids[i] == dead) {
-				kids[i] = 0;
-				ours = dead;
-				*ret_status = st;
-			}
-	return ours;
-}
-
 /* Collect `want` ready reports; any error, death, signal or the deadline ends the world. */
 static void await(int readfd, int sigfd, int want, double deadline, long *sum)
 {
 	while (want > 0) {
 		struct pollfd pfd[2] = { { .fd = readfd, .events = POLLIN },
 					 { .fd = sigfd, .events = POLLIN } };
-		double left = deadline - now();
+		double left = deadline - family_now();
 		struct signalfd_siginfo si;
 		struct report rep;
 		pid_t dead;
@@ -576,7 +546,7 @@ static void await(int readfd, int sigfd, int want, double deadline, long *sum)
 			die("signalfd: %m");
 		if (si.ssi_signo != SIGCHLD)
 			die("signal %d while building", (int)si.ssi_signo);
-		dead = reap_kids(&st);
+		dead = family_reap(kids, nkids, &st);
 		if (!dead)
 			continue;
 		if (poll(pfd, 1, 0) > 0 && read(readfd, &rep, sizeof(rep)) == sizeof(rep) &&
@@ -637,10 +607,10 @@ int main(int argc, char **argv)
 		.parent = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
 		.pidfile = NULL,
 	};
-	sigset_t mask, oldmask;
+	sigset_t oldmask;
 	int sigfd, pipefd[2];
 	long mounts = 0, fds = 0;
-	double t0 = now();
+	double t0 = family_now();
 	FILE *pf = NULL;
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -675,17 +645,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "world: parent already gone\n");
 		return 1;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGPIPE);
-	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0)
-		die("sigprocmask: %m");
-	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sigfd = family_signals(&oldmask);
 	if (sigfd < 0)
-		die("signalfd: %m");
+		die("signals: %m");
 
 	kids = calloc((size_t)o.ns + (size_t)o.procs + 1, sizeof(*kids));
 	if (!kids)
@@ -735,7 +697,7 @@ int main(int argc, char **argv)
 			die("write %s: %m", o.pidfile);
 	}
 	printf("ready pid=%d base=%s ns=%d mounts=%ld procs=%d fds=%ld leaks=%d build_s=%.2f\n",
-	       (int)getpid(), base, o.ns, mounts, o.procs, fds, o.leaks, now() - t0);
+	       (int)getpid(), base, o.ns, mounts, o.procs, fds, o.leaks, family_now() - t0);
 	fflush(stdout);
 
 	for (;;) {
@@ -750,7 +712,7 @@ int main(int argc, char **argv)
 			die("signalfd: %m");
 		if (si.ssi_signo != SIGCHLD)
 			break;
-		dead = reap_kids(&st);
+		dead = family_reap(kids, nkids, &st);
 		if (dead)
 			die("child pid %d died (status 0x%x)", (int)dead, st);
 	}

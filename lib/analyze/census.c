@@ -69,11 +69,10 @@ static const MountEntry *find_mount(const MountNs *ns, uint64_t id)
 	return NULL;
 }
 
-bool mount_is_mask(const MountNs *ns, const MountEntry *m, bool *ret_file)
+/* Whether @m, mounted on a procfs or sysfs mount, masks a path there (and how). */
+static bool masks_below_procfs(const MountEntry *m, bool *ret_file)
 {
-	const MountEntry *parent = m->parent_id != m->id ? find_mount(ns, m->parent_id) : NULL;
-
-	if (!parent || !is_procfs(parent) || is_procfs(m))
+	if (is_procfs(m))
 		return false;
 	if (strcmp(basename_of(m->root), "null") == 0) {
 		*ret_file = true;
@@ -85,13 +84,33 @@ bool mount_is_mask(const MountNs *ns, const MountEntry *m, bool *ret_file)
 	return strcmp(m->fstype, "tmpfs") == 0 || strcmp(m->root, "/") != 0;
 }
 
+bool mount_is_mask(const MountNs *ns, const MountEntry *m, bool *ret_file)
+{
+	const MountEntry *parent = m->parent_id != m->id ? find_mount(ns, m->parent_id) : NULL;
+
+	return parent && is_procfs(parent) && masks_below_procfs(m, ret_file);
+}
+
+/*
+ * The ids of a table's procfs and sysfs mounts, the only parents a mask has: the census asks
+ * this set for every mount instead of find_mount(), which walks the table (the census of one
+ * namespace of 30 000 binds took 0.8 s, of 99 000 about 9 s).
+ */
+static int procfs_ids(const MountNs *ns, U64Set *ret)
+{
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		if (is_procfs(&ns->mounts[i]) && u64set_add(ret, ns->mounts[i].id) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 /* Per namespace: mounts, tmpfs superblocks, masks and their style. */
 static int census_row(const Snapshot *s, const MountNs *ns, NsCensus *row, U64Set *host_tmpfs,
 		      U64Set *host_masks)
 {
-	U64Set tmpfs = { 0 }, mask_devs = { 0 };
+	U64Set tmpfs = { 0 }, mask_devs = { 0 }, procfs = { 0 };
 	uint32_t tmpfs_masks = 0, dir_binds = 0;
-	int r = 0;
+	int r = procfs_ids(ns, &procfs);
 
 	row->ns = ns;
 	row->mounts = ns->table_read ? (uint32_t)ns->n_mounts : ns->nr_mounts;
@@ -113,7 +132,8 @@ static int census_row(const Snapshot *s, const MountNs *ns, NsCensus *row, U64Se
 			if (r >= 0)
 				r = u64set_add(host_tmpfs, m->dev);
 		}
-		if (r < 0 || !mount_is_mask(ns, m, &file))
+		if (r < 0 || m->parent_id == m->id || !u64set_contains(&procfs, m->parent_id) ||
+		    !masks_below_procfs(m, &file))
 			continue;
 		if (file) {
 			row->file_masks++;
@@ -139,6 +159,7 @@ static int census_row(const Snapshot *s, const MountNs *ns, NsCensus *row, U64Se
 		row->style = MASK_NONE;
 	u64set_done(&tmpfs);
 	u64set_done(&mask_devs);
+	u64set_done(&procfs);
 	return r < 0 ? r : 0;
 }
 

@@ -58,7 +58,14 @@ static int run_iter(int link_fd, Buf *b)
 			}
 			ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
 			if (n < 0) {
-				if (errno == EINTR)
+				/*
+				 * EAGAIN: one read() met MAX_ITER_OBJECTS (1 000 000) objects and
+				 * wrote nothing (bpf_seq_read(), kernel/bpf/bpf_iter.c); the
+				 * iterator kept its place, so read on.  The programs write out
+				 * only what can be a finding, so a host with a million
+				 * descriptors on attached mounts meets it.
+				 */
+				if (errno == EINTR || errno == EAGAIN)
 					continue;
 				r = -errno;
 				break;

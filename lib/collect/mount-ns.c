@@ -180,6 +180,14 @@ static int add_walked_ns(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *inf
 }
 
 /*
+ * Steps each way before the walk gives up: a bound against a list that
+ * changes under it, far above what a host holds (user.max_mnt_namespaces is
+ * 96 369 per user namespace on a 24 GiB host).  Reaching it is an error, so
+ * that namespaces past it are a gap, not silently missing.
+ */
+#define NS_WALK_MAX (1u << 20)
+
+/*
  * Walk every mount namespace from ours: PREV to the oldest, NEXT to the
  * newest.  Each step returns a new nsfs fd for the neighbour.
  */
@@ -193,8 +201,10 @@ static int walk_namespaces(Snapshot *s, int selffd,
 		_cleanup_close_ int cur = fcntl(selffd, F_DUPFD_CLOEXEC, 3);
 		if (cur < 0)
 			return -errno;
-		for (unsigned steps = 0; steps < 1u << 20; steps++) {
+		for (unsigned steps = 0;; steps++) {
 			struct rs_mnt_ns_info info;
+			if (steps == NS_WALK_MAX)
+				return -EOVERFLOW;
 			int next = ns_get_info(cur, dirs[d], &info);
 			if (next == -ENOENT)
 				break;
@@ -640,6 +650,48 @@ typedef struct TmpfsWalk {
 	size_t n, cap;
 } TmpfsWalk;
 
+/*
+ * Jobs are measured TMPFS_JOBS_MAX at a time: each holds an nsfs fd, and a
+ * host with thousands of process-less namespaces would otherwise run out of
+ * descriptors at the soft RLIMIT_NOFILE of 1 024 a service gets by default
+ * (every namespace's bytes were then unknown, with no gap saying why).
+ */
+#define TMPFS_JOBS_MAX 256
+
+static void tmpfs_jobs_clear(TmpfsWalk *w)
+{
+	for (size_t j = 0; j < w->n; j++) {
+		safe_close(w->jobs[j].nsfd);
+		for (size_t i = 0; i < w->jobs[j].n; i++)
+			free(w->jobs[j].m[i].point);
+		free(w->jobs[j].m);
+	}
+	w->n = 0;
+}
+
+/* Measure the jobs gathered so far and let go of their nsfs fds. */
+static int tmpfs_jobs_flush(Snapshot *s, TmpfsWalk *w)
+{
+	size_t keep = 0;
+	int r = 0;
+
+	/* Namespaces with nothing to measure are known at once: zero bytes. */
+	for (size_t j = 0; j < w->n; j++) {
+		if (w->jobs[j].n == 0) {
+			w->jobs[j].ns->tmpfs_known = true;
+			safe_close(w->jobs[j].nsfd);
+			free(w->jobs[j].m);
+			continue;
+		}
+		w->jobs[keep++] = w->jobs[j];
+	}
+	w->n = keep;
+	if (w->n)
+		r = run_tmpfs_jobs(s, w->jobs, w->n, w->sm);
+	tmpfs_jobs_clear(w);
+	return r;
+}
+
 static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, void *userdata)
 {
 	TmpfsWalk *w = userdata;
@@ -652,22 +704,16 @@ static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info,
 	TmpfsJob *job = ARRAY_PUSH(w->jobs, w->n, w->cap);
 	if (!job)
 		return -ENOMEM;
-	job->ns = ns;
-	job->nsfd = fcntl(nsfd, F_DUPFD_CLOEXEC, 3);
-	if (job->nsfd < 0)
+	/* A slot reused after a flush is not zeroed by ARRAY_PUSH. */
+	*job = (TmpfsJob){ .ns = ns, .nsfd = fcntl(nsfd, F_DUPFD_CLOEXEC, 3) };
+	if (job->nsfd < 0) {
+		w->n--;
 		return -errno;
-	return tmpfs_job(s, job, w->sm);
-}
-
-static void tmpfs_jobs_clear(TmpfsWalk *w)
-{
-	for (size_t j = 0; j < w->n; j++) {
-		safe_close(w->jobs[j].nsfd);
-		for (size_t i = 0; i < w->jobs[j].n; i++)
-			free(w->jobs[j].m[i].point);
-		free(w->jobs[j].m);
 	}
-	w->n = 0;
+	int r = tmpfs_job(s, job, w->sm);
+	if (r < 0)
+		return r;
+	return w->n >= TMPFS_JOBS_MAX ? tmpfs_jobs_flush(s, w) : 0;
 }
 
 static bool is_processless(const Snapshot *s, const MountNs *ns)
@@ -716,9 +762,10 @@ static int tmpfs_jobs_from_holders(Snapshot *s, TmpfsWalk *w)
 			close(nsfd);
 			return -ENOMEM;
 		}
-		job->ns = ns;
-		job->nsfd = nsfd;
+		*job = (TmpfsJob){ .ns = ns, .nsfd = nsfd }; /* a reused slot is not zeroed */
 		if (tmpfs_job(s, job, w->sm) < 0)
+			return -ENOMEM;
+		if (w->n >= TMPFS_JOBS_MAX && tmpfs_jobs_flush(s, w) < 0)
 			return -ENOMEM;
 	}
 	return 1;
@@ -861,29 +908,25 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 	int r = tmpfs_jobs_from_holders(s, &w);
 	if (r == 0) {
 		/* Whatever this walk does not meet again died while we scanned. */
-		for (size_t i = 0; i < s->n_nss; i++)
-			s->nss[i].gone =
-				s->nss[i].nr_procs == 0 && s->nss[i].id != s->self_mntns_id;
+		for (size_t i = 0; i < s->n_nss; i++) {
+			MountNs *ns = &s->nss[i];
+			ns->gone = ns->nr_procs == 0 && ns->id != s->self_mntns_id;
+			/* Batches the holders' way already measured are measured again. */
+			if (ns->nr_procs == 0) {
+				ns->tmpfs_known = false;
+				ns->tmpfs_bytes = 0;
+			}
+		}
 		r = walk_namespaces(s, self, visit_tmpfs, &w);
 	}
+	if (r >= 0)
+		r = tmpfs_jobs_flush(s, &w);
 	if (r < 0) {
 		for (size_t i = 0; i < s->n_nss; i++)
 			s->nss[i].gone = false; /* the walk broke off: we know nothing more */
-	} else {
-		/* Namespaces with nothing to measure are known at once: zero bytes. */
-		size_t keep = 0;
-		for (size_t j = 0; j < w.n; j++) {
-			if (w.jobs[j].n == 0) {
-				w.jobs[j].ns->tmpfs_known = true;
-				safe_close(w.jobs[j].nsfd);
-				free(w.jobs[j].m);
-				continue;
-			}
-			w.jobs[keep++] = w.jobs[j];
-		}
-		w.n = keep;
-		if (w.n)
-			r = run_tmpfs_jobs(s, w.jobs, w.n, sm);
+		if (r != -ENOMEM)
+			snapshot_add_gap(s, "tmpfs bytes of process-less namespaces",
+					 "NS_MNT_GET_NEXT", -r);
 	}
 	tmpfs_jobs_clear(&w);
 	free(w.jobs);
