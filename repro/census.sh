@@ -6,8 +6,9 @@
 #   DIR    masks them with binds of one empty read-only directory (crun >= 1.24),
 # each also masking 2 files with /dev/null; STACK mounts one tmpfs 3 times on one target; and
 # LONELY is a namespace with no process, kept by an nsfs fd, with 2 mounts of its own.
-# Run as root; prints KEY=value lines (namespace ids, mount counts read from mountinfo by
-# the kernel, independent of residue) and leaves them in place: repro/cleanup.sh STATE.
+# Run as root; prints KEY=value lines (namespace ids, 0 where the kernel has no NS_GET_MNTNS_ID
+# (6.11), and nsfs inodes; mount counts read from mountinfo by the kernel, independent of
+# residue) and leaves them in place: repro/cleanup.sh STATE.
 # shellcheck source=repro/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -44,6 +45,7 @@ repro_census_ns() {
 	printf -v "${var}_MOUNTS" %s "$(repro_field "${!ready}" mounts)"
 	local pid=${var}_PID
 	printf -v "${var}_NS_ID" %s "$("$REPRO_HOLD" nsid "/proc/${!pid}/ns/mnt")"
+	printf -v "${var}_NS_INO" %s "$(stat -L -c %i "/proc/${!pid}/ns/mnt")"
 }
 
 repro_case_census() {
@@ -54,11 +56,12 @@ repro_case_census() {
 	# LONELY: keep it by an fd, then let its only process go.
 	repro_holder LHOLD nsfd "/proc/$LONELY_PID/ns/mnt" || return
 	repro_kill "$LONELY_PID"
-	repro_set TMPFS_NS_ID="$TMPFS_NS_ID" TMPFS_MOUNTS="$TMPFS_MOUNTS" \
-		SHARED_NS_ID="$SHARED_NS_ID" SHARED_MOUNTS="$SHARED_MOUNTS" \
-		DIR_NS_ID="$DIR_NS_ID" DIR_MOUNTS="$DIR_MOUNTS" \
-		STACK_NS_ID="$STACK_NS_ID" STACK_MOUNTS="$STACK_MOUNTS" STACK_TARGET="$REPRO_DIR/stack/b" \
-		LONELY_NS_ID="$LONELY_NS_ID" LONELY_MOUNTS="$LONELY_MOUNTS" \
+	repro_set TMPFS_NS_ID="$TMPFS_NS_ID" TMPFS_NS_INO="$TMPFS_NS_INO" TMPFS_MOUNTS="$TMPFS_MOUNTS" \
+		SHARED_NS_ID="$SHARED_NS_ID" SHARED_NS_INO="$SHARED_NS_INO" SHARED_MOUNTS="$SHARED_MOUNTS" \
+		DIR_NS_ID="$DIR_NS_ID" DIR_NS_INO="$DIR_NS_INO" DIR_MOUNTS="$DIR_MOUNTS" \
+		STACK_NS_ID="$STACK_NS_ID" STACK_NS_INO="$STACK_NS_INO" STACK_MOUNTS="$STACK_MOUNTS" \
+		STACK_TARGET="$REPRO_DIR/stack/b" \
+		LONELY_NS_ID="$LONELY_NS_ID" LONELY_NS_INO="$LONELY_NS_INO" LONELY_MOUNTS="$LONELY_MOUNTS" \
 		MASK_DIRS=4 MASK_FILES=2
 }
 

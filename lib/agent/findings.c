@@ -142,7 +142,10 @@ static int lonely_finding(FindingList *l, const LonelyNs *n)
 	set(&b, &f->text,
 	    "mount namespace mnt:[%llu] has no process, %u mounts, %s in tmpfs only it mounts: %s",
 	    (unsigned long long)n->ns->ino, n->ns->nr_mounts, bytes, n->hint ? n->hint : "");
-	field(&b, "ns_id", true, "%llu", (unsigned long long)n->ns->id);
+	if (n->ns->id_is_ino)
+		field(&b, "ns_id", true, NULL);
+	else
+		field(&b, "ns_id", true, "%llu", (unsigned long long)n->ns->id);
 	field(&b, "inode", true, "%llu", (unsigned long long)n->ns->ino);
 	field(&b, "mounts", true, "%u", n->ns->nr_mounts);
 	if (n->ns->tmpfs_known)
@@ -198,14 +201,19 @@ static int census_finding(FindingList *l, const CensusFinding *c)
 	if (!f)
 		return -ENOMEM;
 	/* The counts in the text change from scan to scan; the key must not. */
+	uint64_t key = c->ns ? c->ns->id : 0;
 	if (c->dup)
-		set(&b, &f->key, "%s %llu %s:%s %s", f->kind, (unsigned long long)c->ns_id,
+		set(&b, &f->key, "%s %llu %s:%s %s", f->kind, (unsigned long long)key,
 		    c->dup->m->source, c->dup->m->root, c->dup->stacked ? c->dup->m->point : "");
 	else
-		set(&b, &f->key, "%s %llu", f->kind, (unsigned long long)c->ns_id);
+		set(&b, &f->key, "%s %llu", f->kind, (unsigned long long)key);
 	set(&b, &f->text, "%s", c->text);
-	if (c->ns_id)
-		field(&b, "ns_id", true, "%llu", (unsigned long long)c->ns_id);
+	if (c->ns && c->ns->id_is_ino)
+		field(&b, "ns_id", true, NULL);
+	else if (c->ns)
+		field(&b, "ns_id", true, "%llu", (unsigned long long)c->ns->id);
+	if (c->ns)
+		field(&b, "inode", true, "%llu", (unsigned long long)c->ns->ino);
 	return b.oom ? -ENOMEM : 0;
 }
 

@@ -202,7 +202,7 @@ static int find_dups(const MountNs *ns, CensusReport *rep, size_t *cap)
 				DupMount *d = ARRAY_PUSH(rep->dups, rep->n_dups, *cap);
 				if (!d)
 					goto oom;
-				*d = (DupMount){ ns->id, v[k], (uint32_t)(l - k), true };
+				*d = (DupMount){ ns, v[k], (uint32_t)(l - k), true };
 			}
 			k = l;
 		}
@@ -210,7 +210,7 @@ static int find_dups(const MountNs *ns, CensusReport *rep, size_t *cap)
 			DupMount *d = ARRAY_PUSH(rep->dups, rep->n_dups, *cap);
 			if (!d)
 				goto oom;
-			*d = (DupMount){ ns->id, v[i], (uint32_t)same_src, false };
+			*d = (DupMount){ ns, v[i], (uint32_t)same_src, false };
 		}
 		i = j;
 	}
@@ -269,17 +269,18 @@ static const char *row_name(const NsCensus *row, char *buf, size_t size)
 static int findings(CensusReport *rep)
 {
 	size_t cap = 0;
-	char name[CONTAINER_ID_SHORT_MAX + 32];
+	char name[CONTAINER_ID_SHORT_MAX + 32], nsn[MOUNT_NS_NAME_MAX];
 
 	for (size_t i = 0; i < rep->n_rows; i++) {
 		const NsCensus *row = &rep->rows[i];
+		size_t before = rep->n_findings;
 		int r = 0;
 		if (rep->n_rows >= 3 && row->mounts > CENSUS_OUTLIER_MIN &&
 		    row->mounts > (uint64_t)CENSUS_OUTLIER_FACTOR * rep->median_ns_mounts)
 			r = add_finding(rep, &cap, CENSUS_OUTLIER,
-					"mount namespace %llu (%s) has %u mounts, %.0fx the median "
+					"mount namespace %s (%s) has %u mounts, %.0fx the median "
 					"namespace's %u",
-					(unsigned long long)row->ns->id,
+					mount_ns_name(row->ns, nsn, sizeof(nsn)),
 					row_name(row, name, sizeof(name)), row->mounts,
 					(double)row->mounts / MAX(rep->median_ns_mounts, 1u),
 					rep->median_ns_mounts);
@@ -288,38 +289,37 @@ static int findings(CensusReport *rep)
 			    (uint64_t)CENSUS_NEAR_MAX_PERCENT * rep->mount_max)
 			r = add_finding(
 				rep, &cap, CENSUS_NEAR_MAX,
-				"mount namespace %llu (%s) has %u mounts of fs.mount-max %llu: "
+				"mount namespace %s (%s) has %u mounts of fs.mount-max %llu: "
 				"new mounts in it will fail with ENOSPC",
-				(unsigned long long)row->ns->id, row_name(row, name, sizeof(name)),
-				row->mounts, (unsigned long long)rep->mount_max);
+				mount_ns_name(row->ns, nsn, sizeof(nsn)),
+				row_name(row, name, sizeof(name)), row->mounts,
+				(unsigned long long)rep->mount_max);
 		if (r < 0)
 			return r;
-		if (rep->findings && rep->n_findings)
-			rep->findings[rep->n_findings - 1].ns_id =
-				rep->findings[rep->n_findings - 1].ns_id ?: row->ns->id;
+		for (size_t k = before; k < rep->n_findings; k++)
+			rep->findings[k].ns = row->ns;
 	}
 	for (size_t i = 0; i < rep->n_dups; i++) {
 		const DupMount *d = &rep->dups[i];
 		int r;
 		if (d->stacked)
-			r = add_finding(
-				rep, &cap, CENSUS_DUPLICATE,
-				"%s%s%s (%s) is mounted %u times on top of itself at %s in "
-				"mount namespace %llu: unmount the extra copies and fix what "
-				"mounts it again",
-				d->m->source, strcmp(d->m->root, "/") ? ":" : "",
-				strcmp(d->m->root, "/") ? d->m->root : "", d->m->fstype, d->count,
-				d->m->point, (unsigned long long)d->ns_id);
+			r = add_finding(rep, &cap, CENSUS_DUPLICATE,
+					"%s%s%s (%s) is mounted %u times on top of itself at %s in "
+					"mount namespace %s: unmount the extra copies and fix what "
+					"mounts it again",
+					d->m->source, strcmp(d->m->root, "/") ? ":" : "",
+					strcmp(d->m->root, "/") ? d->m->root : "", d->m->fstype,
+					d->count, d->m->point,
+					mount_ns_name(d->ns, nsn, sizeof(nsn)));
 		else
-			r = add_finding(
-				rep, &cap, CENSUS_DUPLICATE,
-				"%s%s%s (%s) is mounted at %u places in mount namespace %llu",
-				d->m->source, strcmp(d->m->root, "/") ? ":" : "",
-				strcmp(d->m->root, "/") ? d->m->root : "", d->m->fstype, d->count,
-				(unsigned long long)d->ns_id);
+			r = add_finding(rep, &cap, CENSUS_DUPLICATE,
+					"%s%s%s (%s) is mounted at %u places in mount namespace %s",
+					d->m->source, strcmp(d->m->root, "/") ? ":" : "",
+					strcmp(d->m->root, "/") ? d->m->root : "", d->m->fstype,
+					d->count, mount_ns_name(d->ns, nsn, sizeof(nsn)));
 		if (r < 0)
 			return r;
-		rep->findings[rep->n_findings - 1].ns_id = d->ns_id;
+		rep->findings[rep->n_findings - 1].ns = d->ns;
 		rep->findings[rep->n_findings - 1].dup = d;
 	}
 	size_t per_mask = 0;

@@ -37,7 +37,7 @@ typedef struct NsCensus {
 } NsCensus;
 
 typedef struct DupMount {
-	uint64_t ns_id;
+	const MountNs *ns;
 	const MountEntry *m; /* one of the copies: source, root, point, fstype */
 	uint32_t count;
 	bool stacked; /* on one mount point, each on top of the last; else at several points */
@@ -53,7 +53,7 @@ typedef enum CensusFindingKind {
 
 typedef struct CensusFinding {
 	CensusFindingKind kind;
-	uint64_t ns_id; /* 0 for host-wide findings */
+	const MountNs *ns; /* NULL for host-wide findings */
 	const DupMount *dup; /* CENSUS_DUPLICATE: which one (in CensusReport.dups) */
 	char *text; /* one line a user can act on */
 } CensusFinding;

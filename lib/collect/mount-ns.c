@@ -276,11 +276,13 @@ int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, Moun
 	_cleanup_close_ int nsfd = openat(piddirfd, "ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return -errno;
-	if (ioctl(nsfd, RS_NS_GET_MNTNS_ID, &id) < 0)
-		id = ino; /* before 5.11 the inode is all there is */
+	bool by_ino = ioctl(nsfd, RS_NS_GET_MNTNS_ID, &id) < 0;
+	if (by_ino)
+		id = ino; /* before 6.11 the inode is all there is */
 	ns = add_ns(s, id, ino, 0);
 	if (!ns)
 		return -ENOMEM;
+	ns->id_is_ino = by_ino;
 	if (s->has_listmount)
 		r = list_ns_listmount(s, ns);
 	else

@@ -3,6 +3,7 @@
 #include "snapshot.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,13 @@ MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino)
 		if (s->nss[i].ino == ino)
 			return &s->nss[i];
 	return NULL;
+}
+
+const char *mount_ns_name(const MountNs *ns, char *buf, size_t size)
+{
+	snprintf(buf, size, ns->id_is_ino ? "mnt:[%llu]" : "%llu",
+		 (unsigned long long)(ns->id_is_ino ? ns->ino : ns->id));
+	return buf;
 }
 
 bool holder_is_unattached(const Snapshot *s, const Holder *h)

@@ -97,6 +97,11 @@ typedef struct MountEntry {
 typedef struct MountNs {
 	uint64_t id; /* 64-bit namespace id; never reused */
 	uint64_t ino; /* nsfs inode; reused at once, so only for matching now */
+	/*
+	 * No NS_GET_MNTNS_ID (before 6.11): id holds the inode, a key for this
+	 * scan only; output says null (docs/JSON.md) and names it mnt:[INODE].
+	 */
+	bool id_is_ino;
 	uint32_t nr_mounts;
 	uint32_t nr_procs; /* processes whose ns/mnt is this one */
 	pid_t pid; /* a representative process, 0 when none */
@@ -226,6 +231,9 @@ MountNs *snapshot_add_ns(Snapshot *s);
 SbProbe *snapshot_find_sb(const Snapshot *s, uint64_t dev);
 MountNs *snapshot_find_ns(const Snapshot *s, uint64_t id);
 MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino);
+/* How people name @ns: its 64-bit id, or mnt:[INODE] (as in /proc) when the kernel gives none. */
+const char *mount_ns_name(const MountNs *ns, char *buf, size_t size);
+#define MOUNT_NS_NAME_MAX 32
 
 /*
  * Is this holder on a mount that no namespace lists and that is not one of

@@ -15,7 +15,8 @@
 #include "render.h"
 
 static const ColumnInfo census_columns[_MCOL_MAX] = {
-	[MCOL_NS] = { "NS", 10, SCOLS_FL_RIGHT, "64-bit mount namespace id" },
+	[MCOL_NS] = { "NS", 10, SCOLS_FL_RIGHT,
+		      "64-bit mount namespace id (mnt:[INODE] before Linux 6.11)" },
 	[MCOL_INODE] = { "INODE", 10, SCOLS_FL_RIGHT, "nsfs inode, as mnt:[INODE] in /proc" },
 	[MCOL_PROCS] = { "PROCS", 5, SCOLS_FL_RIGHT, "processes in it" },
 	[MCOL_PID] = { "PID", 5, SCOLS_FL_RIGHT, "a process in it" },
@@ -48,8 +49,7 @@ static const char *row_cell(const NsCensus *row, int col, bool exact, char *buf,
 {
 	switch (col) {
 	case MCOL_NS:
-		snprintf(buf, size, "%llu", (unsigned long long)row->ns->id);
-		return buf;
+		return mount_ns_name(row->ns, buf, size);
 	case MCOL_INODE:
 		snprintf(buf, size, "%llu", (unsigned long long)row->ns->ino);
 		return buf;
@@ -142,6 +142,12 @@ void render_census_text(const CensusReport *r, bool exact, FILE *f)
 	}
 }
 
+/* The namespace's id, or null where the kernel gives none (its inode is then the key). */
+static json_object *ns_id_json(const MountNs *ns)
+{
+	return ns && !ns->id_is_ino ? json_object_new_uint64(ns->id) : NULL;
+}
+
 static json_object *str_json(const char *s)
 {
 	if (!s)
@@ -178,7 +184,7 @@ json_object *render_census_json(const CensusReport *r)
 		const NsCensus *row = &r->rows[i];
 		json_object *o = json_object_new_object();
 		char buf[CONTAINER_ID_SHORT_MAX];
-		json_object_object_add(o, "ns_id", json_object_new_uint64(row->ns->id));
+		json_object_object_add(o, "ns_id", ns_id_json(row->ns));
 		json_object_object_add(o, "inode", json_object_new_uint64(row->ns->ino));
 		json_object_object_add(o, "processes", json_object_new_uint64(row->ns->nr_procs));
 		json_object_object_add(o, "pid",
@@ -224,7 +230,8 @@ json_object *render_census_json(const CensusReport *r)
 	for (size_t i = 0; i < r->n_dups; i++) {
 		const DupMount *d = &r->dups[i];
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "ns_id", json_object_new_uint64(d->ns_id));
+		json_object_object_add(o, "ns_id", ns_id_json(d->ns));
+		json_object_object_add(o, "inode", json_object_new_uint64(d->ns->ino));
 		json_object_object_add(o, "source", str_json(d->m->source));
 		json_object_object_add(o, "root", str_json(d->m->root));
 		json_object_object_add(o, "fstype", str_json(d->m->fstype));
@@ -241,9 +248,9 @@ json_object *render_census_json(const CensusReport *r)
 		json_object_object_add(
 			o, "kind",
 			json_object_new_string(census_finding_kind_to_string(r->findings[i].kind)));
-		json_object_object_add(
-			o, "ns_id",
-			r->findings[i].ns_id ? json_object_new_uint64(r->findings[i].ns_id) : NULL);
+		const MountNs *ns = r->findings[i].ns;
+		json_object_object_add(o, "ns_id", ns_id_json(ns));
+		json_object_object_add(o, "inode", ns ? json_object_new_uint64(ns->ino) : NULL);
 		json_object_object_add(o, "text", str_json(r->findings[i].text));
 		json_object_array_add(finds, o);
 	}

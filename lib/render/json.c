@@ -85,7 +85,7 @@ static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 	json_object *o = json_object_new_object();
 	json_object *holders = json_object_new_array();
 
-	add(o, "ns_id", json_object_new_uint64(l->ns->id));
+	add(o, "ns_id", l->ns->id_is_ino ? NULL : json_object_new_uint64(l->ns->id));
 	add(o, "inode", json_object_new_uint64(l->ns->ino));
 	add(o, "mounts", json_object_new_uint64(l->ns->nr_mounts));
 	add(o, "tmpfs_mounts", json_object_new_uint64(l->ns->tmpfs_mounts));

@@ -13,6 +13,7 @@
 
 #include "analyze/census.h"
 #include "base/array.h"
+#include "render/render.h"
 
 static MountNs *ns_new(Snapshot *s, uint64_t id, uint32_t procs)
 {
@@ -179,7 +180,7 @@ static void test_dups_outlier_max(void)
 	bool stacked = false, repeated = false;
 	for (size_t i = 0; i < r->n_dups; i++) {
 		const DupMount *d = &r->dups[i];
-		CHECK_EQ_U64(d->ns_id, 9);
+		CHECK_EQ_U64(d->ns->id, 9);
 		if (d->stacked) {
 			stacked = true;
 			CHECK_EQ_U64(d->count, 5);
@@ -216,12 +217,73 @@ static void test_gone_and_unread(void)
 	snapshot_free(s);
 }
 
+/*
+ * Before 6.11 (no NS_GET_MNTNS_ID) the inode is the key: rows, duplicates
+ * and findings work the same, the text names mnt:[INODE], and the JSON
+ * says ns_id null beside the inode.
+ */
+static void test_by_inode(void)
+{
+	Snapshot *s = snapshot_new();
+	MountNs *nss[3];
+	for (int i = 0; i < 3; i++)
+		nss[i] = container(s, (uint64_t)i + 1, "tmpfs", 3);
+	for (int i = 0; i < 3; i++)
+		mnt(nss[0], 40 + (uint64_t)i, 1, 300, false, "tmpfs", "dupsrc", "/", "/b");
+	for (int i = 0; i < 3; i++) {
+		nss[i]->id = nss[i]->ino;
+		nss[i]->id_is_ino = true;
+	}
+	CensusReport *r = census(s, 0);
+	CHECK_EQ_U64(r->n_rows, 3);
+	CHECK(row_of(r, 4026530001ULL) != NULL);
+	if (CHECK_EQ_U64(r->n_dups, 1))
+		CHECK(r->dups[0].ns == nss[0]);
+	const CensusFinding *dup = NULL, *host = NULL;
+	for (size_t i = 0; i < r->n_findings; i++) {
+		if (r->findings[i].kind == CENSUS_DUPLICATE)
+			dup = &r->findings[i];
+		if (r->findings[i].kind == CENSUS_MASK_TMPFS)
+			host = &r->findings[i];
+	}
+	if (CHECK(dup != NULL)) {
+		CHECK(dup->ns == nss[0]);
+		CHECK(strstr(dup->text, "mount namespace mnt:[4026530001]") != NULL);
+	}
+	if (CHECK(host != NULL))
+		CHECK(host->ns == NULL);
+
+	json_object *o = render_census_json(r);
+	json_object *row = json_object_array_get_idx(json_object_object_get(o, "namespaces"), 0);
+	json_object *d = json_object_array_get_idx(json_object_object_get(o, "duplicates"), 0);
+	json_object *v;
+	CHECK(json_object_object_get_ex(row, "ns_id", &v) && v == NULL);
+	CHECK(json_object_get_uint64(json_object_object_get(row, "inode")) > 4026530000ULL);
+	CHECK(json_object_object_get_ex(d, "ns_id", &v) && v == NULL);
+	CHECK_EQ_U64(json_object_get_uint64(json_object_object_get(d, "inode")), 4026530001ULL);
+	json_object *fs = json_object_object_get(o, "findings");
+	for (size_t i = 0; i < json_object_array_length(fs); i++) {
+		json_object *f = json_object_array_get_idx(fs, i);
+		const char *kind = json_object_get_string(json_object_object_get(f, "kind"));
+		CHECK(json_object_object_get_ex(f, "ns_id", &v) && v == NULL);
+		CHECK(json_object_object_get_ex(f, "inode", &v));
+		if (!strcmp(kind, "duplicate-mounts"))
+			CHECK_EQ_U64(json_object_get_uint64(v), 4026530001ULL);
+		else
+			CHECK(v == NULL);
+	}
+	json_object_put(o);
+	census_report_free(r);
+	snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
 	RUN(test_styles);
 	RUN(test_dups_outlier_max);
 	RUN(test_gone_and_unread);
+	RUN(test_by_inode);
 	CHECK(census_report_free(NULL) == NULL);
 	return tap_done();
 }
