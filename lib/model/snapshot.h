@@ -29,6 +29,12 @@ typedef struct Process {
 	char *cgroup; /* memory cgroup path, or NULL */
 	uint64_t mntns_id; /* 0 when unknown */
 	uint64_t mntns_ino;
+	/*
+	 * A kernel thread (PF_KTHREAD): in the host's namespace but no process to
+	 * nsenter or to name a container by.  The BPF tier knows it of every task,
+	 * the /proc tier only of those it asked (collect_user_representatives).
+	 */
+	bool kthread;
 } Process;
 
 /* A thread in another mount namespace than its process's (the BPF tier sees them). */
@@ -100,6 +106,7 @@ typedef struct MountNs {
 	uint32_t nr_mounts;
 	uint32_t nr_procs; /* processes whose ns/mnt is this one */
 	pid_t pid; /* a representative process, 0 when none */
+	bool pid_is_kthread; /* ... and it is a kernel thread: no user process was found */
 	bool listed; /* its mounts are in Snapshot.live_mnt_ids */
 	bool gone; /* process-less, and absent from the walk after the process scan */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
