@@ -272,6 +272,22 @@ static char *ns_hint(const Snapshot *s, const LonelyNs *l)
 	return r < 0 ? NULL : hint;
 }
 
+/* A superblock two process-less namespaces keep goes only when both do. */
+static int mark_shared_kept(OrphanReport *rep)
+{
+	for (size_t i = 0; i < rep->n_nss; i++) {
+		LonelyNs *l = &rep->nss[i];
+		if (l->ns->n_kept && !(l->kept_shared = calloc(l->ns->n_kept, sizeof(bool))))
+			return -ENOMEM;
+		for (size_t k = 0; k < l->ns->n_kept; k++)
+			for (size_t j = 0; j < rep->n_nss && !l->kept_shared[k]; j++)
+				for (size_t m = 0; j != i && m < rep->nss[j].ns->n_kept; m++)
+					if (rep->nss[j].ns->kept[m].dev == l->ns->kept[k].dev)
+						l->kept_shared[k] = true;
+	}
+	return 0;
+}
+
 static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
 {
 	size_t cap = 0;
@@ -315,7 +331,7 @@ static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
 		if (!(l->hint = ns_hint(s, l)))
 			return -ENOMEM;
 	}
-	return 0;
+	return mark_shared_kept(rep);
 }
 
 int analyze_orphans(const Snapshot *s, OrphanReport **ret)
@@ -347,6 +363,7 @@ OrphanReport *orphan_report_free(OrphanReport *r)
 	for (size_t i = 0; i < r->n_nss; i++) {
 		free(r->nss[i].holders);
 		free(r->nss[i].hint);
+		free(r->nss[i].kept_shared);
 	}
 	free(r->orphans);
 	free(r->nss);

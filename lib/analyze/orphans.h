@@ -51,6 +51,11 @@ typedef struct LonelyNs {
 	NsHolder *holders;
 	size_t n_holders;
 	char *hint;
+	/*
+	 * One per ns->kept: another process-less namespace mounts that
+	 * superblock too, so it is freed only when both are gone.
+	 */
+	bool *kept_shared;
 } LonelyNs;
 
 typedef struct OrphanReport {

@@ -503,6 +503,7 @@ int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
 typedef struct TmpfsMount {
 	uint64_t mnt_id;
 	char *point;
+	size_t kept; /* index into MountNs.kept: its superblock */
 } TmpfsMount;
 
 typedef struct TmpfsJob {
@@ -553,27 +554,90 @@ static _Noreturn void tmpfs_child(const TmpfsJob *jobs, size_t n_jobs, TmpfsResu
 	_exit(0);
 }
 
-/* The tmpfs mounts of @ns no namespace with a process mounts too. */
+static void kept_clear(MountNs *ns)
+{
+	for (size_t i = 0; i < ns->n_kept; i++)
+		free(ns->kept[i].point);
+	ns->n_kept = 0;
+	ns->kept_known = false;
+	ns->tmpfs_mounts = 0;
+}
+
+/*
+ * One mount of @job's namespace.  A superblock no namespace with a process
+ * mounts is one the namespace keeps (the first mount point names it); of
+ * those, each tmpfs mount is measured from inside.  Kernel-internal
+ * filesystems (an nsfs bind) live without any namespace: never kept.
+ */
+static int job_add_mount(Snapshot *s, TmpfsJob *job, uint64_t mnt_id, uint64_t dev,
+			 const char *fstype, bool internal, const char *point)
+{
+	MountNs *ns = job->ns;
+	size_t k = 0;
+
+	if (internal || u64set_contains(&s->peopled_devs, dev))
+		return 0;
+	while (k < ns->n_kept && ns->kept[k].dev != dev)
+		k++;
+	if (k == ns->n_kept) {
+		KeptFs *f = ARRAY_PUSH(ns->kept, ns->n_kept, ns->cap_kept);
+		if (!f)
+			return -ENOMEM;
+		*f = (KeptFs){ .dev = dev, .point = strdup(point) }; /* the slot may be reused */
+		if (!f->point)
+			return -ENOMEM;
+		snprintf(f->fstype, sizeof(f->fstype), "%s", fstype);
+	}
+	if (strcmp(fstype, "tmpfs") != 0)
+		return 0;
+	TmpfsMount *t = ARRAY_PUSH(job->m, job->n, job->cap);
+	if (!t || !(t->point = strdup(point)))
+		return -ENOMEM;
+	t->mnt_id = mnt_id;
+	t->kept = k;
+	ns->tmpfs_mounts++;
+	return 0;
+}
+
+/*
+ * What @ns alone keeps, and its tmpfs mounts to measure: from the census's
+ * table when this scan read one (a process-less namespace's is read with
+ * statmount, so its ids are the unique ones the child compares), else with
+ * one statmount per mount.
+ */
 static int tmpfs_job(Snapshot *s, TmpfsJob *job, struct rs_statmount *sm)
 {
 	MountNs *ns = job->ns;
-	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
-		const char *point;
+	int r = 0;
+
+	kept_clear(ns);
+	if (ns->table_read && ns->table_bytes == 0 && ns->n_mounts == ns->n_mnt_ids) {
+		for (size_t i = 0; r >= 0 && i < ns->n_mounts; i++) {
+			const MountEntry *e = &ns->mounts[i];
+			r = job_add_mount(s, job, e->id, e->dev, e->fstype,
+					  strcmp(e->fstype, "nsfs") == 0, e->point);
+		}
+		ns->kept_known = r >= 0;
+		return r;
+	}
+	for (size_t i = 0; r >= 0 && i < ns->n_mnt_ids; i++) {
+		const char *point, *fstype;
 		if (statmount_one(ns->id, ns->mnt_ids[i],
-				  RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_POINT, sm) < 0 ||
-		    sm->sb_magic != RS_TMPFS_MAGIC ||
-		    u64set_contains(&s->peopled_devs,
-				    makedev(sm->sb_dev_major, sm->sb_dev_minor)) ||
+				  RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_POINT |
+					  RS_STATMOUNT_FS_TYPE,
+				  sm) < 0 ||
 		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
 				     &point) < 0)
 			continue;
-		TmpfsMount *t = ARRAY_PUSH(job->m, job->n, job->cap);
-		if (!t || !(t->point = strdup(point)))
-			return -ENOMEM;
-		t->mnt_id = ns->mnt_ids[i];
+		if (statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_FS_TYPE, sm->fs_type,
+				     &fstype) < 0)
+			fstype = fs_magic_name(sm->sb_magic);
+		r = job_add_mount(s, job, ns->mnt_ids[i],
+				  makedev(sm->sb_dev_major, sm->sb_dev_minor), fstype,
+				  fs_magic_is_internal(sm->sb_magic), point);
 	}
-	ns->tmpfs_mounts = (uint32_t)job->n;
-	return 0;
+	ns->kept_known = r >= 0;
+	return r;
 }
 
 /* Run the child over every job and add up what it reports. */
@@ -591,7 +655,7 @@ static __attribute__((noinline)) pid_t spawn_tmpfs_child(const TmpfsJob *jobs, s
 	return child;
 }
 
-static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_statmount *sm)
+static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs)
 {
 	size_t room = n_jobs;
 	/* volatile: the compiler must not assume the child leaves it 0 (its branch never returns). */
@@ -600,10 +664,8 @@ static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_
 
 	for (size_t j = 0; j < n_jobs; j++)
 		room += jobs[j].n;
-	/* Superblocks seen twice (bind mounts of one tmpfs) count once per namespace. */
-	_cleanup_free_ U64Set *seen = calloc(n_jobs, sizeof(*seen));
 	_cleanup_free_ TmpfsResult *out = calloc(room, sizeof(*out));
-	if (!seen || !out)
+	if (!out)
 		return -ENOMEM;
 	pid_t child = spawn_tmpfs_child(jobs, n_jobs, out, &n_out);
 	if (child < 0)
@@ -614,19 +676,28 @@ static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_
 		const TmpfsResult *res = &out[k];
 		if (res->job >= n_jobs)
 			break;
-		MountNs *ns = jobs[res->job].ns;
+		const TmpfsJob *job = &jobs[res->job];
+		MountNs *ns = job->ns;
 		if (!res->mnt_id) {
 			ns->tmpfs_known = true;
 			continue;
 		}
-		if (statmount_one(ns->id, res->mnt_id, RS_STATMOUNT_SB_BASIC, sm) == 0 &&
-		    u64set_add(&seen[res->job], makedev(sm->sb_dev_major, sm->sb_dev_minor)) == 1)
+		/* Superblocks seen twice (bind mounts of one tmpfs) count once per namespace. */
+		for (size_t i = 0; i < job->n; i++) {
+			KeptFs *f = &ns->kept[job->m[i].kept];
+			if (job->m[i].mnt_id != res->mnt_id || f->bytes_known)
+				continue;
+			f->bytes_known = true;
+			f->bytes = res->bytes;
 			ns->tmpfs_bytes += res->bytes;
+			break;
+		}
 	}
 	for (size_t j = 0; j < n_jobs; j++) {
-		u64set_done(&seen[j]);
 		if (!jobs[j].ns->tmpfs_known) {
 			jobs[j].ns->tmpfs_bytes = 0;
+			for (size_t k = 0; k < jobs[j].ns->n_kept; k++)
+				jobs[j].ns->kept[k].bytes_known = false;
 			snapshot_add_gap(s, "tmpfs bytes of a process-less namespace", "setns",
 					 EIO);
 		}
@@ -883,7 +954,7 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 		}
 		w.n = keep;
 		if (w.n)
-			r = run_tmpfs_jobs(s, w.jobs, w.n, sm);
+			r = run_tmpfs_jobs(s, w.jobs, w.n);
 	}
 	tmpfs_jobs_clear(&w);
 	free(w.jobs);

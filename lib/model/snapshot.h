@@ -91,6 +91,18 @@ typedef struct Holder {
 	char *path; /* path as the holder sees it: inside the orphan */
 } Holder;
 
+/*
+ * A superblock a process-less namespace mounts that no namespace with a
+ * process mounts: what the namespace alone keeps alive.
+ */
+typedef struct KeptFs {
+	uint64_t dev;
+	char fstype[32]; /* "tmpfs", "overlay", … */
+	char *point; /* its first mount point, as seen inside the namespace */
+	bool bytes_known; /* tmpfs only: measured from inside the namespace */
+	uint64_t bytes; /* (f_blocks - f_bfree) * f_bsize */
+} KeptFs;
+
 /* One mount of a namespace's table, for the census (mountinfo or statmount). */
 typedef struct MountEntry {
 	uint64_t id, parent_id; /* as the source numbers them (old ids from mountinfo) */
@@ -120,6 +132,9 @@ typedef struct MountNs {
 	bool tmpfs_known;
 	uint64_t tmpfs_bytes;
 	uint32_t tmpfs_mounts;
+	bool kept_known; /* its mounts were examined: kept is the whole list */
+	KeptFs *kept; /* process-less namespaces: the superblocks only it keeps */
+	size_t n_kept, cap_kept;
 	/* The census (collect_mount_tables): its whole table. */
 	MountEntry *mounts;
 	size_t n_mounts;

@@ -77,6 +77,26 @@ static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder 
 	return "";
 }
 
+/*
+ * Under a process-less namespace, one line per superblock only it keeps:
+ * device, type, bytes (tmpfs; "?" when not measured) and where it is mounted.
+ */
+static void put_kept(const LonelyNs *l, bool exact, FILE *f)
+{
+	for (size_t i = 0; i < l->ns->n_kept; i++) {
+		const KeptFs *k = &l->ns->kept[i];
+		char dev[32], b[32] = "?";
+		format_dev(k->dev, dev, sizeof(dev));
+		if (k->bytes_known)
+			format_bytes(k->bytes, exact, b, sizeof(b));
+		fprintf(f, "      %-8s %-9s %6s  ", dev, k->fstype[0] ? k->fstype : "?", b);
+		put_safe(k->point, f);
+		if (l->kept_shared && l->kept_shared[i])
+			fputs("  (another process-less namespace mounts it too)", f);
+		fputc('\n', f);
+	}
+}
+
 int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOptions *o, FILE *f)
 {
 	struct libscols_table *tb = table_new(&orphan_column_set, o, f);
@@ -145,6 +165,7 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 				l->ns->nr_mounts, l->ns->nr_mounts == 1 ? "" : "s", b);
 			put_safe(l->hint, f);
 			fputc('\n', f);
+			put_kept(l, o->bytes, f);
 		}
 	}
 out:
@@ -230,6 +251,7 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 			plural(l->ns->nr_mounts, "mount", "mounts"));
 		put_safe(l->hint, f);
 		fputc('\n', f);
+		put_kept(l, false, f);
 	}
 	if (r->n_orphans || r->n_nss)
 		fprintf(f, "\nDetails: residue orphans; everything as JSON: residue --json\n");

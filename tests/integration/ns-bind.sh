@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # (j) A mount namespace whose last process died, kept by an nsfs bind mount in a living keeper
 # namespace.  Asserts on the "namespaces" array of `residue orphans -J`: exactly one entry with the
-# namespace's id, inode, mount count, pinned_bytes, one ns-bind holder naming the keeper's
-# namespace id and the bind mount's path; that the hint's nsenter pid is a user process (no PF_KTHREAD, an exe) of the keeper's namespace; that neither
+# namespace's id, inode, mount count, pinned_bytes, the filesystems it alone keeps (as ns-fd.sh),
+# one ns-bind holder naming the keeper's namespace id and the bind mount's path; that the hint's
+# nsenter pid is a user process (no PF_KTHREAD, an exe) of the keeper's namespace; that neither
 # namespace's tmpfs is an orphan, that the living keeper namespace is not listed, and that no entry
 # refers to any look-alike control.
 # shellcheck source=tests/integration/lib.sh disable=SC2016
 . "$(dirname "$0")/lib.sh"
 t_init
+REPRO_NS_SHARED=1
 t_repro repro_case_ns_bind
 t_repro repro_controls
 # Another residue scanning the host meanwhile holds an nsfs fd of the namespace for a moment, and

@@ -295,7 +295,13 @@ static void test_namespaces(void)
 		const LonelyNs *l = &r->nss[0];
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_FD_ID));
 		CHECK_EQ_U64(l->ns->nr_mounts, 3);
-		CHECK_EQ_U64(l->ns->tmpfs_bytes, 1048576);
+		CHECK_EQ_U64(l->ns->tmpfs_bytes, 1048576 + 8192);
+		/* The tmpfs FX_NS_BIND mounts too is shared; the others only it keeps. */
+		if (CHECK_EQ_U64(l->ns->n_kept, 3) && CHECK(l->kept_shared)) {
+			CHECK(!l->kept_shared[0]);
+			CHECK(!l->kept_shared[1]);
+			CHECK(l->kept_shared[2]);
+		}
 		check_ns_holders(
 			l, (const NsHolder[]){ { NS_HOLDER_FD, B }, { NS_HOLDER_BIND, 0 } }, 2);
 		CHECK_STREQ(l->hint, "close fd 4 of pid 9301 (sleep) and the other holders");
@@ -305,6 +311,8 @@ static void test_namespaces(void)
 		/* fd 6 has the same inode number on another filesystem: not a holder. */
 		check_ns_holders(l, (const NsHolder[]){ { NS_HOLDER_BIND, 1 } }, 1);
 		CHECK_STREQ(l->hint, "nsenter -t 1 -m umount /tmp/k/nsfile");
+		if (CHECK_EQ_U64(l->ns->n_kept, 1) && CHECK(l->kept_shared))
+			CHECK(l->kept_shared[0]);
 
 		l = &r->nss[2];
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_INNER_ID));
@@ -312,6 +320,7 @@ static void test_namespaces(void)
 		/* Its namespace has no process, but a bind in the host's keeps it: enter by that. */
 		CHECK_STREQ(l->hint,
 			    "nsenter --mount=/proc/1/root/tmp/k/nsfile umount /inner/nsfile");
+		CHECK(!l->kept_shared);
 
 		l = &r->nss[3];
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_ORPHANBIND_ID));
