@@ -123,8 +123,12 @@ typedef struct MountNs {
 	bool gone; /* process-less, and absent from the walk after the process scan */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
 	size_t n_mnt_ids;
-	uint64_t *devs; /* its mounts' superblocks, once the details are read */
+	/* its mounts' superblocks (and the mount of each), once the details are read */
+	struct MountDev {
+		uint64_t dev, mnt_id;
+	} * devs;
 	size_t n_devs, cap_devs;
+	bool dev_ids_unique; /* devs[].mnt_id are the 64-bit ids (statmount), not mountinfo's */
 	/*
 	 * Process-less namespaces: bytes in the tmpfs superblocks that only
 	 * namespaces without processes mount, i.e. what its death would free.
@@ -222,6 +226,12 @@ typedef struct Snapshot {
 		double ms;
 	} phases[8];
 	size_t n_phases;
+	/* Mount-table reads of the scan, for --verbose: what a table costs is paid per read. */
+	struct {
+		unsigned listmount; /* listmount(2) calls */
+		unsigned statmount; /* statmount(2) calls */
+		unsigned mountinfo; /* /proc/PID/mountinfo reads */
+	} reads;
 
 	uid_t uid;
 	bool privileged; /* a complete scan is possible: caps_missing == 0 */
