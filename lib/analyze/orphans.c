@@ -272,18 +272,37 @@ static char *ns_hint(const Snapshot *s, const LonelyNs *l)
 	return r < 0 ? NULL : hint;
 }
 
-/* A superblock two process-less namespaces keep goes only when both do. */
+/* Does a process-less namespace of @rep other than the @i-th, and before it if @before, keep @dev? */
+static bool other_keeps(const OrphanReport *rep, size_t i, uint64_t dev, bool before)
+{
+	for (size_t j = 0; j < (before ? i : rep->n_nss); j++)
+		for (size_t m = 0; j != i && m < rep->nss[j].ns->n_kept; m++)
+			if (rep->nss[j].ns->kept[m].dev == dev)
+				return true;
+	return false;
+}
+
+/*
+ * A superblock two process-less namespaces keep goes only when both do: mark
+ * it shared, and count its bytes once in the total.
+ */
 static int mark_shared_kept(OrphanReport *rep)
 {
+	rep->nss_bytes = 0;
 	for (size_t i = 0; i < rep->n_nss; i++) {
 		LonelyNs *l = &rep->nss[i];
+		if (!l->ns->kept_known) {
+			rep->nss_bytes += l->ns->tmpfs_known ? l->ns->tmpfs_bytes : 0;
+			continue;
+		}
 		if (l->ns->n_kept && !(l->kept_shared = calloc(l->ns->n_kept, sizeof(bool))))
 			return -ENOMEM;
-		for (size_t k = 0; k < l->ns->n_kept; k++)
-			for (size_t j = 0; j < rep->n_nss && !l->kept_shared[k]; j++)
-				for (size_t m = 0; j != i && m < rep->nss[j].ns->n_kept; m++)
-					if (rep->nss[j].ns->kept[m].dev == l->ns->kept[k].dev)
-						l->kept_shared[k] = true;
+		for (size_t k = 0; k < l->ns->n_kept; k++) {
+			const KeptFs *f = &l->ns->kept[k];
+			l->kept_shared[k] = other_keeps(rep, i, f->dev, false);
+			if (f->bytes_known && !other_keeps(rep, i, f->dev, true))
+				rep->nss_bytes += f->bytes;
+		}
 	}
 	return 0;
 }

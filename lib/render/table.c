@@ -202,7 +202,7 @@ static const char *plural(size_t n, const char *one, const char *many)
 
 void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FILE *f)
 {
-	uint64_t pinned = 0, ns_bytes = 0;
+	uint64_t pinned = 0, ns_bytes = r->nss_bytes;
 	size_t memory = 0, dataloss = 0, mounts = 0;
 	char b[32];
 
@@ -211,8 +211,6 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 		memory += r->orphans[i].risk == RISK_MEMORY;
 		dataloss += r->orphans[i].risk == RISK_DATA_LOSS;
 	}
-	for (size_t i = 0; i < r->n_nss; i++)
-		ns_bytes += r->nss[i].ns->tmpfs_bytes;
 	for (size_t i = 0; i < s->n_nss; i++)
 		mounts += s->nss[i].n_mnt_ids;
 	size_t refs = MAX((size_t)s->n_refs, s->n_holders);

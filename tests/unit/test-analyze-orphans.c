@@ -296,6 +296,8 @@ static void test_namespaces(void)
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_FD_ID));
 		CHECK_EQ_U64(l->ns->nr_mounts, 3);
 		CHECK_EQ_U64(l->ns->tmpfs_bytes, 1048576 + 8192);
+		/* The 8 KiB tmpfs two of them keep counts once in the total. */
+		CHECK_EQ_U64(r->nss_bytes, 1048576 + 8192);
 		/* The tmpfs FX_NS_BIND mounts too is shared; the others only it keeps. */
 		if (CHECK_EQ_U64(l->ns->n_kept, 3) && CHECK(l->kept_shared)) {
 			CHECK(!l->kept_shared[0]);
