@@ -474,10 +474,12 @@ repro_ns_shared() {
 	printf -v "${var}_MOUNTS" %s 0
 	[[ ${REPRO_NS_SHARED:-0} == 1 ]] || return 0
 	mkdir -p "$dir"
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	nsenter -t "$pid" -m sh -c 'mount -t tmpfs -o size=4m repro-shared "$1" && head -c 8192 /dev/zero >"$1/f"' \
 		sh "$dir" 2>>"$REPRO_DIR/log" || repro_fail "cannot mount the shared tmpfs in $pid's namespace" ||
 		return
 	# nsenter and unshare exec: the pid started is the shell, then sleep.
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	repro_start "$var" nsenter -t "$pid" -m -- unshare -m --propagation private -- \
 		sh -c 'umount "$1" && echo "ready $$ dev=$(stat -c %Hd:%Ld "$2")" && exec sleep infinity' \
 		sh "$own" "$dir" || return

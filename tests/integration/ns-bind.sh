@@ -37,7 +37,7 @@ hint_pid=${hint_pid%% *}
 t_log "hint pid: $hint_pid"
 hint_flags=$(sed 's/.*) //' "/proc/$hint_pid/stat" 2>/dev/null | cut -d' ' -f7)
 t_check "hint pid $hint_pid is no kernel thread (stat flags ${hint_flags:-?})" \
-	test -n "$hint_flags" -a "$(((${hint_flags:-0} & 0x00200000)))" = 0 -a -e "/proc/$hint_pid/exe"
+	test -n "$hint_flags" -a "$((${hint_flags:-0} & 0x00200000))" = 0 -a -e "/proc/$hint_pid/exe"
 t_check "hint pid $hint_pid is in the keeper's namespace $KEEPER_NS_ID" \
 	test "$("$RESIDUE_HOLD" nsid "/proc/$hint_pid/ns/mnt" 2>/dev/null)" = "$KEEPER_NS_ID"
 t_assert_controls
