@@ -464,16 +464,43 @@ repro_ns_facts() {
 	echo "$id $(stat -L -c %i "/proc/$pid/ns/mnt")"
 }
 
+# repro_ns_shared VAR PID OWN_DIR: with REPRO_NS_SHARED=1, a second tmpfs (one 8 KiB file) in the
+# namespace of PID, at VAR_DIR, that a living namespace also mounts: a copy of PID's made by a
+# process that stays (VAR_PID), without PID's own tmpfs at OWN_DIR.  Once PID's namespace has no
+# process, that tmpfs is not something it alone keeps.  Sets VAR_DEV; VAR_MOUNTS is the mounts it
+# adds to PID's namespace (0 when REPRO_NS_SHARED is not 1: nothing is made).
+repro_ns_shared() {
+	local var=$1 pid=$2 own=$3 dir=$REPRO_DIR/$1-shared ready
+	printf -v "${var}_MOUNTS" %s 0
+	[[ ${REPRO_NS_SHARED:-0} == 1 ]] || return 0
+	mkdir -p "$dir"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	nsenter -t "$pid" -m sh -c 'mount -t tmpfs -o size=4m repro-shared "$1" && head -c 8192 /dev/zero >"$1/f"' \
+		sh "$dir" 2>>"$REPRO_DIR/log" || repro_fail "cannot mount the shared tmpfs in $pid's namespace" ||
+		return
+	# nsenter and unshare exec: the pid started is the shell, then sleep.
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	repro_start "$var" nsenter -t "$pid" -m -- unshare -m --propagation private -- \
+		sh -c 'umount "$1" && echo "ready $$ dev=$(stat -c %Hd:%Ld "$2")" && exec sleep infinity' \
+		sh "$own" "$dir" || return
+	ready=${var}_READY
+	printf -v "${var}_DIR" %s "$dir"
+	printf -v "${var}_DEV" %s "$(repro_field "${!ready}" dev)"
+	printf -v "${var}_MOUNTS" %s 1
+}
+
 # (i) A mount namespace without processes, kept by an nsfs fd.  Its tmpfs is still mounted (in it),
-# so it is no orphan; the namespace is what leaks.
+# so it is no orphan; the namespace is what leaks.  NS_DIR is where its tmpfs is mounted, in it.
 repro_case_ns_fd() {
 	local facts
 	repro_container C tmpfs ns-fd || return
 	facts=$(repro_ns_facts "$C_PID") || return
+	repro_ns_shared S "$C_PID" "$C_DIR" || return
 	repro_holder H nsfd "/proc/$C_PID/ns/mnt" || return
 	repro_kill "$C_PID"
-	repro_set NS_ID="${facts% *}" NS_INODE="${facts#* }" NS_MOUNTS="$C_MOUNTS" NS_DEV="$C_DEV" \
-		HOLDER_PID="$H_PID" HOW=ns-fd FD="$H_FD"
+	repro_set NS_ID="${facts% *}" NS_INODE="${facts#* }" NS_MOUNTS="$((C_MOUNTS + S_MOUNTS))" \
+		NS_DEV="$C_DEV" NS_DIR="$C_DIR" HOLDER_PID="$H_PID" HOW=ns-fd FD="$H_FD"
+	[[ $S_MOUNTS == 0 ]] || repro_set SHARED_DEV="$S_DEV" SHARED_PID="$S_PID"
 	repro_tmpfs_expect
 	[[ $H_NS_ID == "$NS_ID" ]] || repro_fail "holder has ns $H_NS_ID, not $NS_ID" || return
 	[[ $(readlink "/proc/$H_PID/fd/$H_FD") == "mnt:[$NS_INODE]" ]] ||
@@ -497,14 +524,16 @@ repro_case_ns_bind() {
 		repro_fail "neither namespace can bind the other's nsfs file"
 		return
 	fi
-	local kpid=${a}_PID vpid=${b}_PID vmounts=${b}_MOUNTS vdev=${b}_DEV kdev=${a}_DEV
+	local kpid=${a}_PID vpid=${b}_PID vmounts=${b}_MOUNTS vdev=${b}_DEV kdev=${a}_DEV vdir=${b}_DIR
 	facts=$(repro_ns_facts "${!vpid}") || return
 	local kfacts
 	kfacts=$(repro_ns_facts "${!kpid}") || return
 	repro_set KEEPER_PID="${!kpid}" KEEPER_NS_ID="${kfacts% *}" KEEPER_DEV="${!kdev}"
+	repro_ns_shared S "${!vpid}" "${!vdir}" || return
 	repro_kill "${!vpid}"
-	repro_set NS_ID="${facts% *}" NS_INODE="${facts#* }" NS_MOUNTS="${!vmounts}" NS_DEV="${!vdev}" \
-		HOW=ns-bind NSFILE="$nsfile"
+	repro_set NS_ID="${facts% *}" NS_INODE="${facts#* }" NS_MOUNTS="$((${!vmounts} + S_MOUNTS))" \
+		NS_DEV="${!vdev}" NS_DIR="${!vdir}" HOW=ns-bind NSFILE="$nsfile"
+	[[ $S_MOUNTS == 0 ]] || repro_set SHARED_DEV="$S_DEV" SHARED_PID="$S_PID"
 	repro_tmpfs_expect
 	awk -v f="$nsfile" -v r="mnt:[$NS_INODE]" '$4 == r && $5 == f { ok = 1 } END { exit !ok }' \
 		"/proc/$KEEPER_PID/mountinfo" || repro_fail "no nsfs bind of $NS_INODE at $nsfile" || return

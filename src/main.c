@@ -82,6 +82,13 @@ void report_interfaces(const GlobalOptions *g, const Snapshot *s)
 		s->internal_mnt_ids.len,
 		s->live_devs_known ? "superblocks of all mounts read (statmount/mountinfo)" :
 				     "no unattached reference: mount details not needed");
+	size_t mounts = 0;
+	for (size_t i = 0; i < s->n_nss; i++)
+		mounts += s->nss[i].n_mnt_ids;
+	fprintf(stderr,
+		"residue: mount tables of %zu namespaces, %zu mounts: %u listmount, %u statmount, "
+		"%u mountinfo reads\n",
+		s->n_nss, mounts, s->reads.listmount, s->reads.statmount, s->reads.mountinfo);
 	if (s->used_bpf)
 		fprintf(stderr, "residue: references: BPF iterators (task, task_file, task_vma)\n");
 	else

@@ -207,6 +207,41 @@ static int collect_orphans(const Snapshot *s, OrphanReport *rep)
 	return 0;
 }
 
+/*
+ * How nsenter gets into @ns: "-t PID -m" with a user process of it (never a
+ * kernel thread: all of them are in the host's namespace, pid 2 is named
+ * only when pid 1 cannot be read, and the command would work by luck);
+ * with none, "--mount=FILE" through what keeps it: an nsfs fd a process
+ * holds, or an nsfs bind mount, reached through the root of a user process
+ * of the namespace the bind lives in.  NULL when there is no way in (or no
+ * memory).
+ */
+static char *ns_entry(const Snapshot *s, const MountNs *ns)
+{
+	char *e = NULL;
+
+	if (ns->pid > 0 && !ns->pid_is_kthread)
+		return asprintf(&e, "-t %d -m", ns->pid) < 0 ? NULL : e;
+	for (size_t j = 0; s->nsfs_dev && j < s->n_holders; j++) {
+		const Holder *h = &s->holders[j];
+		if (h->how == HOLD_FD && h->dev == s->nsfs_dev && h->ino == ns->ino)
+			return asprintf(&e, "--mount=/proc/%d/fd/%d", s->procs[h->proc].pid,
+					h->fd) < 0 ?
+				       NULL :
+				       e;
+	}
+	for (size_t j = 0; j < s->n_nsbinds; j++) {
+		const NsBind *b = &s->nsbinds[j];
+		const MountNs *in =
+			b->target_ino == ns->ino ? snapshot_find_ns(s, b->in_ns_id) : NULL;
+		if (in && in->pid > 0 && !in->pid_is_kthread)
+			return asprintf(&e, "--mount=/proc/%d/root%s", in->pid, b->path) < 0 ?
+				       NULL :
+				       e;
+	}
+	return NULL;
+}
+
 static char *ns_hint(const Snapshot *s, const LonelyNs *l)
 {
 	char *hint = NULL;
@@ -224,15 +259,52 @@ static char *ns_hint(const Snapshot *s, const LonelyNs *l)
 	} else {
 		const NsBind *b = &s->nsbinds[nh->index];
 		const MountNs *in = snapshot_find_ns(s, b->in_ns_id);
-		if (in && in->pid > 0)
-			r = asprintf(&hint, "nsenter -t %d -m umount %s%s", in->pid, b->path,
+		_cleanup_free_ char *enter = in ? ns_entry(s, in) : NULL;
+		if (enter)
+			r = asprintf(&hint, "nsenter %s umount %s%s", enter, b->path,
 				     l->n_holders > 1 ? ", and the other holders" : "");
 		else
-			r = asprintf(&hint, "umount %s in mount namespace %llu%s", b->path,
-				     (unsigned long long)b->in_ns_id,
+			r = asprintf(&hint,
+				     "umount %s in mount namespace %llu (no process to nsenter)%s",
+				     b->path, (unsigned long long)b->in_ns_id,
 				     l->n_holders > 1 ? ", and the other holders" : "");
 	}
 	return r < 0 ? NULL : hint;
+}
+
+/* Does a process-less namespace of @rep other than the @i-th, and before it if @before, keep @dev? */
+static bool other_keeps(const OrphanReport *rep, size_t i, uint64_t dev, bool before)
+{
+	for (size_t j = 0; j < (before ? i : rep->n_nss); j++)
+		for (size_t m = 0; j != i && m < rep->nss[j].ns->n_kept; m++)
+			if (rep->nss[j].ns->kept[m].dev == dev)
+				return true;
+	return false;
+}
+
+/*
+ * A superblock two process-less namespaces keep goes only when both do: mark
+ * it shared, and count its bytes once in the total.
+ */
+static int mark_shared_kept(OrphanReport *rep)
+{
+	rep->nss_bytes = 0;
+	for (size_t i = 0; i < rep->n_nss; i++) {
+		LonelyNs *l = &rep->nss[i];
+		if (!l->ns->kept_known) {
+			rep->nss_bytes += l->ns->tmpfs_known ? l->ns->tmpfs_bytes : 0;
+			continue;
+		}
+		if (l->ns->n_kept && !(l->kept_shared = calloc(l->ns->n_kept, sizeof(bool))))
+			return -ENOMEM;
+		for (size_t k = 0; k < l->ns->n_kept; k++) {
+			const KeptFs *f = &l->ns->kept[k];
+			l->kept_shared[k] = other_keeps(rep, i, f->dev, false);
+			if (f->bytes_known && !other_keeps(rep, i, f->dev, true))
+				rep->nss_bytes += f->bytes;
+		}
+	}
+	return 0;
 }
 
 static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
@@ -278,7 +350,7 @@ static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
 		if (!(l->hint = ns_hint(s, l)))
 			return -ENOMEM;
 	}
-	return 0;
+	return mark_shared_kept(rep);
 }
 
 int analyze_orphans(const Snapshot *s, OrphanReport **ret)
@@ -310,6 +382,7 @@ OrphanReport *orphan_report_free(OrphanReport *r)
 	for (size_t i = 0; i < r->n_nss; i++) {
 		free(r->nss[i].holders);
 		free(r->nss[i].hint);
+		free(r->nss[i].kept_shared);
 	}
 	free(r->orphans);
 	free(r->nss);

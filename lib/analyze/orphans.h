@@ -51,6 +51,11 @@ typedef struct LonelyNs {
 	NsHolder *holders;
 	size_t n_holders;
 	char *hint;
+	/*
+	 * One per ns->kept: another process-less namespace mounts that
+	 * superblock too, so it is freed only when both are gone.
+	 */
+	bool *kept_shared;
 } LonelyNs;
 
 typedef struct OrphanReport {
@@ -58,6 +63,11 @@ typedef struct OrphanReport {
 	size_t n_orphans;
 	LonelyNs *nss;
 	size_t n_nss;
+	/*
+	 * Measured tmpfs bytes the process-less namespaces keep, each superblock
+	 * once even when several of them mount it.
+	 */
+	uint64_t nss_bytes;
 } OrphanReport;
 
 int analyze_orphans(const Snapshot *s, OrphanReport **ret);

@@ -177,6 +177,35 @@ int parse_ns_link(const char *s, size_t len, const char *type, uint64_t *ret_ino
 	return 0;
 }
 
+int parse_proc_stat_flags(const char *buf, size_t len, uint64_t *ret_flags)
+{
+	const char *end = buf + len, *p = NULL;
+	uint64_t v;
+
+	for (const char *q = buf; q < end; q++)
+		if (*q == ')')
+			p = q + 1;
+	if (!p)
+		return -EINVAL;
+	/* ") state ppid pgrp session tty_nr tpgid flags": six fields, then flags. */
+	for (int field = 0; field < 7; field++) {
+		if (p >= end || *p != ' ')
+			return -EINVAL;
+		p++;
+		if (field == 6)
+			break;
+		const char *start = p;
+		while (p < end && *p != ' ')
+			p++;
+		if (p == start)
+			return -EINVAL;
+	}
+	if (take_u64(&p, end, 10, &v) < 0 || (p < end && *p != ' ' && *p != '\n'))
+		return -EINVAL;
+	*ret_flags = v;
+	return 0;
+}
+
 int parse_map_range(const char *s, size_t len, uint64_t *ret_start, uint64_t *ret_end)
 {
 	const char *p = s, *end = s + len;

@@ -33,6 +33,12 @@ int parse_proc_cgroup(const char *buf, size_t len, char **ret_path);
 /* "mnt:[4026531832]" -> 4026531832 when the prefix matches @type ("mnt"). */
 int parse_ns_link(const char *s, size_t len, const char *type, uint64_t *ret_ino);
 
+/*
+ * /proc/PID/stat: field 9, the task's flags (PF_*, include/linux/sched.h),
+ * after the last ')' so that any command name parses.
+ */
+int parse_proc_stat_flags(const char *buf, size_t len, uint64_t *ret_flags);
+
 /* "7f1c2a000000-7f1c2a001000" (a /proc/PID/map_files entry name) */
 int parse_map_range(const char *s, size_t len, uint64_t *ret_start, uint64_t *ret_end);
 

@@ -148,6 +148,7 @@ static int add_tasks(Snapshot *s, const RefRecords *tasks, size_t first)
 			p->mntns_ino = r->addr;
 			cur = (ssize_t)(s->n_procs - 1);
 			self = r->flags & RS_REF_F_SELF;
+			p->kthread = r->flags & RS_REF_F_KTHREAD;
 			continue;
 		}
 		if (r->kind == RS_REF_THREAD_NS) {

@@ -16,6 +16,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define MNT_NS_INTERNAL ((void *)-22L) /* ERR_PTR(-EINVAL), fs/mount.h */
 #define SB_MOUNTS_MAX 256
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h: a kernel thread */
 
 /* Before 6.18 an anonymous namespace had seq == 0 (is_anon_ns(), fs/mount.h). */
 struct mnt_namespace___seq {
@@ -253,6 +254,8 @@ int dump_task(struct bpf_iter__task *ctx)
 	}
 	if (r.pid == bpf_get_current_pid_tgid() >> 32)
 		r.flags = RS_REF_F_SELF;
+	if (task->flags & PF_KTHREAD)
+		r.flags |= RS_REF_F_KTHREAD;
 	bpf_seq_write(seq, &r, sizeof(r));
 	__builtin_memset(r.comm, 0, sizeof(r.comm));
 	r.addr = 0;

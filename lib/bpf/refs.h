@@ -22,6 +22,7 @@ enum rs_ref_kind {
 };
 
 #define RS_REF_F_SELF 1 /* RS_REF_TASK: the iterating process itself */
+#define RS_REF_F_KTHREAD 2 /* RS_REF_TASK: a kernel thread (PF_KTHREAD), never a namespace's pid */
 
 /* Where the reference's mount is (struct mount.mnt_ns), as the kernel sees it now. */
 enum rs_mnt_state {

@@ -57,6 +57,7 @@ static int list_ns_listmount(Snapshot *s, MountNs *ns)
 	ns->n_mnt_ids = 0;
 	for (;;) {
 		long n = rs_listmount(&req, ids, ARRAY_SIZE(ids), 0);
+		s->reads.listmount++;
 		if (n < 0)
 			return -errno;
 		for (long i = 0; i < n; i++) {
@@ -80,12 +81,12 @@ static int list_ns_listmount(Snapshot *s, MountNs *ns)
  * one-shot scan reads them while its BPF programs load): the devices of
  * namespaces with processes are gathered later, by fill_peopled_devs().
  */
-static int add_dev(Snapshot *s, MountNs *ns, uint64_t dev)
+static int add_dev(Snapshot *s, MountNs *ns, uint64_t mnt_id, uint64_t dev)
 {
-	uint64_t *slot = ARRAY_PUSH(ns->devs, ns->n_devs, ns->cap_devs);
+	struct MountDev *slot = ARRAY_PUSH(ns->devs, ns->n_devs, ns->cap_devs);
 	if (!slot)
 		return -ENOMEM;
-	*slot = dev;
+	*slot = (struct MountDev){ dev, mnt_id };
 	return u64set_add(&s->live_devs, dev) < 0 ? -ENOMEM : 0;
 }
 
@@ -93,7 +94,7 @@ static int fill_peopled_devs(Snapshot *s)
 {
 	for (size_t i = 0; i < s->n_nss; i++)
 		for (size_t j = 0; s->nss[i].nr_procs && j < s->nss[i].n_devs; j++)
-			if (u64set_add(&s->peopled_devs, s->nss[i].devs[j]) < 0)
+			if (u64set_add(&s->peopled_devs, s->nss[i].devs[j].dev) < 0)
 				return -ENOMEM;
 	return 0;
 }
@@ -108,6 +109,7 @@ static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool detail
 	ssize_t len = read_all_at(piddirfd, "mountinfo", &buf);
 	size_t cap = ns->n_mnt_ids;
 
+	s->reads.mountinfo++;
 	if (len < 0)
 		return (int)len;
 	if (!details)
@@ -126,7 +128,7 @@ static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool detail
 					return -ENOMEM;
 				*slot = e.mnt_id;
 			} else {
-				if (add_dev(s, ns, makedev(e.major, e.minor)) < 0)
+				if (add_dev(s, ns, e.mnt_id, makedev(e.major, e.minor)) < 0)
 					return -ENOMEM;
 				uint64_t ino;
 				if (strcmp(e.fstype, "nsfs") == 0 &&
@@ -297,7 +299,8 @@ int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, Moun
 }
 
 /* statmount(2) of one mount of a namespace into @buf. */
-static int statmount_one(uint64_t ns_id, uint64_t mnt_id, uint64_t mask, struct rs_statmount *buf)
+static int statmount_one(Snapshot *s, uint64_t ns_id, uint64_t mnt_id, uint64_t mask,
+			 struct rs_statmount *buf)
 {
 	struct rs_mnt_id_req req = {
 		.size = RS_MNT_ID_REQ_SIZE_VER1,
@@ -305,6 +308,7 @@ static int statmount_one(uint64_t ns_id, uint64_t mnt_id, uint64_t mask, struct 
 		.param = mask,
 		.mnt_ns_id = ns_id,
 	};
+	s->reads.statmount++;
 	if (rs_statmount(&req, buf, STATMOUNT_BUF, 0) < 0)
 		return -errno;
 	return 0;
@@ -312,18 +316,19 @@ static int statmount_one(uint64_t ns_id, uint64_t mnt_id, uint64_t mask, struct 
 
 static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 {
+	ns->dev_ids_unique = true;
 	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
-		int r = statmount_one(ns->id, ns->mnt_ids[i], RS_STATMOUNT_SB_BASIC, sm);
+		int r = statmount_one(s, ns->id, ns->mnt_ids[i], RS_STATMOUNT_SB_BASIC, sm);
 		if (r < 0) {
 			if (!errno_is_vanished(-r))
 				snapshot_add_gap(s, "mount details", "statmount", -r);
 			continue;
 		}
-		if (add_dev(s, ns, makedev(sm->sb_dev_major, sm->sb_dev_minor)) < 0)
+		if (add_dev(s, ns, ns->mnt_ids[i], makedev(sm->sb_dev_major, sm->sb_dev_minor)) < 0)
 			return -ENOMEM;
 		if (sm->sb_magic != RS_NSFS_MAGIC)
 			continue;
-		if (statmount_one(ns->id, ns->mnt_ids[i],
+		if (statmount_one(s, ns->id, ns->mnt_ids[i],
 				  RS_STATMOUNT_MNT_ROOT | RS_STATMOUNT_MNT_POINT, sm) < 0)
 			continue;
 		const char *root, *point;
@@ -347,10 +352,11 @@ static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 /* The same from the census's table of @ns, without a system call. */
 static int details_from_table(Snapshot *s, MountNs *ns)
 {
+	ns->dev_ids_unique = s->has_listmount && ns->table_bytes == 0; /* read with statmount */
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		const MountEntry *e = &ns->mounts[i];
 		uint64_t ino;
-		if (add_dev(s, ns, e->dev) < 0)
+		if (add_dev(s, ns, e->id, e->dev) < 0)
 			return -ENOMEM;
 		if (strcmp(e->fstype, "nsfs") != 0 ||
 		    parse_ns_link(e->root, strlen(e->root), "mnt", &ino) < 0)
@@ -515,6 +521,7 @@ int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
 typedef struct TmpfsMount {
 	uint64_t mnt_id;
 	char *point;
+	size_t kept; /* index into MountNs.kept: its superblock */
 } TmpfsMount;
 
 typedef struct TmpfsJob {
@@ -565,27 +572,100 @@ static _Noreturn void tmpfs_child(const TmpfsJob *jobs, size_t n_jobs, TmpfsResu
 	_exit(0);
 }
 
-/* The tmpfs mounts of @ns no namespace with a process mounts too. */
+static void kept_clear(MountNs *ns)
+{
+	for (size_t i = 0; i < ns->n_kept; i++)
+		free(ns->kept[i].point);
+	ns->n_kept = 0;
+	ns->kept_known = false;
+	ns->tmpfs_mounts = 0;
+}
+
+/*
+ * One mount of @job's namespace.  A superblock no namespace with a process
+ * mounts is one the namespace keeps (the first mount point names it); of
+ * those, each tmpfs mount is measured from inside.  Kernel-internal
+ * filesystems (an nsfs bind) live without any namespace: never kept.
+ */
+static int job_add_mount(Snapshot *s, TmpfsJob *job, uint64_t mnt_id, uint64_t dev,
+			 const char *fstype, bool internal, const char *point)
+{
+	MountNs *ns = job->ns;
+	size_t k = 0;
+
+	if (internal || u64set_contains(&s->peopled_devs, dev))
+		return 0;
+	while (k < ns->n_kept && ns->kept[k].dev != dev)
+		k++;
+	if (k == ns->n_kept) {
+		KeptFs *f = ARRAY_PUSH(ns->kept, ns->n_kept, ns->cap_kept);
+		if (!f)
+			return -ENOMEM;
+		*f = (KeptFs){ .dev = dev, .point = strdup(point) }; /* the slot may be reused */
+		if (!f->point)
+			return -ENOMEM;
+		snprintf(f->fstype, sizeof(f->fstype), "%s", fstype);
+	}
+	if (strcmp(fstype, "tmpfs") != 0)
+		return 0;
+	TmpfsMount *t = ARRAY_PUSH(job->m, job->n, job->cap);
+	if (!t || !(t->point = strdup(point)))
+		return -ENOMEM;
+	t->mnt_id = mnt_id;
+	t->kept = k;
+	ns->tmpfs_mounts++;
+	return 0;
+}
+
+/* statmount of one mount of @job's namespace for its type and mount point, then job_add_mount. */
+static int job_statmount(Snapshot *s, TmpfsJob *job, uint64_t mnt_id, struct rs_statmount *sm)
+{
+	const char *point, *fstype;
+	if (statmount_one(s, job->ns->id, mnt_id,
+			  RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_POINT | RS_STATMOUNT_FS_TYPE,
+			  sm) < 0 ||
+	    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point, &point) < 0)
+		return 0;
+	if (statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_FS_TYPE, sm->fs_type, &fstype) < 0)
+		fstype = fs_magic_name(sm->sb_magic);
+	return job_add_mount(s, job, mnt_id, makedev(sm->sb_dev_major, sm->sb_dev_minor), fstype,
+			     fs_magic_is_internal(sm->sb_magic), point);
+}
+
+/*
+ * What @ns alone keeps, and its tmpfs mounts to measure.  From the census's
+ * table when this scan read one (a process-less namespace's is read with
+ * statmount, so its ids are the unique ones the child compares); else the
+ * details already say each mount's superblock, and only the mounts of
+ * superblocks no namespace with a process mounts are asked for their type
+ * and mount point; else one statmount per mount.
+ */
 static int tmpfs_job(Snapshot *s, TmpfsJob *job, struct rs_statmount *sm)
 {
 	MountNs *ns = job->ns;
-	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
-		const char *point;
-		if (statmount_one(ns->id, ns->mnt_ids[i],
-				  RS_STATMOUNT_SB_BASIC | RS_STATMOUNT_MNT_POINT, sm) < 0 ||
-		    sm->sb_magic != RS_TMPFS_MAGIC ||
-		    u64set_contains(&s->peopled_devs,
-				    makedev(sm->sb_dev_major, sm->sb_dev_minor)) ||
-		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
-				     &point) < 0)
-			continue;
-		TmpfsMount *t = ARRAY_PUSH(job->m, job->n, job->cap);
-		if (!t || !(t->point = strdup(point)))
-			return -ENOMEM;
-		t->mnt_id = ns->mnt_ids[i];
+	int r = 0;
+
+	kept_clear(ns);
+	if (ns->table_read && ns->table_bytes == 0 && ns->n_mounts == ns->n_mnt_ids) {
+		for (size_t i = 0; r >= 0 && i < ns->n_mounts; i++) {
+			const MountEntry *e = &ns->mounts[i];
+			r = job_add_mount(s, job, e->id, e->dev, e->fstype,
+					  strcmp(e->fstype, "nsfs") == 0, e->point);
+		}
+		ns->kept_known = r >= 0;
+		return r;
 	}
-	ns->tmpfs_mounts = (uint32_t)job->n;
-	return 0;
+	if (s->live_devs_known && ns->dev_ids_unique) {
+		for (size_t i = 0; r >= 0 && i < ns->n_devs; i++)
+			if (!u64set_contains(&s->peopled_devs, ns->devs[i].dev))
+				r = job_statmount(s, job, ns->devs[i].mnt_id, sm);
+		ns->kept_known = r >= 0;
+		return r;
+	}
+	for (size_t i = 0; r >= 0 && i < ns->n_mnt_ids; i++)
+		r = job_statmount(s, job, ns->mnt_ids[i], sm);
+	ns->kept_known = r >= 0;
+	return r;
 }
 
 /* Run the child over every job and add up what it reports. */
@@ -603,7 +683,7 @@ static __attribute__((noinline)) pid_t spawn_tmpfs_child(const TmpfsJob *jobs, s
 	return child;
 }
 
-static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_statmount *sm)
+static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs)
 {
 	size_t room = n_jobs;
 	/* volatile: the compiler must not assume the child leaves it 0 (its branch never returns). */
@@ -612,10 +692,8 @@ static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_
 
 	for (size_t j = 0; j < n_jobs; j++)
 		room += jobs[j].n;
-	/* Superblocks seen twice (bind mounts of one tmpfs) count once per namespace. */
-	_cleanup_free_ U64Set *seen = calloc(n_jobs, sizeof(*seen));
 	_cleanup_free_ TmpfsResult *out = calloc(room, sizeof(*out));
-	if (!seen || !out)
+	if (!out)
 		return -ENOMEM;
 	pid_t child = spawn_tmpfs_child(jobs, n_jobs, out, &n_out);
 	if (child < 0)
@@ -626,19 +704,28 @@ static int run_tmpfs_jobs(Snapshot *s, TmpfsJob *jobs, size_t n_jobs, struct rs_
 		const TmpfsResult *res = &out[k];
 		if (res->job >= n_jobs)
 			break;
-		MountNs *ns = jobs[res->job].ns;
+		const TmpfsJob *job = &jobs[res->job];
+		MountNs *ns = job->ns;
 		if (!res->mnt_id) {
 			ns->tmpfs_known = true;
 			continue;
 		}
-		if (statmount_one(ns->id, res->mnt_id, RS_STATMOUNT_SB_BASIC, sm) == 0 &&
-		    u64set_add(&seen[res->job], makedev(sm->sb_dev_major, sm->sb_dev_minor)) == 1)
+		/* Superblocks seen twice (bind mounts of one tmpfs) count once per namespace. */
+		for (size_t i = 0; i < job->n; i++) {
+			KeptFs *f = &ns->kept[job->m[i].kept];
+			if (job->m[i].mnt_id != res->mnt_id || f->bytes_known)
+				continue;
+			f->bytes_known = true;
+			f->bytes = res->bytes;
 			ns->tmpfs_bytes += res->bytes;
+			break;
+		}
 	}
 	for (size_t j = 0; j < n_jobs; j++) {
-		u64set_done(&seen[j]);
 		if (!jobs[j].ns->tmpfs_known) {
 			jobs[j].ns->tmpfs_bytes = 0;
+			for (size_t k = 0; k < jobs[j].ns->n_kept; k++)
+				jobs[j].ns->kept[k].bytes_known = false;
 			snapshot_add_gap(s, "tmpfs bytes of a process-less namespace", "setns",
 					 EIO);
 		}
@@ -689,7 +776,7 @@ static int tmpfs_jobs_flush(Snapshot *s, TmpfsWalk *w)
 	}
 	w->n = keep;
 	if (w->n)
-		r = run_tmpfs_jobs(s, w->jobs, w->n, w->sm);
+		r = run_tmpfs_jobs(s, w->jobs, w->n);
 	tmpfs_jobs_clear(w);
 	return r;
 }

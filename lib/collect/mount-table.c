@@ -133,6 +133,7 @@ static int table_from_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *s
 			.mnt_ns_id = ns->id,
 		};
 		const char *fstype = "", *source = "", *root = "", *point = "";
+		s->reads.statmount++;
 		if (rs_statmount(&req, sm, STATMOUNT_BUF, 0) < 0) {
 			if (!errno_is_vanished(errno))
 				snapshot_add_gap(s, "mount table of a process-less namespace",
@@ -374,6 +375,7 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 			_cleanup_free_ char *buf = NULL;
 			snprintf(path, sizeof(path), "%d/mountinfo", ns->pid);
 			ssize_t n = read_all_at(procfd, path, &buf);
+			s->reads.mountinfo++;
 			if (n < 0) {
 				if (n == -ENOMEM)
 					return (int)n;

@@ -23,6 +23,8 @@
 #include "bpf/refs-loader.h"
 #include "collect.h"
 
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+
 struct linux_dirent64 {
 	uint64_t d_ino;
 	int64_t d_off;
@@ -258,6 +260,28 @@ static int scan_links(ProcCtx *c, int piddirfd)
 	return 0;
 }
 
+/* Is the process of /proc/PID @dfd a kernel thread (PF_KTHREAD in its stat flags)? */
+static bool proc_is_kthread(int dfd)
+{
+	char buf[512];
+	uint64_t flags;
+	ssize_t n = read_small_at(dfd, "stat", buf, sizeof(buf));
+	return n > 0 && parse_proc_stat_flags(buf, (size_t)n, &flags) == 0 && (flags & PF_KTHREAD);
+}
+
+/*
+ * @p, of @ns, as the namespace's representative: the first member, unless
+ * that is a kernel thread (they are all in the host's namespace, and one
+ * never names a process to nsenter or a container) and @p is not.
+ */
+static void offer_representative(MountNs *ns, const Process *p)
+{
+	if (ns->nr_procs++ == 0 || (ns->pid_is_kthread && !p->kthread)) {
+		ns->pid = p->pid;
+		ns->pid_is_kthread = p->kthread;
+	}
+}
+
 static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const char *name, bool self,
 			U64Set *attached_devs)
 {
@@ -289,8 +313,10 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 			return r;
 		if (r == 0) {
 			p->mntns_id = ns->id;
-			if (ns->nr_procs++ == 0)
-				ns->pid = p->pid;
+			/* Only where it decides: a namespace's first member, or after a kernel thread. */
+			if (ns->nr_procs == 0 || ns->pid_is_kthread)
+				p->kthread = proc_is_kthread(dfd);
+			offer_representative(ns, p);
 		} else if (!errno_is_vanished(-r)) {
 			s->procs_ns_unknown++;
 			snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)",
@@ -361,8 +387,7 @@ static int assign_namespaces(Snapshot *s, size_t first)
 		if (!ns)
 			continue; /* a kernel thread without namespaces, or gone */
 		p->mntns_id = ns->id;
-		if (ns->nr_procs++ == 0)
-			ns->pid = p->pid;
+		offer_representative(ns, p);
 	}
 	/*
 	 * A thread in a namespace of its own is its member: that namespace is not
@@ -371,8 +396,10 @@ static int assign_namespaces(Snapshot *s, size_t first)
 	 */
 	for (size_t i = 0; i < s->n_thread_nss; i++) {
 		MountNs *ns = snapshot_find_ns_by_ino(s, s->thread_nss[i].ino);
-		if (ns && ns->nr_procs++ == 0)
+		if (ns && (ns->nr_procs++ == 0 || ns->pid_is_kthread)) {
 			ns->pid = s->thread_nss[i].tid;
+			ns->pid_is_kthread = false;
+		}
 	}
 	return 0;
 }
@@ -482,6 +509,9 @@ int collect_representatives(Snapshot *s, const ScanOptions *o)
 			continue;
 		pid_t known = mount_ns_cache_representative(o->ns_cache, s, ns);
 		if (known > 0) {
+			for (size_t j = 0; known != ns->pid && j < s->n_procs; j++)
+				if (s->procs[j].pid == known)
+					ns->pid_is_kthread = s->procs[j].kthread;
 			ns->pid = known;
 			continue;
 		}
@@ -494,6 +524,7 @@ int collect_representatives(Snapshot *s, const ScanOptions *o)
 			snprintf(path, sizeof(path), "%d/cmdline", p->pid);
 			if (read_small_at(procfd, path, buf, sizeof(buf)) > 0) {
 				ns->pid = p->pid;
+				ns->pid_is_kthread = false;
 				break;
 			}
 		}

@@ -41,6 +41,9 @@ Snapshot *snapshot_free(Snapshot *s)
 		MountNs *ns = &s->nss[i];
 		free(ns->mnt_ids);
 		free(ns->devs);
+		for (size_t j = 0; j < ns->n_kept; j++)
+			free(ns->kept[j].point);
+		free(ns->kept);
 		for (size_t j = 0; j < ns->n_strings; j++)
 			free(ns->strings[j]);
 		free(ns->strings);

@@ -29,6 +29,12 @@ typedef struct Process {
 	char *cgroup; /* memory cgroup path, or NULL */
 	uint64_t mntns_id; /* 0 when unknown */
 	uint64_t mntns_ino;
+	/*
+	 * A kernel thread (PF_KTHREAD): in the host's namespace but no process to
+	 * nsenter or to name a container by.  The BPF tier knows it of every task,
+	 * the /proc tier only of those it asked (collect_user_representatives).
+	 */
+	bool kthread;
 } Process;
 
 /* A thread in another mount namespace than its process's (the BPF tier sees them). */
@@ -85,6 +91,18 @@ typedef struct Holder {
 	char *path; /* path as the holder sees it: inside the orphan */
 } Holder;
 
+/*
+ * A superblock a process-less namespace mounts that no namespace with a
+ * process mounts: what the namespace alone keeps alive.
+ */
+typedef struct KeptFs {
+	uint64_t dev;
+	char fstype[32]; /* "tmpfs", "overlay", … */
+	char *point; /* its first mount point, as seen inside the namespace */
+	bool bytes_known; /* tmpfs only: measured from inside the namespace */
+	uint64_t bytes; /* (f_blocks - f_bfree) * f_bsize */
+} KeptFs;
+
 /* One mount of a namespace's table, for the census (mountinfo or statmount). */
 typedef struct MountEntry {
 	uint64_t id, parent_id; /* as the source numbers them (old ids from mountinfo) */
@@ -105,12 +123,17 @@ typedef struct MountNs {
 	uint32_t nr_mounts;
 	uint32_t nr_procs; /* processes whose ns/mnt is this one */
 	pid_t pid; /* a representative process, 0 when none */
+	bool pid_is_kthread; /* ... and it is a kernel thread: no user process was found */
 	bool listed; /* its mounts are in Snapshot.live_mnt_ids */
 	bool gone; /* process-less, and absent from the walk after the process scan */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
 	size_t n_mnt_ids;
-	uint64_t *devs; /* its mounts' superblocks, once the details are read */
+	/* its mounts' superblocks (and the mount of each), once the details are read */
+	struct MountDev {
+		uint64_t dev, mnt_id;
+	} * devs;
 	size_t n_devs, cap_devs;
+	bool dev_ids_unique; /* devs[].mnt_id are the 64-bit ids (statmount), not mountinfo's */
 	/*
 	 * Process-less namespaces: bytes in the tmpfs superblocks that only
 	 * namespaces without processes mount, i.e. what its death would free.
@@ -118,6 +141,9 @@ typedef struct MountNs {
 	bool tmpfs_known;
 	uint64_t tmpfs_bytes;
 	uint32_t tmpfs_mounts;
+	bool kept_known; /* its mounts were examined: kept is the whole list */
+	KeptFs *kept; /* process-less namespaces: the superblocks only it keeps */
+	size_t n_kept, cap_kept;
 	/* The census (collect_mount_tables): its whole table. */
 	MountEntry *mounts;
 	size_t n_mounts;
@@ -205,6 +231,12 @@ typedef struct Snapshot {
 		double ms;
 	} phases[8];
 	size_t n_phases;
+	/* Mount-table reads of the scan, for --verbose: what a table costs is paid per read. */
+	struct {
+		unsigned listmount; /* listmount(2) calls */
+		unsigned statmount; /* statmount(2) calls */
+		unsigned mountinfo; /* /proc/PID/mountinfo reads */
+	} reads;
 
 	uid_t uid;
 	bool privileged; /* a complete scan is possible: caps_missing == 0 */

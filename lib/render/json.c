@@ -80,6 +80,25 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 	return o;
 }
 
+/* The superblocks a process-less namespace alone keeps. */
+static json_object *kept_json(const LonelyNs *l)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < l->ns->n_kept; i++) {
+		const KeptFs *k = &l->ns->kept[i];
+		json_object *o = json_object_new_object();
+		char dev[32];
+		format_dev(k->dev, dev, sizeof(dev));
+		add(o, "dev", json_object_new_string(dev));
+		add(o, "fstype", str_or_null(k->fstype[0] ? k->fstype : NULL));
+		add(o, "mountpoint", str_or_null(k->point));
+		add(o, "pinned_bytes", k->bytes_known ? json_object_new_uint64(k->bytes) : NULL);
+		add(o, "shared", json_object_new_boolean(l->kept_shared && l->kept_shared[i]));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 {
 	json_object *o = json_object_new_object();
@@ -92,6 +111,7 @@ static json_object *lonely_ns_json(const Snapshot *s, const LonelyNs *l)
 	add(o, "pinned_bytes",
 	    l->ns->tmpfs_known ? json_object_new_uint64(l->ns->tmpfs_bytes) : NULL);
 	add(o, "hint", str_or_null(l->hint));
+	add(o, "filesystems", l->ns->kept_known ? kept_json(l) : NULL);
 	for (size_t i = 0; i < l->n_holders; i++) {
 		const NsHolder *nh = &l->holders[i];
 		json_object *h = json_object_new_object();

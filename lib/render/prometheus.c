@@ -289,10 +289,7 @@ static int orphan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
 	       "Orphaned filesystems left out of residue_orphan_info by --max-orphan-series.");
 	sample0(f, "residue_orphan_info_omitted", (double)(rep->n_orphans - shown));
 
-	uint64_t lonely_bytes = 0;
-	for (size_t i = 0; i < rep->n_nss; i++)
-		if (rep->nss[i].ns->tmpfs_known)
-			lonely_bytes += rep->nss[i].ns->tmpfs_bytes;
+	uint64_t lonely_bytes = rep->nss_bytes;
 	header(f, "residue_processless_mount_namespaces", "gauge",
 	       "Mount namespaces no process is in, kept alive by an nsfs fd or bind mount.");
 	sample0(f, "residue_processless_mount_namespaces", (double)rep->n_nss);

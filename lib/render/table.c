@@ -77,6 +77,26 @@ static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder 
 	return "";
 }
 
+/*
+ * Under a process-less namespace, one line per superblock only it keeps:
+ * device, type, bytes (tmpfs; "?" when not measured) and where it is mounted.
+ */
+static void put_kept(const LonelyNs *l, bool exact, FILE *f)
+{
+	for (size_t i = 0; i < l->ns->n_kept; i++) {
+		const KeptFs *k = &l->ns->kept[i];
+		char dev[32], b[32] = "?";
+		format_dev(k->dev, dev, sizeof(dev));
+		if (k->bytes_known)
+			format_bytes(k->bytes, exact, b, sizeof(b));
+		fprintf(f, "      %-8s %-9s %6s  ", dev, k->fstype[0] ? k->fstype : "?", b);
+		put_safe(k->point, f);
+		if (l->kept_shared && l->kept_shared[i])
+			fputs("  (another process-less namespace mounts it too)", f);
+		fputc('\n', f);
+	}
+}
+
 int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOptions *o, FILE *f)
 {
 	struct libscols_table *tb = table_new(&orphan_column_set, o, f);
@@ -145,6 +165,7 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 				l->ns->nr_mounts, l->ns->nr_mounts == 1 ? "" : "s", b);
 			put_safe(l->hint, f);
 			fputc('\n', f);
+			put_kept(l, o->bytes, f);
 		}
 	}
 out:
@@ -181,7 +202,7 @@ static const char *plural(size_t n, const char *one, const char *many)
 
 void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FILE *f)
 {
-	uint64_t pinned = 0, ns_bytes = 0;
+	uint64_t pinned = 0, ns_bytes = r->nss_bytes;
 	size_t memory = 0, dataloss = 0, mounts = 0;
 	char b[32];
 
@@ -190,8 +211,6 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 		memory += r->orphans[i].risk == RISK_MEMORY;
 		dataloss += r->orphans[i].risk == RISK_DATA_LOSS;
 	}
-	for (size_t i = 0; i < r->n_nss; i++)
-		ns_bytes += r->nss[i].ns->tmpfs_bytes;
 	for (size_t i = 0; i < s->n_nss; i++)
 		mounts += s->nss[i].n_mnt_ids;
 	size_t refs = MAX((size_t)s->n_refs, s->n_holders);
@@ -230,6 +249,7 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 			plural(l->ns->nr_mounts, "mount", "mounts"));
 		put_safe(l->hint, f);
 		fputc('\n', f);
+		put_kept(l, false, f);
 	}
 	if (r->n_orphans || r->n_nss)
 		fprintf(f, "\nDetails: residue orphans; everything as JSON: residue --json\n");

@@ -13,7 +13,8 @@
  * Each part is copied into its own malloc'd buffer of exactly its size.
  * Checked after the call: failure leaves the snapshot as it was; success
  * means every reference record has its mount id in the snapshot's id space
- * (has_listmount), adds one process per task record, and every holder
+ * (has_listmount), adds one process per task record, in order, with that
+ * record's pid and kernel-thread flag (RS_REF_F_KTHREAD), and every holder
  * points at an added process, never at ourselves for fds and mappings, and
  * carries only known states.
  */
@@ -106,6 +107,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(s->n_thread_nss == count_kind(tasks, tl, RS_REF_THREAD_NS));
 		for (size_t i = procs0; i < s->n_procs; i++)
 			FUZZ_ASSERT(s->procs[i].comm[sizeof(s->procs[i].comm) - 1] == '\0');
+		/* A kernel thread must never be taken for a process one could nsenter. */
+		size_t k = procs0;
+		for (size_t i = 0; i + sizeof(struct rs_ref) <= tl; i += sizeof(struct rs_ref)) {
+			const struct rs_ref *t = (const struct rs_ref *)(tasks + i);
+			if (t->kind != RS_REF_TASK)
+				continue;
+			FUZZ_ASSERT(s->procs[k].pid == (pid_t)t->pid);
+			FUZZ_ASSERT(s->procs[k].kthread == !!(t->flags & RS_REF_F_KTHREAD));
+			k++;
+		}
 		for (size_t i = holders0; i < s->n_holders; i++) {
 			const Holder *h = &s->holders[i];
 			FUZZ_ASSERT(h->proc >= procs0 && h->proc < s->n_procs);

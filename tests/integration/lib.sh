@@ -172,6 +172,22 @@ t_assert_namespace() {
 			"${a[@]}" --argjson kid "$KEEPER_NS_ID" --arg path "$NSFILE" \
 			"[$n | .holders[]? | select(.how == \"ns-bind\" and .ns_id == \$kid and .path == \$path)] | length == 1"
 	fi
+	# What it alone keeps: exactly its tmpfs, where it is mounted in it, measured from inside.
+	local f="[$n | .filesystems[]?]"
+	t_expect "namespace $NS_ID: keeps exactly one filesystem" "${a[@]}" \
+		"[$n | .filesystems | type] == [\"array\"] and ($f | length) == 1"
+	t_expect "namespace $NS_ID: keeps its tmpfs $NS_DEV mounted at $NS_DIR, not shared" "${a[@]}" \
+		--arg dev "$NS_DEV" --arg dir "$NS_DIR" \
+		"$f | map([.dev, .fstype, .mountpoint, .shared]) == [[\$dev, \"tmpfs\", \$dir, false]]"
+	t_expect "namespace $NS_ID: its tmpfs pins $BYTES +- $tol" "${a[@]}" --argjson want "$BYTES" \
+		--argjson tol "$tol" "$t_abs_le $f | map(absle(.pinned_bytes - \$want; \$tol)) == [true]"
+	if [[ -n ${SHARED_DEV:-} ]]; then
+		# Also mounted in a namespace with a process: not kept by this one, nor an orphan.
+		t_expect "no namespace lists $SHARED_DEV, which a living namespace mounts too" \
+			--arg d "$SHARED_DEV" '[.namespaces[].filesystems[]? | select(.dev == $d)] | length == 0'
+		t_expect "no orphan has dev $SHARED_DEV" --arg d "$SHARED_DEV" \
+			'[.orphans[] | select(.dev == $d)] | length == 0'
+	fi
 	# Its tmpfs is still mounted -- in that namespace -- so it is no orphan.
 	t_expect "no orphan has dev $NS_DEV (mounted in the process-less namespace)" --arg d "$NS_DEV" \
 		'[.orphans[] | select(.dev == $d)] | length == 0'

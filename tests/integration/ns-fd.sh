@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # (i) A mount namespace whose last process died, kept by an nsfs fd.
 # Asserts on the "namespaces" array of `residue orphans -J`: exactly one entry with the namespace's
-# 64-bit id, its inode, its mount count, pinned_bytes (its tmpfs, one page per file), one ns-fd
-# holder with the holder's pid and fd; that the namespace's tmpfs (still mounted in it) is no
-# orphan and the holder holds no orphan; and that no entry refers to any look-alike control.
+# 64-bit id, its inode, its mount count, pinned_bytes (its tmpfs, one page per file), the
+# filesystems it alone keeps (exactly its tmpfs: dev, type, mount point, bytes; not a second tmpfs
+# that a living copy of the namespace also mounts), one ns-fd holder with the holder's pid and fd;
+# that the namespace's tmpfs (still mounted in it) is no orphan and the holder holds no orphan; and
+# that no entry refers to any look-alike control.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 t_init
+REPRO_NS_SHARED=1
 t_repro repro_case_ns_fd
 t_repro repro_controls
 t_residue

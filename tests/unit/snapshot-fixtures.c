@@ -325,17 +325,37 @@ void fx_add_vanished(Snapshot *s)
 	fx_holder(s, p, HOLD_FD, 1009, FX_DEV_VANISHED, 3, S_IFREG | 0644)->fd = 3;
 }
 
+/* A superblock that process-less @ns keeps; @bytes (tmpfs) or UINT64_MAX when unknown. */
+static void fx_kept(MountNs *ns, uint64_t dev, const char *fstype, const char *point,
+		    uint64_t bytes)
+{
+	KeptFs *k = fx_nonnull(ARRAY_PUSH(ns->kept, ns->n_kept, ns->cap_kept));
+	k->dev = dev;
+	snprintf(k->fstype, sizeof(k->fstype), "%s", fstype);
+	k->point = fx_strdup(point);
+	k->bytes_known = bytes != UINT64_MAX;
+	k->bytes = k->bytes_known ? bytes : 0;
+	ns->kept_known = true;
+}
+
 /* (i) Mount namespaces with no process, kept by nsfs fds and binds; one with processes. */
 void fx_add_namespaces(Snapshot *s)
 {
 	MountNs *ns = fx_ns(s, FX_NS_FD_ID, FX_NS_FD_INO);
-	ns->tmpfs_bytes = 1048576;
+	ns->tmpfs_bytes = 1048576 + 8192;
 	ns->tmpfs_known = true;
-	ns->tmpfs_mounts = 1;
+	ns->tmpfs_mounts = 2;
+	fx_kept(ns, FX_DEV_KEPT, "tmpfs", "/run/app", 1048576);
+	fx_kept(ns, FX_DEV_KEPT_OVL, "overlay", "/", UINT64_MAX);
+	fx_kept(ns, FX_DEV_KEPT_BOTH, "tmpfs", "/dev/shm", 8192);
 	fx_mount(s, FX_NS_FD_ID, 2001);
 	fx_mount(s, FX_NS_FD_ID, 2002);
 	fx_mount(s, FX_NS_FD_ID, 2003);
-	fx_ns(s, FX_NS_BIND_ID, FX_NS_BIND_INO);
+	ns = fx_ns(s, FX_NS_BIND_ID, FX_NS_BIND_INO);
+	ns->tmpfs_bytes = 8192;
+	ns->tmpfs_known = true;
+	ns->tmpfs_mounts = 1;
+	fx_kept(ns, FX_DEV_KEPT_BOTH, "tmpfs", "/shm", 8192);
 	fx_mount(s, FX_NS_BIND_ID, 2011);
 	fx_mount(s, FX_NS_BIND_ID, 2012);
 	fx_ns(s, FX_NS_INNER_ID, FX_NS_INNER_INO);

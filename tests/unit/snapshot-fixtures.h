@@ -57,6 +57,9 @@
 #define FX_DEV_SHARED FX_DEV(0, 61)
 #define FX_DEV_SHARED2 FX_DEV(0, 62)
 #define FX_DEV_NOPROBE FX_DEV(0, 64)
+#define FX_DEV_KEPT FX_DEV(0, 65) /* tmpfs only FX_NS_FD mounts */
+#define FX_DEV_KEPT_OVL FX_DEV(0, 66) /* overlay only FX_NS_FD mounts: bytes unknown */
+#define FX_DEV_KEPT_BOTH FX_DEV(0, 67) /* tmpfs FX_NS_FD and FX_NS_BIND both mount */
 
 /* (i) the mount namespaces. */
 #define FX_NS_FD_ID 4294967311ULL /* no process; an nsfs fd and a bind keep it */

@@ -295,7 +295,15 @@ static void test_namespaces(void)
 		const LonelyNs *l = &r->nss[0];
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_FD_ID));
 		CHECK_EQ_U64(l->ns->nr_mounts, 3);
-		CHECK_EQ_U64(l->ns->tmpfs_bytes, 1048576);
+		CHECK_EQ_U64(l->ns->tmpfs_bytes, 1048576 + 8192);
+		/* The 8 KiB tmpfs two of them keep counts once in the total. */
+		CHECK_EQ_U64(r->nss_bytes, 1048576 + 8192);
+		/* The tmpfs FX_NS_BIND mounts too is shared; the others only it keeps. */
+		if (CHECK_EQ_U64(l->ns->n_kept, 3) && CHECK(l->kept_shared)) {
+			CHECK(!l->kept_shared[0]);
+			CHECK(!l->kept_shared[1]);
+			CHECK(l->kept_shared[2]);
+		}
 		check_ns_holders(
 			l, (const NsHolder[]){ { NS_HOLDER_FD, B }, { NS_HOLDER_BIND, 0 } }, 2);
 		CHECK_STREQ(l->hint, "close fd 4 of pid 9301 (sleep) and the other holders");
@@ -305,16 +313,23 @@ static void test_namespaces(void)
 		/* fd 6 has the same inode number on another filesystem: not a holder. */
 		check_ns_holders(l, (const NsHolder[]){ { NS_HOLDER_BIND, 1 } }, 1);
 		CHECK_STREQ(l->hint, "nsenter -t 1 -m umount /tmp/k/nsfile");
+		if (CHECK_EQ_U64(l->ns->n_kept, 1) && CHECK(l->kept_shared))
+			CHECK(l->kept_shared[0]);
 
 		l = &r->nss[2];
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_INNER_ID));
 		check_ns_holders(l, (const NsHolder[]){ { NS_HOLDER_BIND, 2 } }, 1);
-		CHECK_STREQ(l->hint, "umount /inner/nsfile in mount namespace 4294967312");
+		/* Its namespace has no process, but a bind in the host's keeps it: enter by that. */
+		CHECK_STREQ(l->hint,
+			    "nsenter --mount=/proc/1/root/tmp/k/nsfile umount /inner/nsfile");
+		CHECK(!l->kept_shared);
 
 		l = &r->nss[3];
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_ORPHANBIND_ID));
 		check_ns_holders(l, (const NsHolder[]){ { NS_HOLDER_BIND, 3 } }, 1);
-		CHECK_STREQ(l->hint, "umount /gone/nsfile in mount namespace 4294967399");
+		CHECK_STREQ(l->hint,
+			    "umount /gone/nsfile in mount namespace 4294967399 (no process "
+			    "to nsenter)");
 
 		l = &r->nss[4];
 		CHECK(l->ns == snapshot_find_ns(s, FX_NS_NONE_ID));
@@ -330,6 +345,27 @@ static void test_namespaces(void)
 	if (CHECK_EQ_U64(r->n_nss, 5)) {
 		check_ns_holders(&r->nss[0], (const NsHolder[]){ { NS_HOLDER_BIND, 0 } }, 1);
 		CHECK_STREQ(r->nss[0].hint, "nsenter -t 1 -m umount /run/keep/fd-ns");
+	}
+	orphan_report_free(r);
+	s->nsfs_dev = FX_NSFS_DEV;
+
+	/*
+	 * Only a kernel thread is known in the host's namespace (pid 1 unreadable, pid 2
+	 * kthreadd): never nsenter -t it.  FX_NS_INNER is entered through FX_NS_BIND's
+	 * holder, whose bind lives in the host's namespace too: no way in either.
+	 */
+	MountNs *host = snapshot_find_ns(s, FX_HOST_NS_ID);
+	host->pid = 2;
+	host->pid_is_kthread = true;
+	r = analyze(s);
+	if (CHECK_EQ_U64(r->n_nss, 5)) {
+		CHECK_STREQ(r->nss[1].hint,
+			    "umount /tmp/k/nsfile in mount namespace 4294967297 (no "
+			    "process to nsenter)");
+		CHECK_STREQ(r->nss[2].hint,
+			    "umount /inner/nsfile in mount namespace 4294967312 (no "
+			    "process to nsenter)");
+		CHECK_STREQ(r->nss[0].hint, "close fd 4 of pid 9301 (sleep) and the other holders");
 	}
 	orphan_report_free(r);
 	snapshot_free(s);

@@ -465,6 +465,17 @@ static void test_json_contract(void)
 			check_key(n, "mounts", json_type_int, false, NULL);
 			check_key(n, "pinned_bytes", json_type_int, true, NULL); /* null: unknown */
 			check_key(n, "hint", json_type_string, false, NULL);
+			/* null: its mounts were not examined */
+			if (check_key(n, "filesystems", json_type_array, true, &b) && b) {
+				for (size_t k = 0; k < json_object_array_length(b); k++) {
+					json_object *f = json_object_array_get_idx(b, k);
+					check_key(f, "dev", json_type_string, false, NULL);
+					check_key(f, "fstype", json_type_string, true, NULL);
+					check_key(f, "mountpoint", json_type_string, true, NULL);
+					check_key(f, "pinned_bytes", json_type_int, true, NULL);
+					check_key(f, "shared", json_type_boolean, false, NULL);
+				}
+			}
 			if (!check_key(n, "holders", json_type_array, false, &b))
 				continue;
 			for (size_t k = 0; k < json_object_array_length(b); k++) {
