@@ -58,6 +58,7 @@ static void usage(void)
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
 	      "                    pivot DIR | fuse DIR | getfd PID FD |\n"
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
+	      "                    join NSPATH |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
 	exit(2);
@@ -397,6 +398,13 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			die("open", arg);
 		snprintf(extra, sizeof(extra), " ns_id=%llu", (unsigned long long)mntns_id(fd));
+	} else if (!strcmp(mode, "join") && argc == 3) {
+		/* Be in that mount namespace, holding nothing: a member of it (or, named
+		 * residue-nsprobe, the look-alike of residue's own probe in it). */
+		int nsfd = open(arg, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0)
+			die("setns", arg);
+		close(nsfd);
 	} else if (!strcmp(mode, "nsid") && argc == 3) {
 		fd = open(arg, O_RDONLY);
 		if (fd < 0)

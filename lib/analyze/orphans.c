@@ -323,7 +323,7 @@ static int collect_lonely_namespaces(const Snapshot *s, OrphanReport *rep)
 		for (size_t j = 0; j < s->n_holders; j++) {
 			const Holder *h = &s->holders[j];
 			if (h->how != HOLD_FD || !s->nsfs_dev || h->dev != s->nsfs_dev ||
-			    h->ino != ns->ino)
+			    h->ino != ns->ino || strcmp(s->procs[h->proc].comm, NSPROBE_COMM) == 0)
 				continue;
 			NsHolder *nh = ARRAY_PUSH(l->holders, l->n_holders, hcap);
 			if (!nh)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -408,6 +409,17 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 }
 
 /* Re-list every namespace; any unattached holder whose mount appears now was attached after all. */
+/* Is task @name of directory @dirfd (/proc, or a process's task/) a residue namespace probe? */
+bool task_is_nsprobe(int dirfd, const char *name)
+{
+	char path[64], comm[32];
+	snprintf(path, sizeof(path), "%s/comm", name);
+	ssize_t n = read_small_at(dirfd, path, comm, sizeof(comm));
+	if (n > 0 && comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	return n > 0 && strcmp(comm, NSPROBE_COMM) == 0;
+}
+
 /*
  * Call @fn with the mount namespace of every task of the host, threads
  * included: @tasks is the task directory of its process, @tid its entry
@@ -550,6 +562,7 @@ static _Noreturn void tmpfs_child(const TmpfsJob *jobs, size_t n_jobs, TmpfsResu
 				  volatile size_t *n_out)
 {
 	alarm(2);
+	(void)prctl(PR_SET_NAME, NSPROBE_COMM);
 	for (size_t j = 0; j < n_jobs; j++) {
 		const TmpfsJob *job = &jobs[j];
 		if (setns(job->nsfd, CLONE_NEWNS) < 0)
@@ -903,10 +916,10 @@ static int visit_seen(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, 
  */
 static int adopt_one(Snapshot *s, int tasks, const char *tid, uint64_t ino)
 {
-	(void)tasks;
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
-		if (ns->ino == ino && ns->nr_procs == 0 && !ns->gone) {
+		if (ns->ino == ino && ns->nr_procs == 0 && !ns->gone &&
+		    !task_is_nsprobe(tasks, tid)) {
 			ns->nr_procs = 1;
 			ns->pid = (pid_t)atoi(tid);
 		}

@@ -387,7 +387,8 @@ static int assign_namespaces(Snapshot *s, size_t first)
 		if (!ns)
 			continue; /* a kernel thread without namespaces, or gone */
 		p->mntns_id = ns->id;
-		offer_representative(ns, p);
+		if (strcmp(p->comm, NSPROBE_COMM) != 0)
+			offer_representative(ns, p);
 	}
 	/*
 	 * A thread in a namespace of its own is its member: that namespace is not
@@ -432,6 +433,16 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 		return r;
 	if (r < 0)
 		return snapshot_add_gap(s, "/proc", "getdents", -r);
+	/* comm was not read: a namespace whose one member is another residue's probe has none. */
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		char name[16];
+		snprintf(name, sizeof(name), "%d", ns->pid);
+		if (ns->nr_procs == 1 && ns->pid > 0 && task_is_nsprobe(procfd, name)) {
+			ns->nr_procs = 0;
+			ns->pid = 0;
+		}
+	}
 	return 0;
 }
 

@@ -23,6 +23,15 @@ typedef struct Gap {
 	pid_t example; /* one pid it happened to, 0 when not about a process */
 } Gap;
 
+/*
+ * The comm of residue's child that enters process-less namespaces to measure
+ * their tmpfs (collect/mount-ns.c): while it is in one, another residue (an
+ * agent beside a one-shot scan) would count it as that namespace's process
+ * and report no process-less namespace at all, or name it as a holder of the
+ * nsfs fds it inherited.  Never counted as a member nor named as a holder.
+ */
+#define NSPROBE_COMM "residue-nsprobe"
+
 typedef struct Process {
 	pid_t pid;
 	char comm[17];

@@ -17,4 +17,17 @@ t_residue
 t_assert_namespace
 t_assert_no_orphan_holder "$HOLDER_PID"
 t_assert_controls
+
+# Another residue measuring the namespace has its probe in it (comm residue-nsprobe, with copies
+# of its nsfs fds): not a member, not a holder.  A process of any other name in it is a member.
+RESIDUE_HOLD_COMM=residue-nsprobe repro_holder PROBE join "/proc/$HOLDER_PID/fd/$FD" ||
+	t_bail "cannot join the namespace"
+t_residue
+t_assert_namespace
+t_expect "a residue-nsprobe in it is neither member nor holder" --argjson n "$NS_ID" \
+	--argjson p "$PROBE_PID" '[.namespaces[] | select(.ns_id == $n) | .holders[] | select(.pid == $p)] == []'
+repro_holder MEMBER join "/proc/$HOLDER_PID/fd/$FD" || t_bail "cannot join the namespace"
+t_residue
+t_expect "with a process in it, it is not process-less" --argjson n "$NS_ID" \
+	'[.namespaces[] | select(.ns_id == $n)] == []'
 t_done
