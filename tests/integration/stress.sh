@@ -6,7 +6,7 @@
 # a namespace of their own, hold a file on a neighbour's tmpfs while both are alive, and live in a
 # memory cgroup of their own that is removed after them.  Meanwhile `residue orphans -J` runs in a
 # loop and `residue serve` rescans every 100 ms.  Asserts: every one-shot scan exits 0 and finds
-# the real orphan made first; no scan (one-shot or the agent's /report, read every second) reports
+# the real orphan and the process-less namespace made first; no scan (one-shot or the agent's /report, read every second) reports
 # a churn file as an orphan's holder, or a new process-less namespace that nothing holds; the agent
 # never exits, every scan of it succeeds, its open fds end where they started and its RSS, once
 # warm (10 s into the churn), grows by at most 1 MiB.  Prints the figures docs/RELIABILITY.md
@@ -22,6 +22,15 @@ secs=${STRESS_SECONDS:-30} rate=${STRESS_RATE:-60}
 t_repro repro_case_orphan_fd
 t_residue
 t_assert_orphan
+ORPHAN_DEV=$DEV
+# And a process-less namespace, kept by an nsfs fd the whole time: every scan must list it, so a
+# walk of the namespaces that ends early (one torn down under it) shows.
+t_repro repro_case_ns_fd
+PLANTED_NS=$NS_ID
+DEV=$ORPHAN_DEV
+t_residue
+t_expect "the planted process-less namespace $PLANTED_NS is listed" --argjson n "$PLANTED_NS" \
+	'[.namespaces[] | select(.ns_id == $n)] | length == 1'
 base_ns=$(jq -c '[.namespaces[].ns_id]' "$T_JSON")
 cg=""
 if repro_memcg_own 2>/dev/null && repro_memcg_mkdir "$REPRO_CG_MOUNT$REPRO_CG_OWN/residue-stress.$$" 2>/dev/null; then
@@ -58,8 +67,10 @@ rss0=$(rss) fds0=$(nfds) scans0=$(metric residue_scans_total)
 
 # verdict FILE: "ok", or what is wrong with one scan's JSON.
 verdict() {
-	jq -r --arg dev "$DEV" --argjson base "$base_ns" '
+	jq -r --arg dev "$DEV" --argjson base "$base_ns" --argjson ns "$PLANTED_NS" '
 		if ([.orphans[] | select(.dev == $dev)] | length) != 1 then "the real orphan is missing"
+		elif ([.namespaces[] | select(.ns_id == $ns)] | length) != 1
+			then "the planted process-less namespace is missing"
 		elif [.orphans[].holders[] | select(.path == "/residue-churn-file")] != [] then "a churn file became an orphan"
 		elif [.namespaces[] | select((.ns_id | IN($base[])) | not) | select(.holders == [])] != []
 			then "a new process-less namespace with no holder"
