@@ -148,6 +148,19 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	if (r < 0)
 		goto fail;
 	phase(s, "processes and references", &t);
+	/*
+	 * Every superblock and where it is mounted: the orphans no process holds
+	 * (a loop device's backing file, an fd in flight) are seen only this way.
+	 */
+	if (o->want_orphans && s->used_bpf && o->refs_bpf) {
+		r = refs_bpf_walk_sbs(o->refs_bpf, s);
+		if (r == -ENOMEM)
+			goto fail;
+		if (r < 0 && snapshot_add_gap(s, "superblocks: the BPF superblock walk failed",
+					      "walk_sbs", -r) < 0)
+			goto fail;
+		phase(s, "superblock walk", &t);
+	}
 	/* The kernel said no to BPF: the /proc tier found the same, but the report says why. */
 	if (!s->used_bpf && privilege_bpf_refusal(s->bpf_error)) {
 		r = snapshot_add_gap(s, "references: BPF tier refused, read through /proc instead",
