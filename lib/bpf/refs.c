@@ -60,7 +60,12 @@ static int run_iter(int link_fd, Buf *b)
 			}
 			ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
 			if (n < 0) {
-				if (errno == EINTR)
+				/*
+				 * EAGAIN: a million objects in one read() wrote nothing (a host with
+				 * a million fds, none of them on an unattached mount); the iterator
+				 * keeps its place, read again (kernel/bpf/bpf_iter.c, MAX_ITER_OBJECTS).
+				 */
+				if (errno == EINTR || errno == EAGAIN)
 					continue;
 				r = -errno;
 				break;
