@@ -33,6 +33,12 @@ typedef struct Orphan {
 	uint64_t pinned_bytes;
 	size_t *holders; /* indices into Snapshot.holders */
 	size_t n_holders;
+	/*
+	 * No process holds it and the superblock walk found it mounted nowhere:
+	 * a kernel object keeps it (a loop device, a file in flight…).  Shown as
+	 * one holder, how "kernel", "unnamed (kernel)" in the table.
+	 */
+	bool kernel_held;
 	char *hint;
 } Orphan;
 

@@ -85,6 +85,13 @@ int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, Moun
 int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o);
 int collect_recheck_unattached(Snapshot *s, const ScanOptions *o);
 int collect_probe_unattached(Snapshot *s, const ScanOptions *o);
+/*
+ * The BPF superblock walk into @s->ksbs, walked again to confirm what is mounted
+ * nowhere (a superblock that is so in one walk only is marked transient).
+ */
+int collect_sb_walk(Snapshot *s, struct RefsBpf *b);
+/* Describe the superblocks the BPF walk found mounted nowhere and no holder led to. */
+int collect_unheld_superblocks(Snapshot *s);
 
 /*
  * An fd on the root directory of the (orphaned) filesystem @h is on, found

@@ -153,13 +153,20 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	 * (a loop device's backing file, an fd in flight) are seen only this way.
 	 */
 	if (o->want_orphans && s->used_bpf && o->refs_bpf) {
-		r = refs_bpf_walk_sbs(o->refs_bpf, s);
+		r = collect_sb_walk(s, o->refs_bpf);
 		if (r == -ENOMEM)
 			goto fail;
 		if (r < 0 && snapshot_add_gap(s, "superblocks: the BPF superblock walk failed",
 					      "walk_sbs", -r) < 0)
 			goto fail;
 		phase(s, "superblock walk", &t);
+	}
+	/* Without the walk, superblocks that only the kernel holds cannot be seen: say so. */
+	if (o->want_orphans && !s->sb_walk) {
+		r = snapshot_add_gap(s, GAP_WHAT_NO_SB_WALK, "walk_sbs",
+				     s->bpf_error > 0 ? s->bpf_error : EOPNOTSUPP);
+		if (r < 0)
+			goto fail;
 	}
 	/* The kernel said no to BPF: the /proc tier found the same, but the report says why. */
 	if (!s->used_bpf && privilege_bpf_refusal(s->bpf_error)) {
@@ -206,6 +213,11 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 				goto fail;
 			phase(s, "probe of unattached references", &t);
 		}
+	}
+	if (o->want_orphans && s->sb_walk) {
+		r = collect_unheld_superblocks(s);
+		if (r < 0)
+			goto fail;
 	}
 	/* Process-less namespaces: who keeps them (nsfs bind mounts) and what they hold. */
 	bool procless = false;

@@ -14,6 +14,13 @@
 
 #include "base/u64set.h"
 
+/*
+ * The gap of a scan without the BPF superblock walk (the /proc tier): orphans
+ * that only a kernel object holds are not seen.  A limit of the tier, like a
+ * refused BPF tier, not a read that failed: it does not make a report incomplete.
+ */
+#define GAP_WHAT_NO_SB_WALK "superblocks with no process holder: needs the BPF tier"
+
 /* Something that could not be read: shown to the user, never fatal. */
 typedef struct Gap {
 	char *what; /* "process mount namespace (/proc/PID/ns/mnt)" */
@@ -181,6 +188,7 @@ typedef struct KernelSb {
 	bool ns_old_ids; /* ns_ids are pre-6.18 sequence numbers: match by inode */
 	bool mounts_cut; /* its mount list was not walked to the end */
 	bool no_root; /* s_root NULL: being set up or torn down */
+	bool transient; /* mounted nowhere in one walk only: a namespace being torn down */
 	bool bytes_known; /* cached_bytes sums every inode's page cache */
 	uint64_t cached_bytes;
 } KernelSb;

@@ -76,6 +76,16 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 	add(o, "files", files);
 	for (size_t i = 0; i < or->n_holders; i++)
 		json_object_array_add(holders, holder_json(s, &s->holders[or->holders[i]]));
+	if (or->kernel_held) {
+		/* Every key of a holder, so that consumers need no second shape. */
+		json_object *k = json_object_new_object();
+		static const char *const nulls[] = { "pid", "comm", "cgroup", "tid",
+						     "fd",  "path", "mode" };
+		for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
+			add(k, nulls[i], NULL);
+		add(k, "how", json_object_new_string("kernel"));
+		json_object_array_add(holders, k);
+	}
 	add(o, "holders", holders);
 	return o;
 }

@@ -22,12 +22,28 @@ static void put_safe(const char *str, FILE *f)
 		fputs(e, f);
 }
 
+/* The row of a kernel holder (@h NULL): no process, nothing but its name. */
+static const char *kernel_holder_cell(int col)
+{
+	switch (col) {
+	case COL_COMM:
+		return "unnamed (kernel)";
+	case COL_HOW:
+		return "kernel";
+	default:
+		return "";
+	}
+}
+
 static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder *h, int col,
 			       bool exact, char *buf, size_t size)
 {
-	const Process *p = &s->procs[h->proc];
+	const Process *p = h ? &s->procs[h->proc] : NULL;
 	char mode[8];
 
+	if (!h && (col == COL_PID || col == COL_COMM || col == COL_CGROUP || col == COL_HOW ||
+		   col == COL_FD || col == COL_MODE || col == COL_PATH))
+		return kernel_holder_cell(col);
 	switch (col) {
 	case COL_DEV:
 		format_dev(o->dev, buf, size);
@@ -86,8 +102,9 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 		return -ENOMEM;
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		const Orphan * or = &r->orphans[i];
-		for (size_t k = 0; k < or->n_holders; k++) {
-			const Holder *h = &s->holders[or->holders[k]];
+		size_t rows = or->n_holders + or->kernel_held;
+		for (size_t k = 0; k < rows; k++) {
+			const Holder *h = k < or->n_holders ? &s->holders[or->holders[k]] : NULL;
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
 			if (!ln) {
 				ret = -ENOMEM;

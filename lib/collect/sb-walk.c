@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The superblock walk of the BPF tier, taken twice when it finds a superblock
+ * mounted nowhere: a namespace being torn down detaches its mounts (mnt_ns
+ * NULL, MNT_UMOUNT) a moment before its superblocks lose SB_ACTIVE, so on a
+ * host where containers die all the time one walk sees short-lived "orphans"
+ * (4 KiB tmpfs of dying containers, two or three a scan, here).  What is
+ * mounted nowhere in both walks, 50 ms apart, is kept.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "bpf/refs-loader.h"
+#include "collect.h"
+
+#define SB_WALK_CONFIRM_MS 50
+
+static size_t count_unmounted(const Snapshot *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_ksbs; i++)
+		n += ksb_is_unmounted(s, &s->ksbs[i]) && !fs_magic_is_internal(s->ksbs[i].magic);
+	return n;
+}
+
+int collect_sb_walk(Snapshot *s, struct RefsBpf *b)
+{
+	int r = refs_bpf_walk_sbs(b, s);
+
+	if (r < 0 || count_unmounted(s) == 0)
+		return r;
+	KernelSb *first = s->ksbs;
+	size_t n_first = s->n_ksbs;
+	s->ksbs = NULL;
+	s->n_ksbs = s->cap_ksbs = 0;
+	struct timespec ts = { 0, SB_WALK_CONFIRM_MS * 1000000L };
+	nanosleep(&ts, NULL);
+	r = refs_bpf_walk_sbs(b, s);
+	if (r < 0) {
+		/* The first walk alone: its candidates unconfirmed, none is reported. */
+		free(s->ksbs);
+		s->ksbs = first;
+		s->n_ksbs = s->cap_ksbs = n_first;
+		for (size_t i = 0; i < s->n_ksbs; i++)
+			s->ksbs[i].transient = ksb_is_unmounted(s, &s->ksbs[i]);
+		return r;
+	}
+	for (size_t i = 0; i < s->n_ksbs; i++) {
+		KernelSb *k = &s->ksbs[i];
+		if (!ksb_is_unmounted(s, k))
+			continue;
+		bool before = false;
+		for (size_t j = 0; j < n_first && !before; j++)
+			before = first[j].dev == k->dev && ksb_is_unmounted(s, &first[j]);
+		k->transient = !before;
+	}
+	free(first);
+	return 0;
+}
