@@ -149,6 +149,31 @@ t_assert_orphan() {
 	fi
 }
 
+# The orphan no process holds, described by DEV FSTYPE STATE RISK HOW BYTES NFILES: found by the
+# BPF superblock walk, one holder how HOW ("kernel": unnamed), no process named.  On the /proc
+# tier (RESIDUE_SCAN_ARGS=--no-bpf) it cannot be seen: no entry for DEV, and the gap says why.
+t_assert_kernel_orphan() {
+	local o='.orphans[] | select(.dev == $dev)'
+	local a=(--arg dev "$DEV")
+	local tol=$((NFILES * REPRO_PAGE))
+	if [[ ${RESIDUE_SCAN_ARGS:-} == *--no-bpf* ]]; then
+		t_expect "/proc tier: no orphan has dev $DEV (no process holds it)" "${a[@]}" "[$o] | length == 0"
+		t_expect "/proc tier: a gap says what it cannot see" \
+			'[.gaps[] | select(.call == "walk_sbs" and (.what | test("needs the BPF tier")))] | length == 1'
+		return
+	fi
+	t_expect "exactly one orphan has dev $DEV" "${a[@]}" "[$o] | length == 1"
+	t_expect "orphan $DEV: fstype $FSTYPE" "${a[@]}" --arg v "$FSTYPE" "[$o | .fstype == \$v] == [true]"
+	t_expect "orphan $DEV: state $STATE" "${a[@]}" --arg v "$STATE" "[$o | .state == \$v] == [true]"
+	t_expect "orphan $DEV: risk $RISK" "${a[@]}" --arg v "$RISK" "[$o | .risk == \$v] == [true]"
+	t_expect "orphan $DEV: one holder, how $HOW, no process" "${a[@]}" --arg v "$HOW" \
+		"[$o | .holders] == [[{\"pid\": null, \"comm\": null, \"cgroup\": null, \"tid\": null, \"how\": \$v, \"fd\": null, \"path\": null, \"mode\": null}]]"
+	t_expect "orphan $DEV: pinned_bytes is $BYTES +- $tol" "${a[@]}" --argjson want "$BYTES" \
+		--argjson tol "$tol" "$t_abs_le [$o | absle(.pinned_bytes - \$want; \$tol)] == [true]"
+	t_expect "orphan $DEV: the hint says no process holds it" "${a[@]}" \
+		"[$o | .hint | test(\"no process holds it\")] == [true]"
+}
+
 # The process-less namespace described by NS_ID NS_INODE NS_MOUNTS NS_DEV BYTES NFILES HOW and
 # HOLDER_PID FD (ns-fd) or KEEPER_NS_ID NSFILE (ns-bind).
 t_assert_namespace() {
