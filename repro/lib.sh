@@ -481,7 +481,8 @@ repro_case_orphan_loop() {
 		{ repro_log "losetup failed: $(tail -n 1 "$REPRO_DIR/log")"; return 77; }
 	REPRO_LOOPS+=" $(stat -c '%Hr:%Lr' "$loop")@$loop"
 	repro_kill "$C_PID"
-	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOW=kernel LOOP="$loop"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOW=loop LOOP="$loop" \
+		HPATH=/held HINT_HAS="losetup -d $loop"
 	repro_tmpfs_expect
 	! repro_dev_mounted "$DEV" || repro_fail "$DEV is still mounted in a namespace" || return
 	back=$(losetup -n -O BACK-MAJ:MIN "$loop" | tr -d ' ')

@@ -39,6 +39,8 @@ typedef struct Orphan {
 	 * one holder, how "kernel", "unnamed (kernel)" in the table.
 	 */
 	bool kernel_held;
+	size_t *loops; /* kernel_held: indices into Snapshot.loops of the loop devices that keep it */
+	size_t n_loops;
 	char *hint;
 } Orphan;
 

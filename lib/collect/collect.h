@@ -90,8 +90,13 @@ int collect_probe_unattached(Snapshot *s, const ScanOptions *o);
  * nowhere (a superblock that is so in one walk only is marked transient).
  */
 int collect_sb_walk(Snapshot *s, struct RefsBpf *b);
-/* Describe the superblocks the BPF walk found mounted nowhere and no holder led to. */
+/*
+ * Describe the superblocks the BPF walk found mounted nowhere and no holder led
+ * to: how many there are, or -ENOMEM.
+ */
 int collect_unheld_superblocks(Snapshot *s);
+/* Every bound loop device and its backing file's device and inode, into @s->loops. */
+int collect_loop_devices(Snapshot *s);
 
 /*
  * An fd on the root directory of the (orphaned) filesystem @h is on, found

@@ -737,6 +737,8 @@ int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
  */
 int collect_unheld_superblocks(Snapshot *s)
 {
+	int n = 0;
+
 	for (size_t i = 0; i < s->n_ksbs; i++) {
 		const KernelSb *k = &s->ksbs[i];
 		if (!ksb_is_unmounted(s, k) || fs_magic_is_internal(k->magic) ||
@@ -760,6 +762,7 @@ int collect_unheld_superblocks(Snapshot *s)
 			return -ENOMEM;
 		if (major(sb->dev) != 0)
 			describe_block_source(s, sb);
+		n++;
 	}
-	return 0;
+	return n;
 }

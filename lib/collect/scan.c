@@ -216,6 +216,9 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	}
 	if (o->want_orphans && s->sb_walk) {
 		r = collect_unheld_superblocks(s);
+		/* Who holds them: loop devices are the one kernel holder named so far. */
+		if (r > 0)
+			r = collect_loop_devices(s);
 		if (r < 0)
 			goto fail;
 	}

@@ -56,6 +56,9 @@ Snapshot *snapshot_free(Snapshot *s)
 	free(s->sbs);
 	free(s->gaps);
 	free(s->ksbs);
+	for (size_t i = 0; i < s->n_loops; i++)
+		free(s->loops[i].backing);
+	free(s->loops);
 	u64set_done(&s->live_mnt_ids);
 	u64set_done(&s->internal_mnt_ids);
 	u64set_done(&s->live_devs);

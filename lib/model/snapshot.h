@@ -193,6 +193,15 @@ typedef struct KernelSb {
 	uint64_t cached_bytes;
 } KernelSb;
 
+/* A bound loop device: the file behind it (LOOP_GET_STATUS64) keeps that file's superblock. */
+typedef struct LoopDev {
+	char name[64]; /* "/dev/loop3" */
+	uint64_t rdev; /* its own device, 7:N */
+	uint64_t back_dev, back_ino; /* the backing file, as makedev() */
+	char *backing; /* backing_file from sysfs: a path in its (maybe unmounted) filesystem */
+	bool in_use; /* a filesystem on it, or a holder in sysfs: detaching it alone frees nothing */
+} LoopDev;
+
 typedef enum KsbPlace {
 	KSB_LIVE, /* mounted in a namespace with a process (or one residue cannot tell) */
 	KSB_PROCLESS, /* mounted only in namespaces no process is in */
@@ -219,6 +228,8 @@ typedef struct Snapshot {
 	KernelSb *ksbs; /* the superblock walk (BPF tier), when sb_walk */
 	size_t n_ksbs, cap_ksbs;
 	bool sb_walk; /* ksbs holds the walk's records */
+	LoopDev *loops; /* read only when some superblock has no process holder */
+	size_t n_loops, cap_loops;
 	bool sb_walk_complete; /* back at its start, every record kept */
 	uint64_t sb_walk_dropped; /* records the map could not take */
 	uint64_t sb_walk_rejected; /* list steps that changed under the walk */

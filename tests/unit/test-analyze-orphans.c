@@ -767,7 +767,7 @@ static void test_kernel_held(void)
 	dying->transient = true; /* a namespace being torn down: in one walk only */
 	KernelSb *kern = add_ksb(s, makedev(0, 79), RS_TMPFS_MAGIC, 4096);
 	kern->sb_flags |= 1U << 22; /* SB_KERNMOUNT: shm_mnt */
-	CHECK_EQ_INT(collect_unheld_superblocks(s), 0);
+	CHECK_EQ_INT(collect_unheld_superblocks(s), 1);
 	r = analyze(s);
 	if (CHECK_EQ_U64(r->n_orphans, 2) && (o = orphan_of(r, loop_tmpfs))) {
 		CHECK(o->kernel_held);
@@ -782,6 +782,30 @@ static void test_kernel_held(void)
 	}
 	if ((o = orphan_of(r, FX_DEV_TMPFS_FD)))
 		CHECK(!o->kernel_held && o->n_holders > 0);
+	orphan_report_free(r);
+
+	/* Named: a loop device bound to a file of it, which nothing uses: detach it. */
+	LoopDev *l = ARRAY_PUSH(s->loops, s->n_loops, s->cap_loops);
+	if (!l)
+		abort();
+	snprintf(l->name, sizeof(l->name), "/dev/loop3");
+	l->back_dev = loop_tmpfs;
+	l->rdev = makedev(7, 3);
+	r = analyze(s);
+	if ((o = orphan_of(r, loop_tmpfs)) && CHECK_EQ_U64(o->n_loops, 1)) {
+		CHECK_EQ_U64(o->loops[0], 0);
+		CHECK_STREQ(o->hint, "detach the loop device bound to a file of it: losetup -d "
+				     "/dev/loop3 to free 32.1 MiB");
+	}
+	orphan_report_free(r);
+	/* Something uses the loop device (a filesystem on it): detaching alone frees nothing. */
+	l->in_use = true;
+	r = analyze(s);
+	if ((o = orphan_of(r, loop_tmpfs)))
+		CHECK_STREQ(o->hint,
+			    "something uses /dev/loop3 (a filesystem on it, a device-mapper "
+			    "holder), the loop device bound to a file of it: release that, "
+			    "then losetup -d /dev/loop3 to free 32.1 MiB");
 	orphan_report_free(r);
 	snapshot_free(s);
 }
