@@ -86,10 +86,12 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o);
 int collect_recheck_unattached(Snapshot *s, const ScanOptions *o);
 int collect_probe_unattached(Snapshot *s, const ScanOptions *o);
 /*
- * The BPF superblock walk into @s->ksbs, walked again to confirm what is mounted
- * nowhere (a superblock that is so in one walk only is marked transient).
+ * After a first superblock walk (refs_bpf_walk_sbs) found a superblock mounted
+ * nowhere: walk again 50 ms later into @s->ksbs; one that is mounted nowhere in
+ * one walk only is marked transient.  1 when it walked again, 0 when there was
+ * nothing to confirm, or -errno (the first walk's candidates are then transient).
  */
-int collect_sb_walk(Snapshot *s, struct RefsBpf *b);
+int collect_sb_walk_confirm(Snapshot *s, struct RefsBpf *b);
 /*
  * Describe the superblocks the BPF walk found mounted nowhere and no holder led
  * to: how many there are, or -ENOMEM.

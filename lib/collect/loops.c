@@ -92,12 +92,14 @@ int collect_loop_devices(Snapshot *s)
 	for (struct dirent *de; r >= 0 && (de = readdir(d));) {
 		if (strncmp(de->d_name, "loop", 4) != 0)
 			continue;
-		_cleanup_close_ int sysfd = openat(blk, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int sysfd =
+			openat(blk, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (sysfd < 0)
 			continue;
 		r = add_loop(s, sysfd, de->d_name);
 		if (r < 0 && r != -ENOMEM)
-			r = snapshot_add_gap(s, "loop device status (LOOP_GET_STATUS64)", "ioctl", -r);
+			r = snapshot_add_gap(s, "loop device status (LOOP_GET_STATUS64)", "ioctl",
+					     -r);
 	}
 	closedir(d);
 	return r < 0 ? r : 0;

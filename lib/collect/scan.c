@@ -153,13 +153,20 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	 * (a loop device's backing file, an fd in flight) are seen only this way.
 	 */
 	if (o->want_orphans && s->used_bpf && o->refs_bpf) {
-		r = collect_sb_walk(s, o->refs_bpf);
+		r = refs_bpf_walk_sbs(o->refs_bpf, s);
+		phase(s, "superblock walk", &t);
+		if (r == 0) {
+			r = collect_sb_walk_confirm(s, o->refs_bpf);
+			if (r > 0) {
+				phase(s, "superblock walk again, 50 ms later", &t);
+				r = 0;
+			}
+		}
 		if (r == -ENOMEM)
 			goto fail;
 		if (r < 0 && snapshot_add_gap(s, "superblocks: the BPF superblock walk failed",
 					      "walk_sbs", -r) < 0)
 			goto fail;
-		phase(s, "superblock walk", &t);
 	}
 	/* Without the walk, superblocks that only the kernel holds cannot be seen: say so. */
 	if (o->want_orphans && !s->sb_walk) {

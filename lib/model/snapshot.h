@@ -252,7 +252,7 @@ typedef struct Snapshot {
 	struct {
 		const char *name;
 		double ms;
-	} phases[8];
+	} phases[12];
 	size_t n_phases;
 
 	uid_t uid;
