@@ -659,6 +659,12 @@ static int visit_tmpfs(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info,
 	return tmpfs_job(s, job, w->sm);
 }
 
+/*
+ * Empty the jobs for a second start: each slot is zeroed, for ARRAY_PUSH hands
+ * the same slots out again and tmpfs_job() appends to a slot's m, n and cap
+ * (left as they were, they pointed at freed memory: a double free when a
+ * namespace died between the fd-holder pass and the nsfs walk).
+ */
 static void tmpfs_jobs_clear(TmpfsWalk *w)
 {
 	for (size_t j = 0; j < w->n; j++) {
@@ -666,6 +672,7 @@ static void tmpfs_jobs_clear(TmpfsWalk *w)
 		for (size_t i = 0; i < w->jobs[j].n; i++)
 			free(w->jobs[j].m[i].point);
 		free(w->jobs[j].m);
+		w->jobs[j] = (TmpfsJob){ .nsfd = -EBADF };
 	}
 	w->n = 0;
 }
