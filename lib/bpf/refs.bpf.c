@@ -369,6 +369,7 @@ static __noinline int sb_begin(void)
 	sw.rec.dev = BPF_CORE_READ(sb, s_dev);
 	sw.rec.magic = BPF_CORE_READ(sb, s_magic);
 	sw.rec.s_flags = (__u32)BPF_CORE_READ(sb, s_flags);
+	sw.rec.s_active = (__u32)BPF_CORE_READ(sb, s_active.counter);
 	if (!BPF_CORE_READ(sb, s_root))
 		sw.rec.flags |= RS_SB_F_NO_ROOT;
 	if (!bpf_core_field_exists(struct mnt_namespace, ns.ns_id))
@@ -454,7 +455,10 @@ static __noinline int mount_step(void)
 		mounts_done();
 		return 0;
 	}
-	sw.rec.mounts++;
+	if (sw.rec.mounts++ == 0)
+		sw.rec.mnt_id = bpf_core_field_exists(m->mnt_id_unique) ?
+					BPF_CORE_READ(m, mnt_id_unique) :
+					(__u64)BPF_CORE_READ(m, mnt_id);
 	switch (mount_state(m)) {
 	case RS_MNT_ATTACHED:
 		sw.rec.attached++;

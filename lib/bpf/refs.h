@@ -77,6 +77,7 @@ enum rs_sb_flags {
 
 struct rs_sb {
 	__u64 dev; /* kernel dev_t: major << 20 | minor */
+	__u64 mnt_id; /* its first mount's id (unique, 6.8+): with dev, tells it from a successor */
 	__u64 magic; /* s_magic */
 	__u64 nrpages; /* RS_SB_F_PAGES: page cache of its inodes (candidate orphans only) */
 	__u64 ns_ids[RS_SB_NS_MAX]; /* distinct namespaces of its attached mounts */
@@ -90,7 +91,7 @@ struct rs_sb {
 	__u32 inodes; /* RS_SB_F_PAGES: inodes summed */
 	__u16 n_ns;
 	__u16 flags; /* enum rs_sb_flags */
-	__u32 pad;
+	__u32 s_active; /* active references: 0 while it is being shut down */
 };
 
 /* The walk's state and counters, in .bss: refs.c reads the counters. */

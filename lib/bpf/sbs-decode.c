@@ -40,7 +40,9 @@ int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size)
 		*k = (KernelSb){
 			.dev = dev,
 			.magic = r[i].magic,
+			.mnt_id = r[i].mnt_id,
 			.sb_flags = r[i].s_flags,
+			.s_active = r[i].s_active,
 			.mounts = r[i].mounts,
 			.attached = r[i].attached,
 			.anon = r[i].anon,

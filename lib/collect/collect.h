@@ -87,7 +87,7 @@ int collect_recheck_unattached(Snapshot *s, const ScanOptions *o);
 int collect_probe_unattached(Snapshot *s, const ScanOptions *o);
 /*
  * After a first superblock walk (refs_bpf_walk_sbs) found a superblock mounted
- * nowhere: walk again 50 ms later into @s->ksbs; one that is mounted nowhere in
+ * nowhere: walk again 250 ms later into @s->ksbs; one that is mounted nowhere in
  * one walk only is marked transient.  1 when it walked again, 0 when there was
  * nothing to confirm, or -errno (the first walk's candidates are then transient).
  */

@@ -158,7 +158,7 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		if (r == 0) {
 			r = collect_sb_walk_confirm(s, o->refs_bpf);
 			if (r > 0) {
-				phase(s, "superblock walk again, 50 ms later", &t);
+				phase(s, "superblock walk again, 250 ms later", &t);
 				r = 0;
 			}
 		}

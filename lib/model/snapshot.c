@@ -204,7 +204,8 @@ KsbPlace ksb_place(const Snapshot *s, const KernelSb *k)
 bool ksb_is_unmounted(const Snapshot *s, const KernelSb *k)
 {
 	return ksb_place(s, k) == KSB_NOWHERE && !k->mounts_cut && !k->no_root && !k->transient &&
-	       (k->sb_flags & KSB_SB_ACTIVE) && !(k->sb_flags & KSB_SB_KERNMOUNT);
+	       k->s_active > 0 && (k->sb_flags & KSB_SB_ACTIVE) &&
+	       !(k->sb_flags & KSB_SB_KERNMOUNT);
 }
 
 KernelSb *snapshot_find_ksb(const Snapshot *s, uint64_t dev)

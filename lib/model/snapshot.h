@@ -179,7 +179,10 @@ typedef struct SbProbe {
 typedef struct KernelSb {
 	uint64_t dev; /* as makedev() */
 	uint64_t magic;
+	uint64_t
+		mnt_id; /* its first mount's id, 0 without mounts: dev and this tell it from a successor */
 	uint32_t sb_flags; /* s_flags: SB_ACTIVE, SB_KERNMOUNT… */
+	uint32_t s_active; /* 0: being shut down */
 	uint32_t mounts, attached, anon, orphaned, internal; /* its mounts, by MountState */
 	uint64_t ns_ids[KSB_NS_MAX]; /* namespaces of its attached mounts (the first few) */
 	uint32_t ns_inos[KSB_NS_MAX];

@@ -740,6 +740,7 @@ static KernelSb *add_ksb(Snapshot *s, uint64_t dev, uint64_t magic, uint64_t byt
 	*k = (KernelSb){ .dev = dev,
 			 .magic = magic,
 			 .sb_flags = 0x70810000,
+			 .s_active = 1,
 			 .mounts = 1,
 			 .orphaned = 1,
 			 .bytes_known = true,

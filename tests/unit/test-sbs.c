@@ -21,7 +21,7 @@
 
 static struct rs_sb rec(uint64_t kdev, uint32_t s_flags)
 {
-	return (struct rs_sb){ .dev = kdev, .magic = TMPFS, .s_flags = s_flags };
+	return (struct rs_sb){ .dev = kdev, .magic = TMPFS, .s_flags = s_flags, .s_active = 1 };
 }
 
 static void test_decode(void)
@@ -41,6 +41,7 @@ static void test_decode(void)
 	CHECK_EQ_U64(s->ksbs[0].dev, makedev(0, 41));
 	CHECK(s->ksbs[0].bytes_known);
 	CHECK_EQ_U64(s->ksbs[0].cached_bytes, 2560 * 4096ULL);
+	CHECK_EQ_U64(s->ksbs[0].s_active, 1);
 	CHECK_EQ_U64(s->ksbs[1].dev, makedev(7, 3));
 	CHECK_EQ_U64(s->ksbs[1].n_ns, KSB_NS_MAX);
 	CHECK(s->ksbs[1].ns_more);
@@ -63,36 +64,54 @@ static void test_place(void)
 	empty->id = 200;
 	empty->ino = 4026532000;
 
-	KernelSb k = { .sb_flags = ACTIVE, .mounts = 1, .orphaned = 1 };
+	KernelSb k = { .s_active = 1, .sb_flags = ACTIVE, .mounts = 1, .orphaned = 1 };
 	CHECK_EQ_INT(ksb_place(s, &k), KSB_NOWHERE);
 	CHECK(ksb_is_unmounted(s, &k));
+	/* No active reference left: being shut down, not kept. */
+	KernelSb shutting = k;
+	shutting.s_active = 0;
+	CHECK(!ksb_is_unmounted(s, &shutting));
+	/* Mounted nowhere in one of two walks only: a namespace being torn down. */
+	KernelSb once = k;
+	once.transient = true;
+	CHECK(!ksb_is_unmounted(s, &once));
 	/* The kernel's own mounts (shm_mnt, sockfs…) are no orphans. */
-	KernelSb kern = { .sb_flags = KERNMOUNT, .mounts = 1, .internal = 1 };
+	KernelSb kern = { .s_active = 1, .sb_flags = KERNMOUNT, .mounts = 1, .internal = 1 };
 	CHECK(!ksb_is_unmounted(s, &kern));
 	/* Not alive (SB_ACTIVE clear), or no root: being torn down or set up. */
-	KernelSb dying = { .sb_flags = ACTIVE & ~(1U << 30) };
+	KernelSb dying = { .s_active = 1, .sb_flags = ACTIVE & ~(1U << 30) };
 	CHECK(!ksb_is_unmounted(s, &dying));
-	KernelSb rootless = { .sb_flags = ACTIVE, .no_root = true };
+	KernelSb rootless = { .s_active = 1, .sb_flags = ACTIVE, .no_root = true };
 	CHECK(!ksb_is_unmounted(s, &rootless));
 	/* A mount list that was not walked to its end proves nothing. */
-	KernelSb cut = { .sb_flags = ACTIVE, .mounts = 4096, .mounts_cut = true };
+	KernelSb cut = { .s_active = 1, .sb_flags = ACTIVE, .mounts = 4096, .mounts_cut = true };
 	CHECK_EQ_INT(ksb_place(s, &cut), KSB_DETACHED);
 	CHECK(!ksb_is_unmounted(s, &cut));
-	KernelSb anon = { .sb_flags = ACTIVE, .mounts = 1, .anon = 1 };
+	KernelSb anon = { .s_active = 1, .sb_flags = ACTIVE, .mounts = 1, .anon = 1 };
 	CHECK_EQ_INT(ksb_place(s, &anon), KSB_DETACHED);
 
-	KernelSb only_empty = { .sb_flags = ACTIVE, .attached = 1, .n_ns = 1, .ns_ids = { 200 } };
+	KernelSb only_empty = {
+		.s_active = 1, .sb_flags = ACTIVE, .attached = 1, .n_ns = 1, .ns_ids = { 200 }
+	};
 	CHECK_EQ_INT(ksb_place(s, &only_empty), KSB_PROCLESS);
-	KernelSb both = { .sb_flags = ACTIVE, .attached = 2, .n_ns = 2, .ns_ids = { 200, 100 } };
+	KernelSb both = {
+		.s_active = 1, .sb_flags = ACTIVE, .attached = 2, .n_ns = 2, .ns_ids = { 200, 100 }
+	};
 	CHECK_EQ_INT(ksb_place(s, &both), KSB_LIVE);
 	/* A namespace the scan did not list may have processes: live. */
-	KernelSb unknown = { .sb_flags = ACTIVE, .attached = 1, .n_ns = 1, .ns_ids = { 300 } };
+	KernelSb unknown = {
+		.s_active = 1, .sb_flags = ACTIVE, .attached = 1, .n_ns = 1, .ns_ids = { 300 }
+	};
 	CHECK_EQ_INT(ksb_place(s, &unknown), KSB_LIVE);
-	KernelSb more = { .sb_flags = ACTIVE, .attached = 9, .n_ns = 1, .ns_ids = { 200 } };
+	KernelSb more = {
+		.s_active = 1, .sb_flags = ACTIVE, .attached = 9, .n_ns = 1, .ns_ids = { 200 }
+	};
 	more.ns_more = true;
 	CHECK_EQ_INT(ksb_place(s, &more), KSB_LIVE);
 	/* Before 6.18 the ids are sequence numbers of another space: match by inode. */
-	KernelSb old = { .sb_flags = ACTIVE, .attached = 1, .n_ns = 1, .ns_old_ids = true };
+	KernelSb old = {
+		.s_active = 1, .sb_flags = ACTIVE, .attached = 1, .n_ns = 1, .ns_old_ids = true
+	};
 	old.ns_ids[0] = 100;
 	old.ns_inos[0] = 4026532000;
 	CHECK_EQ_INT(ksb_place(s, &old), KSB_PROCLESS);
