@@ -9,8 +9,8 @@
 
 state=$(cat "${1:-/dev/stdin}") || exit 2
 # shellcheck disable=SC2034 # read by repro_teardown
-REPRO_DIR="" REPRO_PIDS="" REPRO_IMAGES="" REPRO_SHM="" REPRO_ZDIRS="" REPRO_CGROUPS=""
-# Take only the bookkeeping line (printf %q-quoted by repro_emit) and only its six variables.
+REPRO_DIR="" REPRO_PIDS="" REPRO_IMAGES="" REPRO_SHM="" REPRO_ZDIRS="" REPRO_CGROUPS="" REPRO_LOOPS=""
+# Take only the bookkeeping line (printf %q-quoted by repro_emit) and only its seven variables.
 line=$(grep -E '^REPRO_DIR=' <<<"$state" | tail -n 1)
 if [[ -z $line ]]; then
 	echo "cleanup.sh: no REPRO_DIR=... line in the input" >&2
@@ -19,7 +19,7 @@ fi
 eval "set -- $line"
 for kv; do
 	case ${kv%%=*} in
-	REPRO_DIR | REPRO_PIDS | REPRO_IMAGES | REPRO_SHM | REPRO_ZDIRS | REPRO_CGROUPS) printf -v "${kv%%=*}" %s "${kv#*=}" ;;
+	REPRO_DIR | REPRO_PIDS | REPRO_IMAGES | REPRO_SHM | REPRO_ZDIRS | REPRO_CGROUPS | REPRO_LOOPS) printf -v "${kv%%=*}" %s "${kv#*=}" ;;
 	esac
 done
 repro_teardown

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -59,6 +60,7 @@ static void usage(void)
 	      "                    pivot DIR | fuse DIR | getfd PID FD |\n"
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    join NSPATH |\n"
+	      "                    inflight PATH |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit)\n",
 	      stderr);
 	exit(2);
@@ -424,6 +426,32 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			die("memfd_create", arg);
 		write_bytes(fd, atoll(arg), "memfd");
+	} else if (!strcmp(mode, "inflight") && argc == 3) {
+		/*
+		 * An fd in flight: PATH sent with SCM_RIGHTS over a socketpair and never
+		 * received.  We keep both ends and close the file: no fd table, only the
+		 * message in the socket's queue, holds it.  sock= is the end it waits in.
+		 */
+		int sv[2], f = open(arg, O_RDONLY);
+		if (f < 0)
+			die("open", arg);
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+			die("socketpair", arg);
+		char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &f, sizeof(int));
+		if (sendmsg(sv[0], &mh, 0) != 1)
+			die("sendmsg", arg);
+		close(f);
+		snprintf(extra, sizeof(extra), " sock=%d", sv[1]);
 	} else if (!strcmp(mode, "shm-deleted") && argc == 3) {
 		fd = open(arg, O_RDWR | O_CREAT | O_EXCL, 0600);
 		if (fd < 0)

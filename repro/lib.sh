@@ -5,7 +5,8 @@
 # each against the kernel's own view (/proc links, map_files, statfs, mountinfo), describe it as
 # shell-evaluable KEY=value lines, and take it all down again.  The rules kept here: mounts happen
 # only inside mount namespaces created here (never in the caller's), the only loop devices touched
-# are those backed by our own image file (mount -o loop sets autoclear), and only processes started
+# are those backed by our own image file (mount -o loop sets autoclear) or those losetup gave us
+# (REPRO_LOOPS, detached by that name), and only processes started
 # here are killed, identified by pid *and* start time so a reused pid is never hit.
 # shellcheck shell=bash
 # Case results are globals set through printf -v (repro_set), hence:
@@ -99,6 +100,7 @@ repro_init() {
 	REPRO_DIR=$(mktemp -d /tmp/residue-repro.XXXXXX) || return 1
 	: >"$REPRO_DIR/log"
 	REPRO_PIDS="" REPRO_IMAGES="" REPRO_SHM="" REPRO_KEYS="" REPRO_CGROUPS="" REPRO_ZDIRS=""
+	REPRO_LOOPS=""
 }
 
 # repro_start VAR CMD...: run CMD in the background with stdout on a fifo and wait for its line
@@ -218,13 +220,25 @@ repro_kill() {
 	return 0
 }
 
-# Undo everything recorded in REPRO_PIDS / REPRO_IMAGES / REPRO_SHM / REPRO_DIR.  Idempotent.
+# Undo everything recorded in REPRO_PIDS / REPRO_LOOPS / REPRO_IMAGES / REPRO_SHM / REPRO_DIR.
+# Idempotent.
 repro_teardown() {
 	local tag img dev dir n rc=0
 	for tag in $REPRO_PIDS; do
 		repro_kill_tag "$tag" || rc=1
 	done
 	REPRO_PIDS=""
+	# Loop devices losetup gave us (recorded as MAJ:MIN@/dev/loopN, so that a name freed and
+	# taken by someone else is left alone): detaching the last one frees the tmpfs they kept.
+	for tag in ${REPRO_LOOPS:-}; do
+		dev=${tag#*@}
+		[[ $dev == /dev/loop[0-9]* && $(stat -c '%Hr:%Lr' "$dev" 2>/dev/null) == "${tag%@*}" ]] || continue
+		if losetup "$dev" >/dev/null 2>&1 && ! losetup -d "$dev"; then
+			repro_log "cannot detach $dev"
+			rc=1
+		fi
+	done
+	REPRO_LOOPS=""
 	for img in $REPRO_IMAGES; do
 		# Autoclear detaches the loop device once the last reference to the filesystem is gone.
 		n=0
@@ -291,9 +305,9 @@ repro_emit() {
 	local k line=""
 	for k in $REPRO_KEYS; do line+="$k=$(printf %q "${!k}") "; done
 	echo "${line% }"
-	printf 'REPRO_DIR=%q REPRO_PIDS=%q REPRO_IMAGES=%q REPRO_SHM=%q REPRO_ZDIRS=%q REPRO_CGROUPS=%q\n' \
+	printf 'REPRO_DIR=%q REPRO_PIDS=%q REPRO_IMAGES=%q REPRO_SHM=%q REPRO_ZDIRS=%q REPRO_CGROUPS=%q REPRO_LOOPS=%q\n' \
 		"$REPRO_DIR" "${REPRO_PIDS# }" "${REPRO_IMAGES# }" "${REPRO_SHM# }" "${REPRO_ZDIRS# }" \
-		"${REPRO_CGROUPS# }"
+		"${REPRO_CGROUPS# }" "${REPRO_LOOPS# }"
 }
 
 # ---- independent checks of what the kernel now holds -------------------------------------------
@@ -452,6 +466,52 @@ repro_case_ext4() {
 }
 repro_case_ext4_write() { repro_case_ext4 w data-loss; }
 repro_case_ext4_read() { repro_case_ext4 r none; }
+
+# (k) No process holds it: a loop device is bound to a file of the dead container's tmpfs
+# (attached from outside through /proc/PID/root, as a runtime's helper would).  Only the loop
+# device keeps the superblock: no fd table, no mapping, no cwd points at it.
+repro_case_orphan_loop() {
+	local loop back
+	if [[ ! -e /dev/loop-control ]] || ! command -v losetup >/dev/null; then
+		repro_log "no loop devices or no losetup"
+		return 77
+	fi
+	repro_container C tmpfs orphan-loop || return
+	loop=$(losetup -f --show "/proc/$C_PID/root$C_DIR/held" 2>>"$REPRO_DIR/log") ||
+		{ repro_log "losetup failed: $(tail -n 1 "$REPRO_DIR/log")"; return 77; }
+	REPRO_LOOPS+=" $(stat -c '%Hr:%Lr' "$loop")@$loop"
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOW=loop LOOP="$loop" \
+		HPATH=/held HINT_HAS="losetup -d $loop"
+	repro_tmpfs_expect
+	! repro_dev_mounted "$DEV" || repro_fail "$DEV is still mounted in a namespace" || return
+	back=$(losetup -n -O BACK-MAJ:MIN "$loop" | tr -d ' ')
+	[[ $back == "$DEV" ]] || repro_fail "$loop is backed by $back, not by a file on $DEV"
+}
+
+# (l) No process holds it: a file of the dead container's tmpfs was sent with SCM_RIGHTS over a
+# unix socketpair and never received.  The sender closed its fd; it keeps both socket ends, so
+# the message (and the file in it) stays queued.
+repro_case_orphan_inflight() {
+	local sock
+	repro_container C tmpfs orphan-inflight || return
+	repro_holder H inflight "/proc/$C_PID/root$C_DIR/held" || return
+	sock=$(repro_field "$H_READY" sock)
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOW=kernel HOLDER_PID="$H_PID" \
+		SOCK="$sock"
+	repro_tmpfs_expect
+	! repro_dev_mounted "$DEV" || repro_fail "$DEV is still mounted in a namespace" || return
+	local f
+	for f in /proc/"$H_PID"/fd/*; do
+		[[ $(repro_link_dev "$f") != "$DEV" ]] || repro_fail "$f is on $DEV: the file was not closed" || return
+	done
+	# 6.x fdinfo of a unix socket counts the fds queued in it (scm_fds); older kernels omit the line.
+	if grep -q '^scm_fds:' "/proc/$H_PID/fdinfo/$sock"; then
+		grep -q '^scm_fds:[[:space:]]*1$' "/proc/$H_PID/fdinfo/$sock" ||
+			repro_fail "socket fd $sock of pid $H_PID has no fd in flight"
+	fi
+}
 
 # Facts about the mount namespace of a container about to lose its last process.
 repro_ns_facts() {

@@ -16,6 +16,7 @@
 
 #include "base/array.h"
 #include "base/macro.h"
+#include "collect/collect.h"
 
 static const char *const state_names[_ORPHAN_STATE_MAX] = {
 	[ORPHAN_ORPHANED] = "orphaned",
@@ -154,6 +155,93 @@ static char *orphan_hint(const Snapshot *s, const Orphan *o)
 	return r < 0 ? NULL : hint;
 }
 
+/*
+ * Which kernel object keeps @o: loop devices bound to files of it (the one kind
+ * named so far), else "unnamed"; and the hint that goes with it.
+ */
+static int name_kernel_holders(const Snapshot *s, Orphan *o)
+{
+	const LoopDev *idle = NULL;
+	char bytes[32] = "", gain[48] = "";
+	size_t cap = 0;
+	int r;
+
+	for (size_t i = 0; i < s->n_loops; i++) {
+		if (s->loops[i].back_dev != o->dev)
+			continue;
+		size_t *slot = ARRAY_PUSH(o->loops, o->n_loops, cap);
+		if (!slot)
+			return -ENOMEM;
+		*slot = i;
+		if (!s->loops[i].in_use && !idle)
+			idle = &s->loops[i];
+	}
+	if (o->pinned_known) {
+		fmt_bytes(o->pinned_bytes, bytes, sizeof(bytes));
+		snprintf(gain, sizeof(gain), " to free %s", bytes);
+	}
+	if (o->n_loops == 1 && idle)
+		r = asprintf(&o->hint,
+			     "detach the loop device bound to a file of it: losetup -d %s%s",
+			     idle->name, gain);
+	else if (o->n_loops == 1)
+		r = asprintf(
+			&o->hint,
+			"something uses %s (a filesystem on it, a device-mapper holder), the loop "
+			"device bound to a file of it: release that, then losetup -d %s%s",
+			s->loops[o->loops[0]].name, s->loops[o->loops[0]].name, gain);
+	else if (o->n_loops > 1)
+		r = asprintf(&o->hint,
+			     "%zu loop devices are bound to files of it (%s, …): losetup -d each, "
+			     "once nothing uses it%s",
+			     o->n_loops, s->loops[o->loops[0]].name, gain);
+	else
+		r = asprintf(
+			&o->hint,
+			"no process holds it: a kernel object does (a loop device on a file of "
+			"it, a file sent over a unix socket and never received, io_uring…)%s%s",
+			o->pinned_known ? "; it pins " : "", bytes);
+	if (r < 0) {
+		o->hint = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Superblocks alive and mounted nowhere that no process holds (the BPF
+ * superblock walk): kept by the kernel itself.  Never dropped for want of a
+ * holder's name; the kernel's own filesystems (sockfs, nsfs… by magic, and
+ * whatever has SB_KERNMOUNT) are none.
+ */
+static int collect_kernel_held(const Snapshot *s, OrphanReport *rep, size_t *cap)
+{
+	for (size_t i = 0; i < s->n_ksbs; i++) {
+		const KernelSb *k = &s->ksbs[i];
+		bool known = false;
+		if (!ksb_is_unmounted(s, k) || fs_magic_is_internal(k->magic))
+			continue;
+		for (size_t j = 0; j < rep->n_orphans && !known; j++)
+			known = rep->orphans[j].dev == k->dev;
+		if (known)
+			continue;
+		Orphan *o = ARRAY_PUSH(rep->orphans, rep->n_orphans, *cap);
+		if (!o)
+			return -ENOMEM;
+		o->dev = k->dev;
+		o->sb = snapshot_find_sb(s, k->dev);
+		o->state = ORPHAN_ORPHANED;
+		o->kernel_held = true;
+		o->risk = o->sb && o->sb->memory_backed ? RISK_MEMORY : RISK_NONE;
+		o->pinned_known = o->sb && o->sb->have_used;
+		o->pinned_bytes = o->pinned_known ? o->sb->used_bytes : 0;
+		int r = name_kernel_holders(s, o);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int collect_orphans(const Snapshot *s, OrphanReport *rep)
 {
 	size_t cap = 0;
@@ -182,6 +270,9 @@ static int collect_orphans(const Snapshot *s, OrphanReport *rep)
 		o->holders = slot;
 		o->holders[o->n_holders++] = i;
 	}
+	int r = collect_kernel_held(s, rep, &cap);
+	if (r < 0)
+		return r;
 	for (size_t j = 0; j < rep->n_orphans; j++) {
 		Orphan *o = &rep->orphans[j];
 		bool writes = false;
@@ -194,6 +285,8 @@ static int collect_orphans(const Snapshot *s, OrphanReport *rep)
 				o->state = ORPHAN_DETACHED;
 			writes |= h->writes;
 		}
+		if (o->kernel_held)
+			continue; /* the walk's, below */
 		o->risk = RISK_NONE;
 		if (o->sb && o->sb->memory_backed)
 			o->risk = RISK_MEMORY;
@@ -377,6 +470,7 @@ OrphanReport *orphan_report_free(OrphanReport *r)
 		return NULL;
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		free(r->orphans[i].holders);
+		free(r->orphans[i].loops);
 		free(r->orphans[i].hint);
 	}
 	for (size_t i = 0; i < r->n_nss; i++) {

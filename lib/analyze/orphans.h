@@ -33,6 +33,14 @@ typedef struct Orphan {
 	uint64_t pinned_bytes;
 	size_t *holders; /* indices into Snapshot.holders */
 	size_t n_holders;
+	/*
+	 * No process holds it and the superblock walk found it mounted nowhere:
+	 * a kernel object keeps it (a loop device, a file in flight…).  Shown as
+	 * one holder, how "kernel", "unnamed (kernel)" in the table.
+	 */
+	bool kernel_held;
+	size_t *loops; /* kernel_held: indices into Snapshot.loops of the loop devices that keep it */
+	size_t n_loops;
 	char *hint;
 } Orphan;
 

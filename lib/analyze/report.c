@@ -82,9 +82,16 @@ bool report_is_complete(const HostReport *r)
 {
 	size_t gaps = 0;
 
-	/* A refused BPF tier costs speed, not findings: the /proc tier reads the same. */
-	for (size_t i = 0; i < r->snap->n_gaps; i++)
-		gaps += !gap_is_bpf_refusal(&r->snap->gaps[i]);
+	/*
+	 * A refused BPF tier costs speed, and orphans only the kernel holds (its
+	 * own gap): the /proc tier reads everything else.  Neither is a failed
+	 * read, or every host without BPF would answer --check with "unknown".
+	 */
+	for (size_t i = 0; i < r->snap->n_gaps; i++) {
+		const Gap *g = &r->snap->gaps[i];
+		gaps += !gap_is_bpf_refusal(g) &&
+			!(g->what && !strcmp(g->what, GAP_WHAT_NO_SB_WALK));
+	}
 	return r->snap->privileged && gaps == 0 && r->snap->n_procs > 0;
 }
 

@@ -25,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "memcg.h"
+#include "sb-list.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -221,19 +222,6 @@ enum {
 
 struct zm_cache_walk cw;
 
-static __always_inline bool sb_is_real(__u64 sbp)
-{
-	struct super_block *sb = (void *)sbp;
-	__u64 node = sbp + bpf_core_field_offset(struct super_block, s_instances);
-	struct hlist_node **pprev = BPF_CORE_READ(sb, s_instances.pprev);
-	__u64 back = 0;
-
-	if (!pprev)
-		return false;
-	bpf_probe_read_kernel(&back, sizeof(back), pprev);
-	return back == node;
-}
-
 static __always_inline __u64 next_sb(__u64 sbp)
 {
 	struct super_block *sb = (void *)sbp;
@@ -426,7 +414,7 @@ static int cache_step(__u32 i, void *ctx)
 			return 1;
 		}
 		cw.sb = sb;
-		if (!sb_is_real(sb))
+		if (!sb_is_listed(sb))
 			return 0; /* the list head, super_blocks */
 		stats.sbs++;
 		struct super_block *s = (void *)sb;

@@ -24,3 +24,10 @@ typedef struct RefsBpf RefsBpf;
 int refs_bpf_open(RefsBpf **ret);
 int refs_bpf_collect(RefsBpf *b, Snapshot *s);
 RefsBpf *refs_bpf_free(RefsBpf *b);
+
+/*
+ * Walk every superblock on the kernel's list and append where each is mounted
+ * to @s->ksbs (sets @s->sb_walk).  Needs programs from refs_bpf_open; an
+ * error leaves @s->sb_walk false.  -EOPNOTSUPP in builds without BPF.
+ */
+int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s);

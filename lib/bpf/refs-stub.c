@@ -28,3 +28,10 @@ RefsBpf *refs_bpf_free(RefsBpf *b)
 	(void)b;
 	return NULL;
 }
+
+int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
+{
+	(void)b;
+	(void)s;
+	return -EOPNOTSUPP;
+}

@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "refs.h"
+#include "sb-list.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -312,5 +313,274 @@ int dump_vma(struct bpf_iter__task_vma *ctx)
 	r.addr = vma->vm_start;
 	r.flags = (__u32)vma->vm_flags;
 	emit_file(seq, &r, file, RS_REF_MMAP);
+	return 0;
+}
+
+/* ---- every superblock: where is it mounted? ---- */
+
+/*
+ * Kernels before 6.18 link a superblock's mounts through a list_head
+ * (s_mounts, mount.mnt_instance); 6.18 chains struct mount pointers
+ * (s_mounts, mnt_next_for_sb).  Only the fields' offsets are read.
+ */
+struct super_block___old {
+	struct list_head s_mounts;
+} __attribute__((preserve_access_index));
+
+struct mount___old {
+	struct list_head mnt_instance;
+} __attribute__((preserve_access_index));
+
+#define SB_KERNMOUNT_FLAG (1U << 22) /* SB_KERNMOUNT, include/linux/fs.h */
+#define SB_ACTIVE_FLAG (1U << 30) /* SB_ACTIVE */
+#define SB_WALK_MOUNTS_MAX 4096 /* per superblock: a longer list is cut (RS_SB_F_MOUNTS_CUT) */
+#define SB_WALK_INODES_MAX (1 << 20)
+#define SB_WALK_LOOP_MAX (1 << 23) /* bpf_loop's own limit */
+#define SB_WALK_LOOP_CALLS 4
+
+enum {
+	SW_MOUNT,
+	SW_INODE,
+	SW_EMIT,
+	SW_NEXT,
+	SW_DONE,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RS_SBS_MAX);
+	__type(key, __u32);
+	__type(value, struct rs_sb);
+} sbs SEC(".maps");
+
+/* Set by residue before walk_sbs runs: the fd (a memfd of ours) whose superblock it starts from. */
+__s32 sb_walk_fd = -1;
+struct rs_sb_walk sw;
+
+static __always_inline bool mounts_chained(void)
+{
+	return bpf_core_field_exists(struct mount, mnt_next_for_sb);
+}
+
+/* Start a record for the superblock at sw.sb and the walk of its mounts. */
+static __noinline int sb_begin(void)
+{
+	struct super_block *sb = (void *)sw.sb;
+
+	__builtin_memset(&sw.rec, 0, sizeof(sw.rec));
+	sw.rec.dev = BPF_CORE_READ(sb, s_dev);
+	sw.rec.magic = BPF_CORE_READ(sb, s_magic);
+	sw.rec.s_flags = (__u32)BPF_CORE_READ(sb, s_flags);
+	sw.rec.s_active = (__u32)BPF_CORE_READ(sb, s_active.counter);
+	if (!BPF_CORE_READ(sb, s_root))
+		sw.rec.flags |= RS_SB_F_NO_ROOT;
+	if (!bpf_core_field_exists(struct mnt_namespace, ns.ns_id))
+		sw.rec.flags |= RS_SB_F_OLD_NS_ID;
+	if (mounts_chained()) {
+		sw.pos = (__u64)BPF_CORE_READ(sb, s_mounts);
+		sw.head = 0;
+	} else {
+		struct super_block___old *old = (void *)sb;
+		sw.head = sw.sb + bpf_core_field_offset(struct super_block___old, s_mounts);
+		sw.pos = (__u64)BPF_CORE_READ(old, s_mounts.next);
+	}
+	sw.phase = SW_MOUNT;
+	return 0;
+}
+
+static __always_inline __u64 ns_id_of(struct mnt_namespace *ns)
+{
+	if (bpf_core_field_exists(ns->ns.ns_id))
+		return BPF_CORE_READ(ns, ns.ns_id);
+	return BPF_CORE_READ((struct mnt_namespace___seq *)ns, seq);
+}
+
+/* Remember the namespace of an attached mount, once. */
+static __noinline int note_ns(__u64 nsp)
+{
+	struct mnt_namespace *ns = (void *)nsp;
+	__u64 id = ns_id_of(ns);
+	__u16 n = sw.rec.n_ns;
+
+	for (int i = 0; i < RS_SB_NS_MAX; i++)
+		if (i < n && sw.rec.ns_ids[i] == id)
+			return 0;
+	if (n >= RS_SB_NS_MAX) {
+		sw.rec.flags |= RS_SB_F_NS_MORE;
+		return 0;
+	}
+	sw.rec.ns_ids[n] = id;
+	sw.rec.ns_inos[n] = BPF_CORE_READ(ns, ns.inum);
+	sw.rec.n_ns = n + 1;
+	return 0;
+}
+
+/* After the mounts: is it a candidate orphan, whose page cache is worth summing? */
+static __always_inline void mounts_done(void)
+{
+	struct super_block *sb = (void *)sw.sb;
+	__u32 f = sw.rec.s_flags;
+
+	sw.phase = SW_EMIT;
+	if (sw.rec.attached || sw.rec.anon || (sw.rec.flags & RS_SB_F_MOUNTS_CUT) ||
+	    (f & SB_KERNMOUNT_FLAG) || !(f & SB_ACTIVE_FLAG))
+		return;
+	sw.head = sw.sb + bpf_core_field_offset(struct super_block, s_inodes);
+	sw.pos = (__u64)BPF_CORE_READ(sb, s_inodes.next);
+	sw.rec.flags |= RS_SB_F_PAGES;
+	sw.phase = SW_INODE;
+}
+
+static __noinline int mount_step(void)
+{
+	__u64 pos = sw.pos;
+	struct mount *m;
+	__u64 next;
+
+	if (!pos || (!mounts_chained() && pos == sw.head)) {
+		mounts_done();
+		return 0;
+	}
+	if (mounts_chained()) {
+		m = (void *)pos;
+		next = (__u64)BPF_CORE_READ(m, mnt_next_for_sb);
+	} else {
+		struct mount___old *old =
+			(void *)(pos - bpf_core_field_offset(struct mount___old, mnt_instance));
+		m = (void *)old;
+		next = (__u64)BPF_CORE_READ(old, mnt_instance.next);
+	}
+	if ((__u64)BPF_CORE_READ(m, mnt.mnt_sb) != sw.sb || next == pos ||
+	    sw.rec.mounts >= SB_WALK_MOUNTS_MAX) {
+		sw.rejected += sw.rec.mounts < SB_WALK_MOUNTS_MAX;
+		sw.rec.flags |= RS_SB_F_MOUNTS_CUT;
+		mounts_done();
+		return 0;
+	}
+	if (sw.rec.mounts++ == 0)
+		sw.rec.mnt_id = bpf_core_field_exists(m->mnt_id_unique) ?
+					BPF_CORE_READ(m, mnt_id_unique) :
+					(__u64)BPF_CORE_READ(m, mnt_id);
+	switch (mount_state(m)) {
+	case RS_MNT_ATTACHED:
+		sw.rec.attached++;
+		note_ns((__u64)BPF_CORE_READ(m, mnt_ns));
+		break;
+	case RS_MNT_DETACHED:
+		sw.rec.anon++;
+		break;
+	case RS_MNT_ORPHANED:
+		sw.rec.orphaned++;
+		break;
+	default:
+		sw.rec.internal++;
+		break;
+	}
+	sw.pos = next;
+	return 0;
+}
+
+static __noinline int inode_step(void)
+{
+	__u64 pos = sw.pos;
+
+	if (!pos || pos == sw.head) {
+		sw.phase = SW_EMIT;
+		return 0;
+	}
+	struct inode *inode = (void *)(pos - bpf_core_field_offset(struct inode, i_sb_list));
+	__u64 next = (__u64)BPF_CORE_READ(inode, i_sb_list.next);
+	if ((__u64)BPF_CORE_READ(inode, i_sb) != sw.sb || next == pos ||
+	    sw.rec.inodes >= SB_WALK_INODES_MAX) {
+		sw.rejected++;
+		sw.rec.flags &= ~RS_SB_F_PAGES; /* a partial sum would understate it */
+		sw.phase = SW_EMIT;
+		return 0;
+	}
+	sw.rec.inodes++;
+	sw.rec.nrpages += BPF_CORE_READ(inode, i_data.nrpages);
+	sw.pos = next;
+	return 0;
+}
+
+static __noinline int emit_sb(void)
+{
+	__u32 i = sw.n;
+	struct rs_sb *v = bpf_map_lookup_elem(&sbs, &i);
+
+	if (v)
+		*v = sw.rec;
+	else
+		sw.dropped++;
+	sw.n++;
+	sw.sbs++;
+	sw.phase = SW_NEXT;
+	return 0;
+}
+
+static int sbs_step(__u32 i, void *ctx)
+{
+	(void)i;
+	(void)ctx;
+	sw.steps++;
+	switch (sw.phase) {
+	case SW_MOUNT:
+		mount_step();
+		return 0;
+	case SW_INODE:
+		inode_step();
+		return 0;
+	case SW_EMIT:
+		emit_sb();
+		return 0;
+	case SW_NEXT: {
+		struct super_block *sb = (void *)sw.sb;
+		__u64 next = (__u64)BPF_CORE_READ(sb, s_list.next);
+		if (next)
+			next -= bpf_core_field_offset(struct super_block, s_list);
+		if (next == sw.start) {
+			sw.done = 1;
+			sw.phase = SW_DONE;
+			return 1;
+		}
+		if (!next || next == sw.sb) {
+			sw.rejected++;
+			sw.done = 2;
+			sw.phase = SW_DONE;
+			return 1;
+		}
+		sw.sb = next;
+		if (!sb_is_listed(next)) {
+			sw.unlisted++; /* the list head super_blocks, or one being torn down */
+			return 0;
+		}
+		sb_begin();
+		return 0;
+	}
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Every superblock, from the one of our fd sb_walk_fd along s_list (there are
+ * no data symbols to find super_blocks by).  Nothing is locked: list steps are
+ * checked against back-pointers and bounded; a record is whole or not written.
+ */
+SEC("iter/task_file")
+int walk_sbs(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	struct task_struct *task = ctx->task;
+
+	if (!file || !task || (__s32)ctx->fd != sb_walk_fd || sw.start)
+		return 0; /* show() can run twice for one element */
+	if (task->tgid != bpf_get_current_pid_tgid() >> 32)
+		return 0;
+	sw.start = sw.sb = (__u64)file->f_inode->i_sb;
+	sb_begin();
+	for (int n = 0; n < SB_WALK_LOOP_CALLS && sw.phase != SW_DONE; n++)
+		bpf_loop(SB_WALK_LOOP_MAX, sbs_step, NULL, 0);
 	return 0;
 }

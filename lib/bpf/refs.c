@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "base/macro.h"
 #include "loader-log.h"
 #include "refs-decode.h"
+#include "sbs-decode.h"
 #include "refs.h"
 #include "refs.lskel.h"
 
@@ -81,6 +83,8 @@ static int run_iter(int link_fd, Buf *b)
 
 struct RefsBpf {
 	struct refs *skel;
+	int memfd; /* where the superblock walk starts: a file of ours */
+	const struct rs_sb *recs; /* map sbs, mmap'ed */
 };
 
 int refs_bpf_open(RefsBpf **ret)
@@ -90,6 +94,7 @@ int refs_bpf_open(RefsBpf **ret)
 
 	if (!b)
 		return -ENOMEM;
+	b->memfd = -1;
 	b->skel = refs__open();
 	if (!b->skel) {
 		r = errno ? -errno : -EOPNOTSUPP;
@@ -117,6 +122,10 @@ RefsBpf *refs_bpf_free(RefsBpf *b)
 {
 	if (!b)
 		return NULL;
+	if (b->recs)
+		munmap((void *)b->recs, RS_SBS_MAX * sizeof(*b->recs));
+	if (b->memfd >= 0)
+		close(b->memfd);
 	refs__destroy(b->skel);
 	free(b);
 	return NULL;
@@ -143,6 +152,78 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s)
 	free(files.data);
 	free(vmas.data);
 	return r;
+}
+
+/* An iter/task_file link that visits our own process only. */
+static int own_files_link(int prog_fd)
+{
+	union bpf_iter_link_info info = { .task = { .pid = (__u32)getpid() } };
+	union bpf_attr a = { 0 };
+
+	a.link_create.prog_fd = (__u32)prog_fd;
+	a.link_create.attach_type = BPF_TRACE_ITER;
+	a.link_create.iter_info = (__u64)(uintptr_t)&info;
+	a.link_create.iter_info_len = sizeof(info);
+	int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : fd;
+}
+
+int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
+{
+	struct refs *skel = b->skel;
+	Buf none = { 0 };
+	int r;
+
+	if (b->memfd < 0)
+		b->memfd = memfd_create("residue-sb-walk", MFD_CLOEXEC);
+	if (b->memfd < 0)
+		return -errno;
+	if (!b->recs) {
+		void *m = mmap(NULL, RS_SBS_MAX * sizeof(*b->recs), PROT_READ, MAP_SHARED,
+			       skel->maps.sbs.map_fd, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		b->recs = m;
+	}
+	memset(&skel->bss->sw, 0, sizeof(skel->bss->sw));
+	skel->data->sb_walk_fd = b->memfd;
+	int link = own_files_link(skel->progs.walk_sbs.prog_fd);
+	if (link < 0)
+		return link;
+	r = run_iter(link, &none); /* the program writes to its map, not to the output */
+	close(link);
+	free(none.data);
+	if (r < 0)
+		return r;
+	const struct rs_sb_walk *w = &skel->bss->sw;
+	if (w->start == 0)
+		return -ENOTRECOVERABLE; /* the program never met our memfd */
+	size_t n = MIN((size_t)w->n, (size_t)RS_SBS_MAX);
+	r = sbs_decode(s, b->recs, n * sizeof(*b->recs), (uint64_t)sysconf(_SC_PAGESIZE));
+	if (r < 0)
+		return r;
+	s->sb_walk = true;
+	s->sb_walk_complete = w->done == 1 && w->dropped == 0;
+	s->sb_walk_dropped = w->dropped;
+	s->sb_walk_rejected = w->rejected;
+	if (getenv("RESIDUE_BPF_LOG"))
+		fprintf(stderr,
+			"sb walk: sbs %llu steps %llu rejected %llu dropped %llu unlisted %llu done %u\n",
+			(unsigned long long)w->sbs, (unsigned long long)w->steps,
+			(unsigned long long)w->rejected, (unsigned long long)w->dropped,
+			(unsigned long long)w->unlisted, w->done);
+	const char *log = getenv("RESIDUE_BPF_LOG");
+	if (log && strcmp(log, "2") == 0) /* every record too */
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr,
+				"sb %llu:%llu magic %llx flags %x mounts %u att %u anon %u orph %u int %u ns %u pages %llu fl %x\n",
+				(unsigned long long)(b->recs[i].dev >> 20),
+				(unsigned long long)(b->recs[i].dev & 0xfffff),
+				(unsigned long long)b->recs[i].magic, b->recs[i].s_flags,
+				b->recs[i].mounts, b->recs[i].attached, b->recs[i].anon,
+				b->recs[i].orphaned, b->recs[i].internal, b->recs[i].n_ns,
+				(unsigned long long)b->recs[i].nrpages, b->recs[i].flags);
+	return 0;
 }
 
 int bpf_collect_references(Snapshot *s)

@@ -58,3 +58,50 @@ struct rs_ref {
 	__u32 sb_magic; /* s_magic: what the file's filesystem is, without asking it */
 	char comm[16];
 };
+
+/*
+ * The superblock walk (refs.bpf.c walk_sbs): one record per superblock on the
+ * kernel's list, in array map sbs (mmap'ed by refs.c), whether or not a
+ * process holds a file of it.  Where it is mounted decides the orphan verdict:
+ * a superblock no namespace mounts is kept by something, named or not.
+ */
+#define RS_SBS_MAX (1 << 14) /* records the map takes; more are counted as dropped */
+#define RS_SB_NS_MAX 3 /* namespaces recorded per superblock */
+
+enum rs_sb_flags {
+	RS_SB_F_NO_ROOT = 1, /* s_root NULL: being set up or torn down */
+	RS_SB_F_MOUNTS_CUT = 2, /* its mount list changed under the walk, or was too long */
+	RS_SB_F_NS_MORE = 4, /* attached in more namespaces than ns_ids holds */
+	RS_SB_F_PAGES = 8, /* nrpages was summed over all its inodes */
+	RS_SB_F_OLD_NS_ID = 16, /* ns_ids are the pre-6.18 mnt_namespace.seq */
+};
+
+struct rs_sb {
+	__u64 dev; /* kernel dev_t: major << 20 | minor */
+	__u64 mnt_id; /* its first mount's id (unique, 6.8+): with dev, tells it from a successor */
+	__u64 magic; /* s_magic */
+	__u64 nrpages; /* RS_SB_F_PAGES: page cache of its inodes (candidate orphans only) */
+	__u64 ns_ids[RS_SB_NS_MAX]; /* distinct namespaces of its attached mounts */
+	__u32 ns_inos[RS_SB_NS_MAX]; /* their nsfs inodes */
+	__u32 s_flags; /* SB_ACTIVE, SB_KERNMOUNT, ... */
+	__u32 mounts; /* every mount of it */
+	__u32 attached; /* in a real namespace */
+	__u32 anon; /* in an anonymous namespace: open_tree/fsmount */
+	__u32 orphaned; /* mnt_ns NULL and MNT_UMOUNT */
+	__u32 internal; /* MNT_NS_INTERNAL, or a kernel pin */
+	__u32 inodes; /* RS_SB_F_PAGES: inodes summed */
+	__u16 n_ns;
+	__u16 flags; /* enum rs_sb_flags */
+	__u32 s_active; /* active references: 0 while it is being shut down */
+};
+
+/* The walk's state and counters, in .bss: refs.c reads the counters. */
+struct rs_sb_walk {
+	__u64 start, sb, pos, head;
+	__u64 steps, sbs, rejected, dropped;
+	__u64 unlisted; /* list nodes skipped: the head super_blocks, and superblocks being torn down */
+	__u32 phase, n; /* n: records written, or that would have been */
+	__u32 done; /* 1: back at the start; 2: a list step failed; 0: out of steps */
+	__u32 pad;
+	struct rs_sb rec;
+};

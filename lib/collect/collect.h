@@ -85,6 +85,20 @@ int mount_ns_of_process(Snapshot *s, int piddirfd, pid_t pid, uint64_t ino, Moun
 int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o);
 int collect_recheck_unattached(Snapshot *s, const ScanOptions *o);
 int collect_probe_unattached(Snapshot *s, const ScanOptions *o);
+/*
+ * After a first superblock walk (refs_bpf_walk_sbs) found a superblock mounted
+ * nowhere: walk again 250 ms later into @s->ksbs; one that is mounted nowhere in
+ * one walk only is marked transient.  1 when it walked again, 0 when there was
+ * nothing to confirm, or -errno (the first walk's candidates are then transient).
+ */
+int collect_sb_walk_confirm(Snapshot *s, struct RefsBpf *b);
+/*
+ * Describe the superblocks the BPF walk found mounted nowhere and no holder led
+ * to: how many there are, or -ENOMEM.
+ */
+int collect_unheld_superblocks(Snapshot *s);
+/* Every bound loop device and its backing file's device and inode, into @s->loops. */
+int collect_loop_devices(Snapshot *s);
 
 /*
  * An fd on the root directory of the (orphaned) filesystem @h is on, found

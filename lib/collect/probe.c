@@ -728,3 +728,41 @@ int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
 	probe_done(&p);
 	return r;
 }
+
+/*
+ * A superblock the walk found mounted nowhere and no holder led to: described
+ * from the walk alone, for there is no file of it to statfs or to walk.  Its
+ * bytes are its inodes' page cache, which for a memory-backed filesystem is
+ * what it pins (less what is swapped out); for others, unknown.
+ */
+int collect_unheld_superblocks(Snapshot *s)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->n_ksbs; i++) {
+		const KernelSb *k = &s->ksbs[i];
+		if (!ksb_is_unmounted(s, k) || fs_magic_is_internal(k->magic) ||
+		    snapshot_find_sb(s, k->dev))
+			continue;
+		SbProbe *sb = ARRAY_PUSH(s->sbs, s->n_sbs, s->cap_sbs);
+		if (!sb)
+			return -ENOMEM;
+		sb->dev = k->dev;
+		sb->magic = k->magic;
+		snprintf(sb->fstype, sizeof(sb->fstype), "%s", fs_magic_name(sb->magic));
+		if (!sb->fstype[0])
+			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx",
+				 (unsigned long long)sb->magic);
+		sb->memory_backed = fs_magic_is_memory(sb->magic);
+		sb->network = fs_magic_is_network(sb->magic);
+		sb->have_used = sb->memory_backed && k->bytes_known;
+		sb->used_bytes = sb->have_used ? k->cached_bytes : 0;
+		sb->files_note = strdup("not walked: no process holds a file of it");
+		if (!sb->files_note)
+			return -ENOMEM;
+		if (major(sb->dev) != 0)
+			describe_block_source(s, sb);
+		n++;
+	}
+	return n;
+}

@@ -148,6 +148,33 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	if (r < 0)
 		goto fail;
 	phase(s, "processes and references", &t);
+	/*
+	 * Every superblock and where it is mounted: the orphans no process holds
+	 * (a loop device's backing file, an fd in flight) are seen only this way.
+	 */
+	if (o->want_orphans && s->used_bpf && o->refs_bpf) {
+		r = refs_bpf_walk_sbs(o->refs_bpf, s);
+		phase(s, "superblock walk", &t);
+		if (r == 0) {
+			r = collect_sb_walk_confirm(s, o->refs_bpf);
+			if (r > 0) {
+				phase(s, "superblock walk again, 250 ms later", &t);
+				r = 0;
+			}
+		}
+		if (r == -ENOMEM)
+			goto fail;
+		if (r < 0 && snapshot_add_gap(s, "superblocks: the BPF superblock walk failed",
+					      "walk_sbs", -r) < 0)
+			goto fail;
+	}
+	/* Without the walk, superblocks that only the kernel holds cannot be seen: say so. */
+	if (o->want_orphans && !s->sb_walk) {
+		r = snapshot_add_gap(s, GAP_WHAT_NO_SB_WALK, "walk_sbs",
+				     s->bpf_error > 0 ? s->bpf_error : EOPNOTSUPP);
+		if (r < 0)
+			goto fail;
+	}
 	/* The kernel said no to BPF: the /proc tier found the same, but the report says why. */
 	if (!s->used_bpf && privilege_bpf_refusal(s->bpf_error)) {
 		r = snapshot_add_gap(s, "references: BPF tier refused, read through /proc instead",
@@ -193,6 +220,14 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 				goto fail;
 			phase(s, "probe of unattached references", &t);
 		}
+	}
+	if (o->want_orphans && s->sb_walk) {
+		r = collect_unheld_superblocks(s);
+		/* Who holds them: loop devices are the one kernel holder named so far. */
+		if (r > 0)
+			r = collect_loop_devices(s);
+		if (r < 0)
+			goto fail;
 	}
 	/* Process-less namespaces: who keeps them (nsfs bind mounts) and what they hold. */
 	bool procless = false;

@@ -59,6 +59,10 @@ Snapshot *snapshot_free(Snapshot *s)
 	free(s->nsbinds);
 	free(s->sbs);
 	free(s->gaps);
+	free(s->ksbs);
+	for (size_t i = 0; i < s->n_loops; i++)
+		free(s->loops[i].backing);
+	free(s->loops);
 	u64set_done(&s->live_mnt_ids);
 	u64set_done(&s->internal_mnt_ids);
 	u64set_done(&s->live_devs);
@@ -187,4 +191,38 @@ static const char *const how_names[_HOLD_MAX] = {
 const char *holder_how_to_string(HolderHow how)
 {
 	return how < _HOLD_MAX ? how_names[how] : "?";
+}
+
+#define KSB_SB_KERNMOUNT (1U << 22) /* include/linux/fs.h */
+#define KSB_SB_ACTIVE (1U << 30)
+
+KsbPlace ksb_place(const Snapshot *s, const KernelSb *k)
+{
+	if (k->attached == 0)
+		return k->anon > 0 || k->mounts_cut ? KSB_DETACHED : KSB_NOWHERE;
+	/* More namespaces than recorded, or one not in our walk: take it as peopled. */
+	if (k->ns_more || k->n_ns == 0)
+		return KSB_LIVE;
+	for (size_t i = 0; i < k->n_ns && i < KSB_NS_MAX; i++) {
+		const MountNs *ns = k->ns_old_ids ? snapshot_find_ns_by_ino(s, k->ns_inos[i]) :
+						    snapshot_find_ns(s, k->ns_ids[i]);
+		if (!ns || ns->nr_procs > 0)
+			return KSB_LIVE;
+	}
+	return KSB_PROCLESS;
+}
+
+bool ksb_is_unmounted(const Snapshot *s, const KernelSb *k)
+{
+	return ksb_place(s, k) == KSB_NOWHERE && !k->mounts_cut && !k->no_root && !k->transient &&
+	       k->s_active > 0 && (k->sb_flags & KSB_SB_ACTIVE) &&
+	       !(k->sb_flags & KSB_SB_KERNMOUNT);
+}
+
+KernelSb *snapshot_find_ksb(const Snapshot *s, uint64_t dev)
+{
+	for (size_t i = 0; i < s->n_ksbs; i++)
+		if (s->ksbs[i].dev == dev)
+			return &s->ksbs[i];
+	return NULL;
 }

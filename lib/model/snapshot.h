@@ -14,6 +14,13 @@
 
 #include "base/u64set.h"
 
+/*
+ * The gap of a scan without the BPF superblock walk (the /proc tier): orphans
+ * that only a kernel object holds are not seen.  A limit of the tier, like a
+ * refused BPF tier, not a read that failed: it does not make a report incomplete.
+ */
+#define GAP_WHAT_NO_SB_WALK "superblocks with no process holder: needs the BPF tier"
+
 /* Something that could not be read: shown to the user, never fatal. */
 typedef struct Gap {
 	char *what; /* "process mount namespace (/proc/PID/ns/mnt)" */
@@ -203,6 +210,48 @@ typedef struct SbProbe {
 	char *files_note; /* why the files could not be listed */
 } SbProbe;
 
+/*
+ * One superblock on the kernel's list, from the BPF superblock walk: where its
+ * mounts are.  It is how an orphan that no process holds is found (a loop
+ * device's backing file, an fd in flight in a unix socket…).
+ */
+#define KSB_NS_MAX 3
+typedef struct KernelSb {
+	uint64_t dev; /* as makedev() */
+	uint64_t magic;
+	uint64_t
+		mnt_id; /* its first mount's id, 0 without mounts: dev and this tell it from a successor */
+	uint32_t sb_flags; /* s_flags: SB_ACTIVE, SB_KERNMOUNT… */
+	uint32_t s_active; /* 0: being shut down */
+	uint32_t mounts, attached, anon, orphaned, internal; /* its mounts, by MountState */
+	uint64_t ns_ids[KSB_NS_MAX]; /* namespaces of its attached mounts (the first few) */
+	uint32_t ns_inos[KSB_NS_MAX];
+	uint8_t n_ns;
+	bool ns_more; /* attached in more namespaces than ns_ids holds */
+	bool ns_old_ids; /* ns_ids are pre-6.18 sequence numbers: match by inode */
+	bool mounts_cut; /* its mount list was not walked to the end */
+	bool no_root; /* s_root NULL: being set up or torn down */
+	bool transient; /* mounted nowhere in one walk only: a namespace being torn down */
+	bool bytes_known; /* cached_bytes sums every inode's page cache */
+	uint64_t cached_bytes;
+} KernelSb;
+
+/* A bound loop device: the file behind it (LOOP_GET_STATUS64) keeps that file's superblock. */
+typedef struct LoopDev {
+	char name[64]; /* "/dev/loop3" */
+	uint64_t rdev; /* its own device, 7:N */
+	uint64_t back_dev, back_ino; /* the backing file, as makedev() */
+	char *backing; /* backing_file from sysfs: a path in its (maybe unmounted) filesystem */
+	bool in_use; /* a filesystem on it, or a holder in sysfs: detaching it alone frees nothing */
+} LoopDev;
+
+typedef enum KsbPlace {
+	KSB_LIVE, /* mounted in a namespace with a process (or one residue cannot tell) */
+	KSB_PROCLESS, /* mounted only in namespaces no process is in */
+	KSB_DETACHED, /* only in anonymous namespaces: open_tree/fsmount trees */
+	KSB_NOWHERE, /* in no namespace at all */
+} KsbPlace;
+
 typedef struct Snapshot {
 	Process *procs;
 	size_t n_procs, cap_procs;
@@ -219,6 +268,14 @@ typedef struct Snapshot {
 	size_t n_sbs, cap_sbs;
 	Gap *gaps;
 	size_t n_gaps, cap_gaps;
+	KernelSb *ksbs; /* the superblock walk (BPF tier), when sb_walk */
+	size_t n_ksbs, cap_ksbs;
+	bool sb_walk; /* ksbs holds the walk's records */
+	LoopDev *loops; /* read only when some superblock has no process holder */
+	size_t n_loops, cap_loops;
+	bool sb_walk_complete; /* back at its start, every record kept */
+	uint64_t sb_walk_dropped; /* records the map could not take */
+	uint64_t sb_walk_rejected; /* list steps that changed under the walk */
 
 	U64Set live_mnt_ids; /* every mount of every listed namespace (for the /proc tier) */
 	/*
@@ -238,7 +295,7 @@ typedef struct Snapshot {
 	struct {
 		const char *name;
 		double ms;
-	} phases[8];
+	} phases[12];
 	size_t n_phases;
 	/* Mount-table reads of the scan, for --verbose: what a table costs is paid per read. */
 	struct {
@@ -290,3 +347,13 @@ int snapshot_fill_live_mnt_ids(Snapshot *s);
 bool holder_sb_is_live(const Snapshot *s, const Holder *h);
 
 const char *holder_how_to_string(HolderHow how);
+
+/* Where the superblock of @k is mounted, with the namespaces' process counts of @s. */
+KsbPlace ksb_place(const Snapshot *s, const KernelSb *k);
+/*
+ * Alive and mounted nowhere (the kernel's SB_ACTIVE, no SB_KERNMOUNT, a root, its
+ * mount list walked to the end): something keeps it that is no namespace.
+ * Kernel-internal filesystems (by magic) are the caller's to rule out.
+ */
+bool ksb_is_unmounted(const Snapshot *s, const KernelSb *k);
+KernelSb *snapshot_find_ksb(const Snapshot *s, uint64_t dev);

@@ -45,6 +45,7 @@ static json_object *holder_json(const Snapshot *s, const Holder *h)
 	add(o, "fd", h->fd >= 0 ? json_object_new_int64(h->fd) : NULL);
 	add(o, "path", str_or_null(h->path));
 	add(o, "mode", str_or_null(holder_mode_string(h, mode)));
+	add(o, "loop", NULL);
 	return o;
 }
 
@@ -76,6 +77,18 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 	add(o, "files", files);
 	for (size_t i = 0; i < or->n_holders; i++)
 		json_object_array_add(holders, holder_json(s, &s->holders[or->holders[i]]));
+	/* A kernel holder has every key of a holder, so that consumers need no second shape. */
+	static const char *const nulls[] = { "pid", "comm", "cgroup", "tid", "fd", "mode" };
+	for (size_t i = 0; or->kernel_held && i < (or->n_loops ? or->n_loops : 1); i++) {
+		const LoopDev *l = or->n_loops ? &s->loops[or->loops[i]] : NULL;
+		json_object *k = json_object_new_object();
+		for (size_t j = 0; j < ARRAY_SIZE(nulls); j++)
+			add(k, nulls[j], NULL);
+		add(k, "how", json_object_new_string(l ? "loop" : "kernel"));
+		add(k, "loop", l ? json_object_new_string(l->name) : NULL);
+		add(k, "path", str_or_null(l ? l->backing : NULL));
+		json_object_array_add(holders, k);
+	}
 	add(o, "holders", holders);
 	return o;
 }

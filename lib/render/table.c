@@ -22,12 +22,30 @@ static void put_safe(const char *str, FILE *f)
 		fputs(e, f);
 }
 
-static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder *h, int col,
-			       bool exact, char *buf, size_t size)
+/* The row of a kernel holder (@h NULL): no process; a loop device (@l), or unnamed. */
+static const char *kernel_holder_cell(int col, const LoopDev *l)
 {
-	const Process *p = &s->procs[h->proc];
+	switch (col) {
+	case COL_COMM:
+		return l ? l->name : "unnamed (kernel)";
+	case COL_HOW:
+		return l ? "loop" : "kernel";
+	case COL_PATH:
+		return l && l->backing ? l->backing : "";
+	default:
+		return "";
+	}
+}
+
+static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder *h,
+			       const LoopDev *loop, int col, bool exact, char *buf, size_t size)
+{
+	const Process *p = h ? &s->procs[h->proc] : NULL;
 	char mode[8];
 
+	if (!h && (col == COL_PID || col == COL_COMM || col == COL_CGROUP || col == COL_HOW ||
+		   col == COL_FD || col == COL_MODE || col == COL_PATH))
+		return kernel_holder_cell(col, loop);
 	switch (col) {
 	case COL_DEV:
 		format_dev(o->dev, buf, size);
@@ -106,8 +124,12 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 		return -ENOMEM;
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		const Orphan * or = &r->orphans[i];
-		for (size_t k = 0; k < or->n_holders; k++) {
-			const Holder *h = &s->holders[or->holders[k]];
+		size_t rows = or->n_holders + (or->kernel_held ? MAX(or->n_loops, (size_t)1) : 0);
+		for (size_t k = 0; k < rows; k++) {
+			const Holder *h = k < or->n_holders ? &s->holders[or->holders[k]] : NULL;
+			size_t li = k - or->n_holders;
+			const LoopDev *loop =
+				!h && li < or->n_loops ? &s->loops[or->loops[li]] : NULL;
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
 			if (!ln) {
 				ret = -ENOMEM;
@@ -115,8 +137,8 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 			}
 			for (size_t c = 0; c < o->n_cols; c++) {
 				char buf[PATH_MAX];
-				const char *v = orphan_cell(s, or, h, o->cols[c], o->bytes, buf,
-							    sizeof(buf));
+				const char *v = orphan_cell(s, or, h, loop, o->cols[c], o->bytes,
+							    buf, sizeof(buf));
 				if (scols_line_set_data(ln, c, v) < 0) {
 					ret = -ENOMEM;
 					goto out;

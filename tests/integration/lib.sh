@@ -149,6 +149,33 @@ t_assert_orphan() {
 	fi
 }
 
+# The orphan no process holds, described by DEV FSTYPE STATE RISK HOW BYTES NFILES [LOOP HPATH
+# HINT_HAS]: found by the BPF superblock walk, one holder how HOW ("kernel": unnamed; "loop": the
+# loop device LOOP bound to HPATH), no process named; its hint contains HINT_HAS.  On the /proc
+# tier (RESIDUE_SCAN_ARGS=--no-bpf) it cannot be seen: no entry for DEV, and the gap says why.
+t_assert_kernel_orphan() {
+	local o='.orphans[] | select(.dev == $dev)'
+	local a=(--arg dev "$DEV")
+	local tol=$((NFILES * REPRO_PAGE))
+	if [[ ${RESIDUE_SCAN_ARGS:-} == *--no-bpf* ]]; then
+		t_expect "/proc tier: no orphan has dev $DEV (no process holds it)" "${a[@]}" "[$o] | length == 0"
+		t_expect "/proc tier: a gap says what it cannot see" \
+			'[.gaps[] | select(.call == "walk_sbs" and (.what | test("needs the BPF tier")))] | length == 1'
+		return
+	fi
+	t_expect "exactly one orphan has dev $DEV" "${a[@]}" "[$o] | length == 1"
+	t_expect "orphan $DEV: fstype $FSTYPE" "${a[@]}" --arg v "$FSTYPE" "[$o | .fstype == \$v] == [true]"
+	t_expect "orphan $DEV: state $STATE" "${a[@]}" --arg v "$STATE" "[$o | .state == \$v] == [true]"
+	t_expect "orphan $DEV: risk $RISK" "${a[@]}" --arg v "$RISK" "[$o | .risk == \$v] == [true]"
+	t_expect "orphan $DEV: one holder, how $HOW${LOOP:+ $LOOP}, no process" "${a[@]}" --arg v "$HOW" \
+		--arg loop "${LOOP:-}" --arg path "${HPATH:-}" \
+		"[$o | .holders] == [[{\"pid\": null, \"comm\": null, \"cgroup\": null, \"tid\": null, \"fd\": null, \"mode\": null, \"how\": \$v, \"loop\": (if \$loop == \"\" then null else \$loop end), \"path\": (if \$path == \"\" then null else \$path end)}]]"
+	t_expect "orphan $DEV: pinned_bytes is $BYTES +- $tol" "${a[@]}" --argjson want "$BYTES" \
+		--argjson tol "$tol" "$t_abs_le [$o | absle(.pinned_bytes - \$want; \$tol)] == [true]"
+	t_expect "orphan $DEV: the hint says ${HINT_HAS:-no process holds it}" "${a[@]}" \
+		--arg h "${HINT_HAS:-no process holds it}" "[$o | .hint | contains(\$h)] == [true]"
+}
+
 # The process-less namespace described by NS_ID NS_INODE NS_MOUNTS NS_DEV BYTES NFILES HOW and
 # HOLDER_PID FD (ns-fd) or KEEPER_NS_ID NSFILE (ns-bind).
 t_assert_namespace() {

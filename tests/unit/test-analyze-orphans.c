@@ -18,7 +18,9 @@
 
 #include "analyze/orphans.h"
 #include "base/array.h"
+#include "base/compat.h"
 #include "base/macro.h"
+#include "collect/collect.h"
 #include "snapshot-fixtures.h"
 
 #define B FX_BASE_HOLDERS
@@ -765,6 +767,86 @@ static void test_kernel_mount_state(void)
 	snapshot_free(s);
 }
 
+/* Add a superblock the BPF walk saw, with its SbProbe as collect_unheld_superblocks makes it. */
+static KernelSb *add_ksb(Snapshot *s, uint64_t dev, uint64_t magic, uint64_t bytes)
+{
+	KernelSb *k = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
+	if (!k)
+		abort();
+	*k = (KernelSb){ .dev = dev,
+			 .magic = magic,
+			 .sb_flags = 0x70810000,
+			 .s_active = 1,
+			 .mounts = 1,
+			 .orphaned = 1,
+			 .bytes_known = true,
+			 .cached_bytes = bytes };
+	s->sb_walk = true;
+	return k;
+}
+
+/*
+ * Issue 10: a superblock alive and mounted nowhere that no process holds is an
+ * orphan kept by the kernel, never dropped; kernel filesystems and superblocks
+ * that a process holds (reported once, with that holder) are not.
+ */
+static void test_kernel_held(void)
+{
+	Snapshot *s = build("tmpfs-fd");
+	const uint64_t loop_tmpfs = makedev(0, 77);
+	OrphanReport *r;
+	const Orphan *o;
+
+	add_ksb(s, loop_tmpfs, RS_TMPFS_MAGIC, 33673216);
+	add_ksb(s, FX_DEV_TMPFS_FD, RS_TMPFS_MAGIC, 4096); /* also held by a process */
+	add_ksb(s, makedev(0, 9), RS_SOCKFS_MAGIC, 0); /* sockfs: the kernel's own */
+	KernelSb *dying = add_ksb(s, makedev(0, 78), RS_TMPFS_MAGIC, 4096);
+	dying->transient = true; /* a namespace being torn down: in one walk only */
+	KernelSb *kern = add_ksb(s, makedev(0, 79), RS_TMPFS_MAGIC, 4096);
+	kern->sb_flags |= 1U << 22; /* SB_KERNMOUNT: shm_mnt */
+	CHECK_EQ_INT(collect_unheld_superblocks(s), 1);
+	r = analyze(s);
+	if (CHECK_EQ_U64(r->n_orphans, 2) && (o = orphan_of(r, loop_tmpfs))) {
+		CHECK(o->kernel_held);
+		CHECK_EQ_U64(o->n_holders, 0);
+		CHECK_EQ_INT(o->state, ORPHAN_ORPHANED);
+		CHECK_EQ_INT(o->risk, RISK_MEMORY);
+		CHECK(o->pinned_known);
+		CHECK_EQ_U64(o->pinned_bytes, 33673216);
+		CHECK(o->sb && !strcmp(o->sb->fstype, "tmpfs") && o->sb->files_note);
+		CHECK(o->hint && strstr(o->hint, "no process holds it") &&
+		      strstr(o->hint, "32.1 MiB"));
+	}
+	if ((o = orphan_of(r, FX_DEV_TMPFS_FD)))
+		CHECK(!o->kernel_held && o->n_holders > 0);
+	orphan_report_free(r);
+
+	/* Named: a loop device bound to a file of it, which nothing uses: detach it. */
+	LoopDev *l = ARRAY_PUSH(s->loops, s->n_loops, s->cap_loops);
+	if (!l)
+		abort();
+	snprintf(l->name, sizeof(l->name), "/dev/loop3");
+	l->back_dev = loop_tmpfs;
+	l->rdev = makedev(7, 3);
+	r = analyze(s);
+	if ((o = orphan_of(r, loop_tmpfs)) && CHECK_EQ_U64(o->n_loops, 1)) {
+		CHECK_EQ_U64(o->loops[0], 0);
+		CHECK_STREQ(o->hint, "detach the loop device bound to a file of it: losetup -d "
+				     "/dev/loop3 to free 32.1 MiB");
+	}
+	orphan_report_free(r);
+	/* Something uses the loop device (a filesystem on it): detaching alone frees nothing. */
+	l->in_use = true;
+	r = analyze(s);
+	if ((o = orphan_of(r, loop_tmpfs)))
+		CHECK_STREQ(o->hint,
+			    "something uses /dev/loop3 (a filesystem on it, a device-mapper "
+			    "holder), the loop device bound to a file of it: release that, "
+			    "then losetup -d /dev/loop3 to free 32.1 MiB");
+	orphan_report_free(r);
+	snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -790,5 +872,6 @@ int main(int argc, char **argv)
 	RUN(test_hint_dev_placeholder);
 	RUN(test_hint_unknown_bytes);
 	RUN(test_hint_long_path);
+	RUN(test_kernel_held);
 	return tap_done();
 }

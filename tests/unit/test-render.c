@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <sys/sysmacros.h>
 
+#include "base/array.h"
 #include "base/macro.h"
 #include "render/render.h"
 #include "snapshot-fixtures.h"
@@ -914,6 +915,51 @@ static void test_no_stale_goldens(void)
 	CHECK(n_golden_seen < ARRAY_SIZE(golden_seen));
 }
 
+/*
+ * An orphan only the kernel holds (issue 10): one holder with every key, how
+ * "kernel" and the rest null, in JSON; one row "unnamed (kernel)" in the table.
+ */
+static void test_kernel_held(void)
+{
+	Snapshot *s = snapshot_new();
+	SbProbe *sb = ARRAY_PUSH(s->sbs, s->n_sbs, s->cap_sbs);
+	Orphan o = { .dev = makedev(0, 77),
+		     .risk = RISK_MEMORY,
+		     .kernel_held = true,
+		     .pinned_known = true,
+		     .pinned_bytes = 33673216,
+		     .hint = (char *)"no process" };
+	OrphanReport r = { .orphans = &o, .n_orphans = 1 };
+	Out out;
+
+	if (!s || !sb)
+		bail("snapshot", ENOMEM);
+	*sb = (SbProbe){ .dev = o.dev, .memory_backed = true };
+	snprintf(sb->fstype, sizeof(sb->fstype), "tmpfs");
+	o.sb = sb;
+	json_object *j = parse_json(s, &r), *orphans, *holders;
+	if (json_object_object_get_ex(j, "orphans", &orphans) &&
+	    CHECK_EQ_U64(json_object_array_length(orphans), 1) &&
+	    json_object_object_get_ex(json_object_array_get_idx(orphans, 0), "holders", &holders) &&
+	    CHECK_EQ_U64(json_object_array_length(holders), 1)) {
+		json_object *h = json_object_array_get_idx(holders, 0), *v;
+		CHECK(json_object_object_get_ex(h, "how", &v) &&
+		      !strcmp(json_object_get_string(v), "kernel"));
+		static const char *const nulls[] = { "pid", "comm", "cgroup", "tid",
+						     "fd",  "path", "mode" };
+		for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
+			CHECK(json_object_object_get_ex(h, nulls[i], &v) && v == NULL);
+	}
+	json_object_put(j);
+	TableOptions t = table_defaults();
+	out_open(&out);
+	CHECK_EQ_INT(render_orphans_table(s, &r, &t, out.f), 0);
+	out_close(&out);
+	CHECK(strstr(out.buf, "unnamed (kernel)") && strstr(out.buf, " kernel"));
+	free(out.buf);
+	snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	golden_dir = argc > 1 ? argv[1] : getenv("RESIDUE_GOLDEN_DIR");
@@ -940,6 +986,7 @@ int main(int argc, char **argv)
 	RUN(test_gaps_text);
 	RUN(test_columns_list);
 	RUN(test_json_contract);
+	RUN(test_kernel_held);
 	RUN(test_json_same_keys);
 	RUN(test_columns_default);
 	RUN(test_columns_parse);

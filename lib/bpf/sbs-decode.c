@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Records of refs.bpf.c's superblock walk → KernelSbs (sbs-decode.h).  What
+ * the kernel wrote is trusted only as far as memory safety needs: counts of
+ * array entries are clamped, flags outside the known set are ignored.
+ */
+#include "sbs-decode.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "base/array.h"
+#include "base/macro.h"
+#include "base/u64set.h"
+#include "refs.h"
+
+_Static_assert(KSB_NS_MAX == RS_SB_NS_MAX, "one namespace list for both sides");
+
+int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size)
+{
+	const struct rs_sb *r = recs;
+	size_t n = len / sizeof(*r);
+	U64Set seen = { 0 };
+	int e = 0;
+
+	if (len % sizeof(*r) || page_size == 0)
+		return -EBADMSG;
+	for (size_t i = 0; i < s->n_ksbs && e == 0; i++)
+		e = MIN(u64set_add(&seen, s->ksbs[i].dev), 0);
+	for (size_t i = 0; i < n && e == 0; i++) {
+		uint64_t dev = makedev((unsigned)(r[i].dev >> 20), (unsigned)(r[i].dev & 0xfffff));
+		if (u64set_contains(&seen, dev))
+			continue;
+		KernelSb *k = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
+		if (!k || u64set_add(&seen, dev) < 0) {
+			e = -ENOMEM;
+			break;
+		}
+		*k = (KernelSb){
+			.dev = dev,
+			.magic = r[i].magic,
+			.mnt_id = r[i].mnt_id,
+			.sb_flags = r[i].s_flags,
+			.s_active = r[i].s_active,
+			.mounts = r[i].mounts,
+			.attached = r[i].attached,
+			.anon = r[i].anon,
+			.orphaned = r[i].orphaned,
+			.internal = r[i].internal,
+			.n_ns = (uint8_t)(r[i].n_ns < RS_SB_NS_MAX ? r[i].n_ns : RS_SB_NS_MAX),
+			.ns_more = r[i].flags & RS_SB_F_NS_MORE,
+			.ns_old_ids = r[i].flags & RS_SB_F_OLD_NS_ID,
+			.mounts_cut = r[i].flags & RS_SB_F_MOUNTS_CUT,
+			.no_root = r[i].flags & RS_SB_F_NO_ROOT,
+			.bytes_known = r[i].flags & RS_SB_F_PAGES,
+		};
+		/* More namespaces claimed than recorded: some are unknown, as with ns_more. */
+		k->ns_more |= r[i].n_ns > RS_SB_NS_MAX;
+		memcpy(k->ns_ids, r[i].ns_ids, sizeof(k->ns_ids));
+		memcpy(k->ns_inos, r[i].ns_inos, sizeof(k->ns_inos));
+		if (k->bytes_known) {
+			/* A count no memory could hold is a torn read: unknown, not a huge number. */
+			if (r[i].nrpages > UINT64_MAX / page_size)
+				k->bytes_known = false;
+			else
+				k->cached_bytes = r[i].nrpages * page_size;
+		}
+	}
+	u64set_done(&seen);
+	return e;
+}

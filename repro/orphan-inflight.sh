@@ -1,0 +1,9 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# (l) A dead container's tmpfs kept by a file in flight: sent with SCM_RIGHTS over a unix
+# socketpair, never received.  Run as root; prints shell-evaluable lines describing the leak and
+# leaves it in place.
+# Usage: repro/orphan-inflight.sh >state; residue orphans; repro/cleanup.sh state
+# shellcheck source=repro/lib.sh
+. "$(dirname "$0")/lib.sh"
+repro_main repro_case_orphan_inflight
