@@ -6,11 +6,12 @@
 # a namespace of their own, hold a file on a neighbour's tmpfs while both are alive, and live in a
 # memory cgroup of their own that is removed after them.  Meanwhile `residue orphans -J` runs in a
 # loop and `residue serve` rescans every 100 ms.  Asserts: every one-shot scan exits 0 and finds
-# the real orphan and the process-less namespace made first; no scan (one-shot or the agent's /report, read every second) reports
-# a churn file as an orphan's holder, or a new process-less namespace that nothing holds; the agent
-# never exits, every scan of it succeeds, its open fds end where they started and its RSS, once
-# warm (10 s into the churn), grows by at most 1 MiB.  Prints the figures docs/RELIABILITY.md
-# records.
+# the real orphan and the process-less namespace made first; no scan (one-shot or the agent's
+# /report, read every second) reports a new orphan (a churn container's tmpfs, held by a process or
+# only by the kernel), a churn file as an orphan's holder, or a new process-less namespace that
+# nothing holds; the agent never exits, every scan of it succeeds, its open fds end where they
+# started and its RSS, once warm (10 s into the churn), grows by at most 1 MiB.  Prints the figures
+# docs/RELIABILITY.md records.
 # shellcheck source=tests/integration/lib.sh disable=SC2016
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -32,6 +33,7 @@ t_residue
 t_expect "the planted process-less namespace $PLANTED_NS is listed" --argjson n "$PLANTED_NS" \
 	'[.namespaces[] | select(.ns_id == $n)] | length == 1'
 base_ns=$(jq -c '[.namespaces[].ns_id]' "$T_JSON")
+base_devs=$(jq -c '[.orphans[].dev]' "$T_JSON")
 cg=""
 if repro_memcg_own 2>/dev/null && repro_memcg_mkdir "$REPRO_CG_MOUNT$REPRO_CG_OWN/residue-stress.$$" 2>/dev/null; then
 	cg=$REPRO_CG_MOUNT$REPRO_CG_OWN/residue-stress.$$
@@ -67,11 +69,14 @@ rss0=$(rss) fds0=$(nfds) scans0=$(metric residue_scans_total)
 
 # verdict FILE: "ok", or what is wrong with one scan's JSON.
 verdict() {
-	jq -r --arg dev "$DEV" --argjson base "$base_ns" --argjson ns "$PLANTED_NS" '
+	jq -r --arg dev "$DEV" --argjson base "$base_ns" --argjson ns "$PLANTED_NS" \
+		--argjson devs "$base_devs" '
 		if ([.orphans[] | select(.dev == $dev)] | length) != 1 then "the real orphan is missing"
 		elif ([.namespaces[] | select(.ns_id == $ns)] | length) != 1
 			then "the planted process-less namespace is missing"
 		elif [.orphans[].holders[] | select(.path == "/residue-churn-file")] != [] then "a churn file became an orphan"
+		elif [.orphans[] | select((.dev | IN($devs[])) | not)] != []
+			then "a new orphan: \([.orphans[] | select((.dev | IN($devs[])) | not) | [.dev, .holders[0].how]])"
 		elif [.namespaces[] | select((.ns_id | IN($base[])) | not) | select(.holders == [])] != []
 			then "a new process-less namespace with no holder"
 		else "ok" end' "$1" 2>&1
@@ -111,6 +116,10 @@ while kill -0 "$churn_pid" 2>/dev/null; do
 		bad=$((bad + 1))
 		((bad <= 5)) && t_log "run $runs: rc $rc: $v $(head -c 300 "$REPRO_DIR/run.err")"
 		((bad <= 5)) && explain_namespaces "$T_JSON.run"
+		((bad <= 5)) && t_log "  that scan's planted namespace entries, namespaces and gaps:" \
+			"$(jq -c --argjson ns "$PLANTED_NS" '{planted: [.namespaces[] | select(.ns_id == $ns)] | length,
+				namespaces: [.namespaces[] | [.ns_id, ([.holders[] | .pid // .path])]], gaps}' \
+				"$T_JSON.run" 2>&1 | head -c 2000)"
 	fi
 	if ((SECONDS != last)); then
 		last=$SECONDS
