@@ -180,7 +180,13 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 		fmt_bytes(o->pinned_bytes, bytes, sizeof(bytes));
 		snprintf(gain, sizeof(gain), " to free %s", bytes);
 	}
-	if (o->n_loops == 1 && idle)
+	if (o->holder_unknown && o->n_loops == 0)
+		r = asprintf(
+			&o->hint,
+			"no process residue could read holds it: one it could not read may, or "
+			"a kernel object does; run as root with all its capabilities to tell%s%s",
+			o->pinned_known ? "; it pins " : "", bytes);
+	else if (o->n_loops == 1 && idle)
 		r = asprintf(&o->hint,
 			     "detach the loop device bound to a file of it: losetup -d %s%s",
 			     idle->name, gain);
@@ -232,6 +238,7 @@ static int collect_kernel_held(const Snapshot *s, OrphanReport *rep, size_t *cap
 		o->sb = snapshot_find_sb(s, k->dev);
 		o->state = ORPHAN_ORPHANED;
 		o->kernel_held = true;
+		o->holder_unknown = !snapshot_processes_complete(s);
 		o->risk = o->sb && o->sb->memory_backed ? RISK_MEMORY : RISK_NONE;
 		o->pinned_known = o->sb && o->sb->have_used;
 		o->pinned_bytes = o->pinned_known ? o->sb->used_bytes : 0;

@@ -39,6 +39,11 @@ typedef struct Orphan {
 	 * one holder, how "kernel", "unnamed (kernel)" in the table.
 	 */
 	bool kernel_held;
+	/*
+	 * kernel_held, but some processes could not be read (no CAP_SYS_PTRACE…):
+	 * one of them may hold it.  how "unknown", never "kernel".
+	 */
+	bool holder_unknown;
 	size_t *loops; /* kernel_held: indices into Snapshot.loops of the loop devices that keep it */
 	size_t n_loops;
 	char *hint;

@@ -3,6 +3,7 @@
 #include "snapshot.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,17 @@ int snapshot_fill_live_mnt_ids(Snapshot *s)
 			if (u64set_add(&s->live_mnt_ids, s->nss[i].mnt_ids[j]) < 0)
 				return -ENOMEM;
 	return 0;
+}
+
+bool snapshot_processes_complete(const Snapshot *s)
+{
+	const uint64_t need = (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_READ_SEARCH);
+	if (s->caps_missing & need)
+		return false;
+	for (size_t i = 0; i < s->n_gaps; i++)
+		if (s->gaps[i].example > 0 && (s->gaps[i].err == EACCES || s->gaps[i].err == EPERM))
+			return false;
+	return true;
 }
 
 bool holder_sb_is_live(const Snapshot *s, const Holder *h)

@@ -346,6 +346,14 @@ int snapshot_fill_live_mnt_ids(Snapshot *s);
 /* Is the superblock this holder is on mounted in some namespace (so no orphan)? */
 bool holder_sb_is_live(const Snapshot *s, const Holder *h);
 
+/*
+ * Could this scan see every process's references?  Not without
+ * CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH, nor when some process's were
+ * refused (a pid gap with EACCES or EPERM): then "no process holds it" is
+ * not known.
+ */
+bool snapshot_processes_complete(const Snapshot *s);
+
 const char *holder_how_to_string(HolderHow how);
 
 /* Where the superblock of @k is mounted, with the namespaces' process counts of @s. */

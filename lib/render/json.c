@@ -84,7 +84,9 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 		json_object *k = json_object_new_object();
 		for (size_t j = 0; j < ARRAY_SIZE(nulls); j++)
 			add(k, nulls[j], NULL);
-		add(k, "how", json_object_new_string(l ? "loop" : "kernel"));
+		add(k, "how",
+		    json_object_new_string(l ? "loop" : or->holder_unknown ? "unknown" :
+									     "kernel"));
 		add(k, "loop", l ? json_object_new_string(l->name) : NULL);
 		add(k, "path", str_or_null(l ? l->backing : NULL));
 		json_object_array_add(holders, k);

@@ -23,13 +23,15 @@ static void put_safe(const char *str, FILE *f)
 }
 
 /* The row of a kernel holder (@h NULL): no process; a loop device (@l), or unnamed. */
-static const char *kernel_holder_cell(int col, const LoopDev *l)
+static const char *kernel_holder_cell(int col, const LoopDev *l, bool unknown)
 {
 	switch (col) {
 	case COL_COMM:
-		return l ? l->name : "unnamed (kernel)";
+		return l       ? l->name :
+		       unknown ? "unknown (unreadable processes)" :
+				 "unnamed (kernel)";
 	case COL_HOW:
-		return l ? "loop" : "kernel";
+		return l ? "loop" : unknown ? "unknown" : "kernel";
 	case COL_PATH:
 		return l && l->backing ? l->backing : "";
 	default:
@@ -45,7 +47,7 @@ static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder 
 
 	if (!h && (col == COL_PID || col == COL_COMM || col == COL_CGROUP || col == COL_HOW ||
 		   col == COL_FD || col == COL_MODE || col == COL_PATH))
-		return kernel_holder_cell(col, loop);
+		return kernel_holder_cell(col, loop, o->holder_unknown);
 	switch (col) {
 	case COL_DEV:
 		format_dev(o->dev, buf, size);

@@ -76,8 +76,17 @@ d_without() {
 ns_gone='[.namespaces[] | select(.ns_id == $n)] == []'
 ns_no_bytes='[.namespaces[] | select(.ns_id == $n) | .pinned_bytes] == [null]'
 no_orphan='[.orphans[] | select(.dev == $d)] == []'
+# The BPF tier's superblock walk still sees an orphan whose holder the scan could not read: it is
+# reported with one holder of how "unknown" (never "kernel", never the pid it could not see); the
+# /proc tier, without the walk, loses it.
+unknown_holder='([.orphans[] | select(.dev == $d) | [.holders[].how]] == [["unknown"]])'
 
 for tier in "--json" "orphans -J --no-bpf"; do
+	if [[ $tier == --json ]]; then
+		lost=$unknown_holder lost_as="its holder unknown"
+	else
+		lost=$no_orphan lost_as="not reported"
+	fi
 	# shellcheck disable=SC2086 # $tier is a list of arguments
 	for cap in $CAPS; do
 		d_without "$cap" $tier
@@ -86,7 +95,8 @@ for tier in "--json" "orphans -J --no-bpf"; do
 			t_expect "  lost: process-less namespace $NS_ID (nsfs walk refused)" --argjson n "$NS_ID" "$ns_gone"
 			;;
 		sys_ptrace)
-			t_expect "  lost: orphan $O_DEV held by root's pid $O_PID" --arg d "$O_DEV" "$no_orphan"
+			t_expect "  lost: orphan $O_DEV held by root's pid $O_PID ($lost_as)" \
+				--arg d "$O_DEV" "$lost"
 			;;
 		dac_read_search)
 			# The BPF tier saw the reference, its probe could not open it; the /proc tier
@@ -97,9 +107,9 @@ for tier in "--json" "orphans -J --no-bpf"; do
 			else
 				what="open files (/proc/PID/fd)"
 			fi
-			t_expect "  lost: orphan $OU_DEV held by nobody's pid $OU_PID, said in a gap: $what" \
+			t_expect "  lost: orphan $OU_DEV held by nobody's pid $OU_PID ($lost_as), said in a gap: $what" \
 				--arg d "$OU_DEV" --arg w "$what" \
-				"$no_orphan"' and ([.gaps[] | select(.what == $w and .call == "open" and .errno == "EACCES")] | length) == 1'
+				"$lost"' and ([.gaps[] | select(.what == $w and .call == "open" and .errno == "EACCES")] | length) == 1'
 			if [[ $tier == --json ]]; then
 				t_expect "  lost: the files of orphan $O_DEV (open_by_handle_at)" --arg d "$O_DEV" \
 					'[.orphans[] | select(.dev == $d) | .nr_files == null and .files_note != null] == [true]'
