@@ -44,11 +44,39 @@ static size_t count_unheld(const Snapshot *s)
 	return n;
 }
 
+/*
+ * A superblock whose first mount was in a namespace's mount table when this
+ * scan listed them was mounted moments ago: that namespace died during the
+ * scan and the kernel is still tearing it down (umount_tree(), an RCU grace
+ * period, the deferred mntput), which under load takes longer than any
+ * confirmation pause.  Never a finding now; if it is an orphan, the next
+ * scan, which no longer finds it in a mount table, says so.  Under 60
+ * container deaths a second the 250 ms pause alone let one scan in 40 name a
+ * dying container's tmpfs as an orphan only the kernel holds.
+ */
+static int mark_torn_down(Snapshot *s)
+{
+	int r = snapshot_fill_live_mnt_ids(s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_ksbs; i++) {
+		KernelSb *k = &s->ksbs[i];
+		if (k->mnt_id && u64set_contains(&s->live_mnt_ids, k->mnt_id))
+			k->transient = true;
+	}
+	return 0;
+}
+
 int collect_sb_walk_confirm(Snapshot *s, struct RefsBpf *b)
 {
 	int r;
 
 	if (!s->sb_walk || count_unheld(s) == 0)
+		return 0;
+	r = mark_torn_down(s);
+	if (r < 0)
+		return r;
+	if (count_unheld(s) == 0)
 		return 0;
 	KernelSb *first = s->ksbs;
 	size_t n_first = s->n_ksbs;
