@@ -99,6 +99,8 @@ int collect_sb_walk_confirm(Snapshot *s, struct RefsBpf *b);
 int collect_unheld_superblocks(Snapshot *s);
 /* Every bound loop device and its backing file's device and inode, into @s->loops. */
 int collect_loop_devices(Snapshot *s);
+/* Unheld superblocks no loop device names: one gap (GAP_WHAT_UNHELD_SB), not orphans. */
+int collect_unnamed_superblocks(Snapshot *s);
 
 /*
  * An fd on the root directory of the (orphaned) filesystem @h is on, found

@@ -226,6 +226,8 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		/* Who holds them: loop devices are the one kernel holder named so far. */
 		if (r > 0)
 			r = collect_loop_devices(s);
+		if (r >= 0)
+			r = collect_unnamed_superblocks(s);
 		if (r < 0)
 			goto fail;
 	}

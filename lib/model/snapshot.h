@@ -20,6 +20,15 @@
  * refused BPF tier, not a read that failed: it does not make a report incomplete.
  */
 #define GAP_WHAT_NO_SB_WALK "superblocks with no process holder: needs the BPF tier"
+/*
+ * Superblocks the walk found mounted nowhere that no process and no loop
+ * device holds: a file in flight or io_uring may keep one, or its namespace
+ * is still being torn down (which, under load, outlasts any pause residue
+ * can afford).  Not told apart yet, so not reported as orphans.
+ */
+#define GAP_WHAT_UNHELD_SB                                                                         \
+	"superblocks mounted nowhere that no process or loop device holds: not reported "          \
+	"(a file in flight, io_uring... or a namespace still being torn down: not told apart)"
 
 /* Something that could not be read: shown to the user, never fatal. */
 typedef struct Gap {
