@@ -49,7 +49,7 @@ t_expect "orphan $DEV: held by pid $HOLDER_PID, mount-fd $FD, mode path" "${a[@]
 t_expect "orphan $DEV: pinned bytes unknown, not a guess" "${a[@]}" "[$o | .pinned_bytes] == [null]"
 t_expect "orphan $DEV: says the filesystem did not answer" "${a[@]}" \
 	--arg w "$([[ $ft == fuse ]] && echo fuse || echo "its filesystem")" \
-	'[.orphans[] | select(.dev == $dev) | .files_note | test($w + " did not answer statfs within 2 s")] == [true]'
+	'[.orphans[] | select(.dev == $dev) | .files_note | test($w + " did not answer statfs within 1.5 s")] == [true]'
 t_expect "a gap names fstatfs of $DEV, timed out" "${a[@]}" \
 	'[.gaps[] | select(.call == "fstatfs" and .errno == "ETIMEDOUT" and (.what | contains($dev)))] | length == 1'
 t_expect "no orphan for the live FUSE $LIVE_DEV" "${a[@]}" "$no_live"
