@@ -118,8 +118,6 @@ bool fs_magic_is_internal(uint64_t magic);
 bool fs_magic_is_memory(uint64_t magic);
 bool fs_magic_is_network(uint64_t magic);
 
-/* Is task @name of directory @dirfd (/proc, or a process's task/) a probe (NSPROBE_COMM)? */
-bool task_is_nsprobe(int dirfd, const char *name);
 /*
  * Is a mount table's fstype ("fuse.sshfs", "nfs4", "virtiofs"…) one whose
  * lookups may wait for a daemon or a server?  Unknown types are not.

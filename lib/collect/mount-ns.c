@@ -410,7 +410,7 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 
 /* Re-list every namespace; any unattached holder whose mount appears now was attached after all. */
 /* Is task @name of directory @dirfd (/proc, or a process's task/) a residue namespace probe? */
-bool task_is_nsprobe(int dirfd, const char *name)
+static bool task_is_nsprobe(int dirfd, const char *name)
 {
 	char path[64], comm[32];
 	snprintf(path, sizeof(path), "%s/comm", name);

@@ -260,13 +260,23 @@ static int scan_links(ProcCtx *c, int piddirfd)
 	return 0;
 }
 
-/* Is the process of /proc/PID @dfd a kernel thread (PF_KTHREAD in its stat flags)? */
-static bool proc_is_kthread(int dfd)
+/*
+ * From one read of /proc/PID/stat (@dfd): is the process a kernel thread
+ * (PF_KTHREAD), and is it another residue's namespace probe (its comm)?
+ */
+static void proc_kind(int dfd, bool *ret_kthread, bool *ret_probe)
 {
 	char buf[512];
 	uint64_t flags;
-	ssize_t n = read_small_at(dfd, "stat", buf, sizeof(buf));
-	return n > 0 && parse_proc_stat_flags(buf, (size_t)n, &flags) == 0 && (flags & PF_KTHREAD);
+	ssize_t n = read_small_at(dfd, "stat", buf, sizeof(buf) - 1);
+
+	*ret_kthread = *ret_probe = false;
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	*ret_kthread = parse_proc_stat_flags(buf, (size_t)n, &flags) == 0 && (flags & PF_KTHREAD);
+	*ret_probe = strncmp(buf + strcspn(buf, "("), "(" NSPROBE_COMM ") ",
+			     sizeof(NSPROBE_COMM) + 2) == 0;
 }
 
 /*
@@ -313,10 +323,16 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 			return r;
 		if (r == 0) {
 			p->mntns_id = ns->id;
-			/* Only where it decides: a namespace's first member, or after a kernel thread. */
+			/*
+			 * Only where it decides: a namespace's first member, or after a
+			 * kernel thread.  A probe in a namespace is no member of it
+			 * (NSPROBE_COMM); as a later member it changes nothing.
+			 */
+			bool probe = false;
 			if (ns->nr_procs == 0 || ns->pid_is_kthread)
-				p->kthread = proc_is_kthread(dfd);
-			offer_representative(ns, p);
+				proc_kind(dfd, &p->kthread, &probe);
+			if (!probe)
+				offer_representative(ns, p);
 		} else if (!errno_is_vanished(-r)) {
 			s->procs_ns_unknown++;
 			snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)",
@@ -433,16 +449,6 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 		return r;
 	if (r < 0)
 		return snapshot_add_gap(s, "/proc", "getdents", -r);
-	/* comm was not read: a namespace whose one member is another residue's probe has none. */
-	for (size_t i = 0; i < s->n_nss; i++) {
-		MountNs *ns = &s->nss[i];
-		char name[16];
-		snprintf(name, sizeof(name), "%d", ns->pid);
-		if (ns->nr_procs == 1 && ns->pid > 0 && task_is_nsprobe(procfd, name)) {
-			ns->nr_procs = 0;
-			ns->pid = 0;
-		}
-	}
 	return 0;
 }
 
