@@ -23,7 +23,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Not in the 6.1 UAPI headers of this build host: open_tree(2), include/uapi/linux/mount.h. */
@@ -61,9 +63,52 @@ static void usage(void)
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    join NSPATH |\n"
 	      "                    inflight PATH |\n"
-	      "                    nsid PATH   (print the mount namespace id and exit)\n",
+	      "                    nsid PATH   (print the mount namespace id and exit) |\n"
+	      "                    stop-child PID COMM   (SIGSTOP PID's first child named COMM, print its pid)\n",
 	      stderr);
 	exit(2);
+}
+
+/*
+ * Wait (at most 10 s, and no longer than @parent lives) for a child of
+ * @parent named @comm, stop it with SIGSTOP and print its pid: a process left
+ * as a system call that never returns would leave it.  Spins on
+ * /proc/PID/task/PID/children so that it stops the child within
+ * microseconds of its naming itself.
+ */
+static int stop_child(const char *parent, const char *comm)
+{
+	char path[64], buf[4096], name[32];
+	struct timespec t0, t;
+
+	snprintf(path, sizeof(path), "/proc/%s/task/%s/children", parent, parent);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 1; /* the parent is gone */
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (char *p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
+			char cpath[64];
+			snprintf(cpath, sizeof(cpath), "/proc/%s/comm", p);
+			int cfd = open(cpath, O_RDONLY | O_CLOEXEC);
+			ssize_t m = cfd < 0 ? -1 : read(cfd, name, sizeof(name) - 1);
+			if (cfd >= 0)
+				close(cfd);
+			if (m <= 0)
+				continue;
+			name[m] = '\0';
+			name[strcspn(name, "\n")] = '\0';
+			if (strcmp(name, comm) == 0 && kill(atoi(p), SIGSTOP) == 0) {
+				printf("%s\n", p);
+				return 0;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 10);
+	return 1;
 }
 
 /*
@@ -413,6 +458,8 @@ int main(int argc, char **argv)
 			die("open", arg);
 		printf("%llu\n", (unsigned long long)mntns_id(fd));
 		return 0;
+	} else if (!strcmp(mode, "stop-child") && argc == 4) {
+		return stop_child(arg, argv[3]);
 	} else if (!strcmp(mode, "fuse") && argc == 3) {
 		char dev[32];
 		fd = mount_stalled_fuse(arg, dev, sizeof(dev));

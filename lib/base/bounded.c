@@ -101,6 +101,18 @@ static void wait_children(pid_t *pids, int *pidfds, size_t n, int64_t deadline)
 	free(pfd);
 }
 
+void bounded_give_up(pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	kill(pid, SIGKILL);
+	wait_children(&pid, &pidfd, 1, now_ms() + 100);
+	if (pid > 0)
+		keep_stray(pid);
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
 /* The file @q names: its fd, or one opened on its path (then -errno when that failed). */
 static int target(const BoundedStatfs *q)
 {

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/statfs.h>
 
 typedef struct BoundedStatfs {
@@ -39,3 +40,9 @@ int bounded_fstatfs(BoundedStatfs *q, size_t n, int timeout_ms);
 
 /* Reap children of earlier calls that had not exited yet; never waits. */
 void bounded_reap(void);
+
+/*
+ * Give up on @pid, a child of ours that did not answer in time: SIGKILL it,
+ * reap it if it exits within 100 ms, else leave it to bounded_reap().
+ */
+void bounded_give_up(pid_t pid);

@@ -691,11 +691,11 @@ int collect_probe_unattached(Snapshot *s, const ScanOptions *o)
 			continue;
 		/*
 		 * A network, userspace or unknown filesystem (the kernel view's
-		 * s_magic): not even the lookup of the holder's /proc link here,
+		 * s_magic, none on the /proc tier): not even the lookup of the holder's /proc link here,
 		 * which revalidates an NFS inode (nfs_weak_revalidate); the child
 		 * that asks statfs opens it.
 		 */
-		bool in_child = h->fs_magic && fs_magic_is_network(h->fs_magic);
+		bool in_child = !h->fs_magic || fs_magic_is_network(h->fs_magic);
 		_cleanup_close_ int fd = -EBADF;
 		if (in_child) {
 			if (holder_path(p.procfd, s, h, link, sizeof(link)) < 0 ||

@@ -5,18 +5,34 @@
  * still seen), cwd, root, exe and the cwd of threads that unshared theirs.
  * This is the hot path of a scan: one statx per reference, relative to a
  * directory fd, never a path walk and never a sync with a network server.
+ *
+ * Even so a statx can wait on a filesystem: following the /proc link
+ * revalidates an NFS inode (nfs_weak_revalidate), 9p without a cache asks
+ * its server for every getattr, and map_files waits for the process's
+ * mmap_lock.  So the references are read by a child (REFS_COMM) that the
+ * scan watches: one that makes no progress for REFS_STALL_MS is killed,
+ * the process it was in becomes a gap, and a new child goes on with the
+ * next process.  What it finds comes back as records through a pipe; only
+ * references that can be findings are sent, so the pipe carries little.
  */
 #include <dirent.h>
 #include <inttypes.h>
 #include <sys/sysmacros.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/bounded.h"
 #include "base/fileio.h"
 #include "base/macro.h"
 #include "base/procfmt.h"
@@ -24,6 +40,13 @@
 #include "collect.h"
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+#define REFS_COMM "residue-refs"
+/* As long as a filesystem gets to answer statfs (probe.c): no local one takes it. */
+#define REFS_STALL_MS 1500
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 struct linux_dirent64 {
 	uint64_t d_ino;
@@ -58,15 +81,64 @@ static int for_each_dent(int dfd, dent_fn fn, void *ctx)
 	}
 }
 
+/* What the watching scan reads of the child's progress (a shared mapping). */
+typedef struct RefsProgress {
+	volatile uint64_t steps; /* references and processes begun */
+	volatile uint64_t refs; /* references looked at (Snapshot.n_refs) */
+	volatile uint32_t proc; /* index of the process being read */
+} RefsProgress;
+
+enum {
+	REC_HOLDER = 1,
+	REC_GAP,
+	REC_DONE
+};
+
+/*
+ * One finding of the child, written whole (a pipe write of less than
+ * PIPE_BUF is atomic).  A gap's strings are literals of this program, at
+ * the same addresses in the parent that forked the child.
+ */
+typedef struct RefRecord {
+	uint32_t kind;
+	int32_t err;
+	pid_t pid;
+	const char *what, *call;
+	Holder h;
+} RefRecord;
+
 typedef struct ProcCtx {
-	Snapshot *s;
-	const ScanOptions *o;
+	const Snapshot *s;
 	uint32_t proc; /* index of the current process */
 	pid_t pid;
 	int dirfd; /* the directory being listed (fd/, map_files/, task/) */
+	int out; /* the pipe to the parent */
+	RefsProgress *pr;
 	RefStat cwd;
-	U64Set *attached_devs; /* superblocks some reference reached through a listed mount */
+	U64Set attached_devs; /* superblocks some reference reached through a listed mount */
 } ProcCtx;
+
+static int emit(ProcCtx *c, const RefRecord *rec)
+{
+	ssize_t n;
+	while ((n = write(c->out, rec, sizeof(*rec))) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof(*rec) ? 0 : -EPIPE;
+}
+
+static int ctx_gap(ProcCtx *c, const char *what, const char *call, int err)
+{
+	RefRecord rec = { .kind = REC_GAP, .err = err, .pid = c->pid, .what = what, .call = call };
+	return emit(c, &rec);
+}
+
+/* ref_stat(), counted as progress first: a statx that never returns shows as none. */
+static int ctx_stat(ProcCtx *c, int dirfd, const char *name, RefStat *rs)
+{
+	c->pr->steps++;
+	c->pr->refs++;
+	return ref_stat(dirfd, name, 0, rs);
+}
 
 static bool is_pid_name(const char *s)
 {
@@ -88,18 +160,16 @@ static bool is_pid_name(const char *s)
 static int add_holder(ProcCtx *c, HolderHow how, const RefStat *rs, int fd, int tid,
 		      uint64_t map_start)
 {
-	Snapshot *s = c->s;
+	const Snapshot *s = c->s;
 
-	s->n_refs++;
 	if (u64set_contains(&s->live_mnt_ids, rs->mnt_id))
 		/* Proof that this superblock is mounted: its mappings need no statx (scan_maps). */
-		return u64set_add(c->attached_devs, rs->dev) < 0 ? -ENOMEM : 0;
+		return u64set_add(&c->attached_devs, rs->dev) < 0 ? -ENOMEM : 0;
 	if (s->nsfs_dev && rs->dev != s->nsfs_dev &&
 	    u64set_contains(&s->internal_mnt_ids, rs->mnt_id))
 		return 0;
-	Holder *h = snapshot_add_holder(s);
-	if (!h)
-		return -ENOMEM;
+	RefRecord rec = { .kind = REC_HOLDER };
+	Holder *h = &rec.h;
 	h->proc = c->proc;
 	h->how = (uint8_t)how;
 	h->mnt_id = rs->mnt_id;
@@ -108,9 +178,10 @@ static int add_holder(ProcCtx *c, HolderHow how, const RefStat *rs, int fd, int 
 	h->st_mode = rs->mode;
 	h->mount_root = rs->mount_root;
 	h->fd = fd;
+	h->open_flags = -1;
 	h->tid = tid;
 	h->map_start = map_start;
-	return 0;
+	return emit(c, &rec);
 }
 
 /*
@@ -122,7 +193,9 @@ static int ref_gap(ProcCtx *c, const char *what, int r)
 {
 	if (errno_is_vanished(-r))
 		return 0;
-	snapshot_add_pid_gap(c->s, what, "statx", -r, c->pid);
+	int e = ctx_gap(c, what, "statx", -r);
+	if (e < 0)
+		return e;
 	return r == -EACCES || r == -EPERM ? -ECANCELED : 0;
 }
 
@@ -130,7 +203,7 @@ static int on_fd(void *ctx, const char *name)
 {
 	ProcCtx *c = ctx;
 	RefStat rs;
-	int r = ref_stat(c->dirfd, name, 0, &rs);
+	int r = ctx_stat(c, c->dirfd, name, &rs);
 	if (r < 0)
 		return ref_gap(c, "open files (/proc/PID/fd/N)", r);
 	return add_holder(c, HOLD_FD, &rs, atoi(name), 0, 0);
@@ -157,8 +230,7 @@ static int scan_maps(ProcCtx *c, int piddirfd)
 		if (n == -ENOMEM)
 			return (int)n;
 		if (!errno_is_vanished((int)-n))
-			snapshot_add_pid_gap(c->s, "file mappings (/proc/PID/maps)", "read",
-					     (int)-n, c->pid);
+			return ctx_gap(c, "file mappings (/proc/PID/maps)", "read", (int)-n);
 		return 0;
 	}
 	while ((r = parse_maps_next(maps, (size_t)n, &pos, &e)) != 0) {
@@ -166,7 +238,7 @@ static int scan_maps(ProcCtx *c, int piddirfd)
 			continue;
 		uint64_t dev = makedev(e.major, e.minor);
 		if ((dev == last_dev && e.ino == last_ino) ||
-		    u64set_contains(c->attached_devs, dev))
+		    u64set_contains(&c->attached_devs, dev))
 			continue;
 		last_dev = dev;
 		last_ino = e.ino;
@@ -174,19 +246,19 @@ static int scan_maps(ProcCtx *c, int piddirfd)
 			mfd = openat(piddirfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (mfd < 0) {
 				if (!errno_is_vanished(errno))
-					snapshot_add_pid_gap(c->s,
-							     "file mappings (/proc/PID/map_files)",
-							     "open", errno, c->pid);
+					return ctx_gap(c, "file mappings (/proc/PID/map_files)",
+						       "open", errno);
 				return 0;
 			}
 		}
 		char name[48];
 		RefStat rs;
 		snprintf(name, sizeof(name), "%" PRIx64 "-%" PRIx64, e.start, e.end);
-		r = ref_stat(mfd, name, 0, &rs);
+		r = ctx_stat(c, mfd, name, &rs);
 		if (r < 0) {
-			if (ref_gap(c, "file mappings (/proc/PID/map_files)", r) < 0)
-				return 0;
+			r = ref_gap(c, "file mappings (/proc/PID/map_files)", r);
+			if (r < 0)
+				return r == -ECANCELED ? 0 : r;
 			continue;
 		}
 		r = add_holder(c, HOLD_MMAP, &rs, -1, 0, e.start);
@@ -206,7 +278,7 @@ static int on_task(void *ctx, const char *name)
 	if (tid == c->pid)
 		return 0;
 	snprintf(path, sizeof(path), "%s/cwd", name);
-	if (ref_stat(c->dirfd, path, 0, &rs) < 0)
+	if (ctx_stat(c, c->dirfd, path, &rs) < 0)
 		return 0;
 	if (rs.mnt_id == c->cwd.mnt_id && rs.ino == c->cwd.ino)
 		return 0; /* shares the process's fs_struct, as threads normally do */
@@ -216,18 +288,15 @@ static int on_task(void *ctx, const char *name)
 static int scan_dir(ProcCtx *c, int piddirfd, const char *sub, dent_fn fn, const char *what)
 {
 	_cleanup_close_ int dfd = openat(piddirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		if (!errno_is_vanished(errno))
-			snapshot_add_pid_gap(c->s, what, "open", errno, c->pid);
-		return 0;
-	}
+	if (dfd < 0)
+		return errno_is_vanished(errno) ? 0 : ctx_gap(c, what, "open", errno);
 	c->dirfd = dfd;
 	int r = for_each_dent(dfd, fn, c);
 	c->dirfd = -EBADF;
-	if (r == -ENOMEM)
+	if (r == -ENOMEM || r == -EPIPE)
 		return r;
 	if (r < 0 && r != -ECANCELED && !errno_is_vanished(-r))
-		snapshot_add_pid_gap(c->s, what, "getdents", -r, c->pid);
+		return ctx_gap(c, what, "getdents", -r);
 	return 0;
 }
 
@@ -240,13 +309,14 @@ static int scan_links(ProcCtx *c, int piddirfd)
 
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		RefStat rs;
-		int r = ref_stat(piddirfd, links[i].name, 0, &rs);
+		int r = ctx_stat(c, piddirfd, links[i].name, &rs);
 		if (r < 0) {
 			/* Kernel threads have no exe; a zombie has none of these. */
 			if (errno_is_vanished(-r))
 				continue;
-			snapshot_add_pid_gap(c->s, "cwd, root and exe (/proc/PID/…)", "statx", -r,
-					     c->pid);
+			int e = ctx_gap(c, "cwd, root and exe (/proc/PID/…)", "statx", -r);
+			if (e < 0)
+				return e;
 			if (r == -EACCES || r == -EPERM)
 				return 0; /* one gap per process, not per link */
 			continue;
@@ -292,8 +362,7 @@ static void offer_representative(MountNs *ns, const Process *p)
 	}
 }
 
-static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const char *name, bool self,
-			U64Set *attached_devs)
+static int scan_process(Snapshot *s, int procfd, const char *name)
 {
 	_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
@@ -305,14 +374,6 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 	if (!p)
 		return -ENOMEM;
 	p->pid = atoi(name);
-	ProcCtx c = {
-		.s = s,
-		.o = o,
-		.proc = (uint32_t)(s->n_procs - 1),
-		.pid = p->pid,
-		.dirfd = -EBADF,
-		.attached_devs = attached_devs,
-	};
 
 	/* comm and cgroup are read later, only for processes that hold something found. */
 	if (fstatat(dfd, "ns/mnt", &st, 0) == 0) {
@@ -343,31 +404,211 @@ static int scan_process(Snapshot *s, const ScanOptions *o, int procfd, const cha
 		snapshot_add_pid_gap(s, "process mount namespace (/proc/PID/ns/mnt)", "stat", errno,
 				     p->pid);
 	}
-	/* Our own references are the scan's transient state, not findings. */
-	if (!o->want_orphans || self)
-		return 0;
+	return 0;
+}
 
-	r = scan_links(&c, dfd);
+/* Every reference of process @c->proc: in the child. */
+static int scan_references(ProcCtx *c, int procfd)
+{
+	char name[16];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%d", c->pid);
+	_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0; /* vanished */
+	int r = scan_links(c, dfd);
 	if (r < 0)
 		return r;
-	r = scan_dir(&c, dfd, "fd", on_fd, "open files (/proc/PID/fd)");
+	r = scan_dir(c, dfd, "fd", on_fd, "open files (/proc/PID/fd)");
 	if (r < 0)
 		return r;
-	r = scan_maps(&c, dfd);
+	r = scan_maps(c, dfd);
 	if (r < 0)
 		return r;
 	/* task/ has 2 + threads links: a single-threaded process needs no listing. */
 	if (fstatat(dfd, "task", &st, 0) < 0 || st.st_nlink <= 3)
 		return 0;
-	return scan_dir(&c, dfd, "task", on_task, "thread cwd (/proc/PID/task)");
+	return scan_dir(c, dfd, "task", on_task, "thread cwd (/proc/PID/task)");
+}
+
+/*
+ * The child: the references of processes @first.. of @s, as records on
+ * @out, then REC_DONE.  It holds no fd but @out and /proc (a copy of ours
+ * in a child stuck in a filesystem would keep those files alive, and our
+ * caller's stdout open), and never outlives the scan.
+ */
+static _Noreturn void refs_child(const Snapshot *s, size_t first, int out, RefsProgress *pr,
+				 pid_t parent)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	(void)prctl(PR_SET_NAME, REFS_COMM);
+	if (dup2(out, 0) < 0)
+		_exit(1);
+	(void)syscall(SYS_close_range, 1U, ~0U, 0U);
+	ProcCtx c = { .s = s, .dirfd = -EBADF, .out = 0, .pr = pr };
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0 && ctx_gap(&c, "/proc", "open", errno) < 0)
+		_exit(1);
+	for (size_t i = first; procfd >= 0 && i < s->n_procs; i++) {
+		/* Our own references are the scan's transient state, not findings. */
+		if (s->procs[i].pid == parent)
+			continue;
+		pr->proc = (uint32_t)i;
+		pr->steps++;
+		c.proc = (uint32_t)i;
+		c.pid = s->procs[i].pid;
+		c.cwd = (RefStat){ 0 };
+		int r = scan_references(&c, procfd);
+		if (r == -ENOMEM)
+			r = ctx_gap(&c, "references of a process", "malloc", ENOMEM);
+		if (r < 0)
+			_exit(1); /* the parent is gone, or reads no more */
+	}
+	RefRecord done = { .kind = REC_DONE };
+	_exit(emit(&c, &done) < 0);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Apply the records in @buf (@n bytes, whole records); sets *@done on REC_DONE. */
+static int apply_records(Snapshot *s, const RefRecord *rec, size_t n, bool *done)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rec[i].kind == REC_DONE) {
+			*done = true;
+		} else if (rec[i].kind == REC_GAP) {
+			if (snapshot_add_pid_gap(s, rec[i].what, rec[i].call, rec[i].err,
+						 rec[i].pid) < 0)
+				return -ENOMEM;
+		} else if (rec[i].kind == REC_HOLDER) {
+			Holder *h = snapshot_add_holder(s);
+			if (!h)
+				return -ENOMEM;
+			*h = rec[i].h;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Run one child from process @first on, and read its records until it is
+ * done, dies, or stalls.  Returns the index of the first process no child
+ * has read yet (n_procs when all are), or -errno.
+ */
+static ssize_t watch_child(Snapshot *s, size_t first, RefsProgress *pr)
+{
+	RefRecord buf[64];
+	int p[2];
+	bool done = false;
+	size_t have = 0; /* bytes of a record not yet whole */
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t parent = getpid();
+	pr->proc = (uint32_t)first;
+	pid_t pid = fork();
+	if (pid == 0)
+		refs_child(s, first, p[1], pr, parent);
+	int fork_err = errno;
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -fork_err;
+	}
+	uint64_t seen = pr->steps;
+	int64_t last = now_ms();
+	ssize_t next = -1;
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int k = poll(&pfd, 1, 100);
+		if (k < 0 && errno != EINTR) {
+			next = -errno;
+			break;
+		}
+		if (k > 0) {
+			ssize_t n = read(p[0], (char *)buf + have, sizeof(buf) - have);
+			if (n < 0 && errno != EINTR && errno != EAGAIN) {
+				next = -errno;
+				break;
+			}
+			if (n == 0) {
+				/* It died before it was done (a crash, or killed): skip where it was. */
+				if (!done && snapshot_add_pid_gap(s, "references of a process",
+								  "child exited", ECHILD,
+								  s->procs[pr->proc].pid) < 0)
+					next = -ENOMEM;
+				else
+					next = done ? (ssize_t)s->n_procs : (ssize_t)pr->proc + 1;
+				break;
+			}
+			if (n > 0) {
+				have += (size_t)n;
+				size_t whole = have / sizeof(RefRecord);
+				if (apply_records(s, buf, whole, &done) < 0) {
+					next = -ENOMEM;
+					break;
+				}
+				have -= whole * sizeof(RefRecord);
+				memmove(buf, (char *)buf + whole * sizeof(RefRecord), have);
+			}
+		}
+		if (pr->steps != seen) {
+			seen = pr->steps;
+			last = now_ms();
+		} else if (now_ms() - last >= REFS_STALL_MS) {
+			/* Stuck in one reference of this process: it is a gap, the rest go on. */
+			if (snapshot_add_pid_gap(
+				    s,
+				    "references of a process (its files or memory map did not answer within 1.5 s)",
+				    "statx", ETIMEDOUT, s->procs[pr->proc].pid) < 0)
+				next = -ENOMEM;
+			else
+				next = (ssize_t)pr->proc + 1;
+			break;
+		}
+	}
+	close(p[0]);
+	if (done && next == (ssize_t)s->n_procs) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		bounded_give_up(pid);
+	}
+	return next;
+}
+
+/* The references of every process, read by watched children (see the top of the file). */
+static int collect_references(Snapshot *s)
+{
+	RefsProgress *pr =
+		mmap(NULL, sizeof(*pr), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ssize_t next = 0;
+
+	if (pr == MAP_FAILED)
+		return -ENOMEM;
+	bounded_reap();
+	while (next >= 0 && (size_t)next < s->n_procs)
+		next = watch_child(s, (size_t)next, pr);
+	s->n_refs += pr->refs;
+	munmap(pr, sizeof(*pr));
+	if (next == -ENOMEM)
+		return -ENOMEM;
+	if (next < 0)
+		return snapshot_add_gap(s, "references of every process", "fork", (int)-next);
+	return 0;
 }
 
 typedef struct ProcWalk {
 	Snapshot *s;
-	const ScanOptions *o;
 	int procfd;
-	pid_t self;
-	U64Set attached_devs;
 } ProcWalk;
 
 static int on_proc(void *ctx, const char *name)
@@ -375,7 +616,7 @@ static int on_proc(void *ctx, const char *name)
 	ProcWalk *w = ctx;
 	if (!is_pid_name(name))
 		return 0;
-	return scan_process(w->s, w->o, w->procfd, name, atoi(name) == w->self, &w->attached_devs);
+	return scan_process(w->s, w->procfd, name);
 }
 
 /* Tie each process found by the BPF tier to its mount namespace, by nsfs inode. */
@@ -442,14 +683,13 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return snapshot_add_gap(s, "/proc", "open", errno);
-	ProcWalk w = { s, o, procfd, getpid(), { 0 } };
+	ProcWalk w = { s, procfd };
 	int r = for_each_dent(procfd, on_proc, &w);
-	u64set_done(&w.attached_devs);
 	if (r == -ENOMEM)
 		return r;
-	if (r < 0)
-		return snapshot_add_gap(s, "/proc", "getdents", -r);
-	return 0;
+	if (r < 0 && (r = snapshot_add_gap(s, "/proc", "getdents", -r)) < 0)
+		return r;
+	return o->want_orphans ? collect_references(s) : 0;
 }
 
 int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache)

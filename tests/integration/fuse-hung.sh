@@ -77,6 +77,20 @@ t_expect "/proc tier: the orphan $DEV with its holder" "${a[@]}" \
 	"[$o | .holders[] | select(.pid == \$pid)] | length == 1"
 t_expect "/proc tier: pinned bytes unknown" "${a[@]}" "[$o | .pinned_bytes] == [null]"
 t_expect "/proc tier: no orphan for the live FUSE" "${a[@]}" "$no_live"
+# The /proc tier stats every fd: a child does that (residue-refs, watched; refs-stall.sh), and
+# residue's own process stats no process's fd and opens no holder's link (the probe's child does).
+if command -v strace >/dev/null; then
+	timeout -s KILL 10 strace -f -qq -e trace=openat,open,statx,newfstatat \
+		-o "$REPRO_DIR/strace-proc" "$RESIDUE" orphans -J --no-bpf >/dev/null 2>&1
+	main=$(awk 'NR == 1 { print $1 }' "$REPRO_DIR/strace-proc")
+	fdstat='/statx\([0-9]+, "[0-9]+"/'
+	t_check "strace (/proc tier): residue's own process stats no process's fd" \
+		test "$(awk -v m="$main" "\$1 == m && $fdstat" "$REPRO_DIR/strace-proc" | wc -l)" = 0
+	t_check "strace (/proc tier): nor opens $HOLDER_PID/fd/$FD" \
+		test "$(awk -v m="$main" -v l="\"$HOLDER_PID/fd/$FD\"" '$1 == m && index($0, l)' "$REPRO_DIR/strace-proc" | wc -l)" = 0
+	t_check "strace (/proc tier): a child of residue's stats them" \
+		test "$(awk -v m="$main" "\$1 != m && $fdstat" "$REPRO_DIR/strace-proc" | wc -l)" -ge 1
+fi
 
 t_timed summary-json "$RESIDUE" --json
 cp "$REPRO_DIR/summary-json.out" "$T_JSON"
