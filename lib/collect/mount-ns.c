@@ -408,16 +408,23 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 	return 0;
 }
 
-/* Re-list every namespace; any unattached holder whose mount appears now was attached after all. */
-/* Is task @name of directory @dirfd (/proc, or a process's task/) a residue namespace probe? */
-static bool task_is_nsprobe(int dirfd, const char *name)
+/*
+ * May task @name of directory @dirfd (/proc, or a process's task/), just
+ * seen in a namespace, count as its member?  Not when it is a residue
+ * namespace probe, nor when it is gone: a probe names itself before it
+ * enters a namespace, so one seen inside has that name until it exits,
+ * and an exit between the two reads must not make it a member.
+ */
+static bool task_is_member(int dirfd, const char *name)
 {
 	char path[64], comm[32];
 	snprintf(path, sizeof(path), "%s/comm", name);
 	ssize_t n = read_small_at(dirfd, path, comm, sizeof(comm));
-	if (n > 0 && comm[n - 1] == '\n')
+	if (n <= 0)
+		return false;
+	if (comm[n - 1] == '\n')
 		comm[n - 1] = '\0';
-	return n > 0 && strcmp(comm, NSPROBE_COMM) == 0;
+	return strcmp(comm, NSPROBE_COMM) != 0;
 }
 
 /*
@@ -479,13 +486,14 @@ static int add_thread_ns(Snapshot *s, int tasks, const char *tid, uint64_t ino)
 	int r = mount_ns_of_process(s, fd, (pid_t)atoi(tid), ino, &ns);
 	if (r == -ENOMEM)
 		return r;
-	if (r == 0 && ns->nr_procs == 0) {
+	if (r == 0 && ns->nr_procs == 0 && task_is_member(tasks, tid)) {
 		ns->nr_procs = 1;
 		ns->pid = (pid_t)atoi(tid);
 	}
 	return 0;
 }
 
+/* Re-list every namespace; any unattached holder whose mount appears now was attached after all. */
 int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
 {
 	size_t n = s->n_nss;
@@ -919,7 +927,7 @@ static int adopt_one(Snapshot *s, int tasks, const char *tid, uint64_t ino)
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		if (ns->ino == ino && ns->nr_procs == 0 && !ns->gone &&
-		    !task_is_nsprobe(tasks, tid)) {
+		    task_is_member(tasks, tid)) {
 			ns->nr_procs = 1;
 			ns->pid = (pid_t)atoi(tid);
 		}

@@ -331,22 +331,24 @@ static int scan_links(ProcCtx *c, int piddirfd)
 }
 
 /*
- * From one read of /proc/PID/stat (@dfd): is the process a kernel thread
- * (PF_KTHREAD), and is it another residue's namespace probe (its comm)?
+ * From one read of /proc/PID/stat (@dfd), just after its ns/mnt: is the
+ * process a kernel thread (PF_KTHREAD), and may it count as a member of
+ * that namespace?  Not when it is another residue's namespace probe (its
+ * comm), nor when it is gone (see task_is_member() in mount-ns.c).
  */
-static void proc_kind(int dfd, bool *ret_kthread, bool *ret_probe)
+static bool proc_kind(int dfd, bool *ret_kthread)
 {
 	char buf[512];
 	uint64_t flags;
 	ssize_t n = read_small_at(dfd, "stat", buf, sizeof(buf) - 1);
 
-	*ret_kthread = *ret_probe = false;
+	*ret_kthread = false;
 	if (n <= 0)
-		return;
+		return false;
 	buf[n] = '\0';
 	*ret_kthread = parse_proc_stat_flags(buf, (size_t)n, &flags) == 0 && (flags & PF_KTHREAD);
-	*ret_probe = strncmp(buf + strcspn(buf, "("), "(" NSPROBE_COMM ") ",
-			     sizeof(NSPROBE_COMM) + 2) == 0;
+	return strncmp(buf + strcspn(buf, "("), "(" NSPROBE_COMM ") ", sizeof(NSPROBE_COMM) + 2) !=
+	       0;
 }
 
 /*
@@ -387,12 +389,12 @@ static int scan_process(Snapshot *s, int procfd, const char *name)
 			/*
 			 * Only where it decides: a namespace's first member, or after a
 			 * kernel thread.  A probe in a namespace is no member of it
-			 * (NSPROBE_COMM); as a later member it changes nothing.
+			 * (NSPROBE_COMM), nor one that exited meanwhile; as a later
+			 * member either changes nothing.
 			 */
-			bool probe = false;
-			if (ns->nr_procs == 0 || ns->pid_is_kthread)
-				proc_kind(dfd, &p->kthread, &probe);
-			if (!probe)
+			if (ns->nr_procs > 0 && !ns->pid_is_kthread)
+				ns->nr_procs++;
+			else if (proc_kind(dfd, &p->kthread))
 				offer_representative(ns, p);
 		} else if (!errno_is_vanished(-r)) {
 			s->procs_ns_unknown++;
