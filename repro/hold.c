@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fuse.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -59,7 +62,7 @@ static void usage(void)
 {
 	fputs("usage: residue-hold fd PATH r|w|rw|path | mmap PATH | cwd DIR | thread-cwd DIR | root DIR |\n"
 	      "                    tree DIR [NSPID] | nsfd PATH | memfd BYTES | shm-deleted PATH |\n"
-	      "                    pivot DIR | fuse DIR | getfd PID FD |\n"
+	      "                    pivot DIR | fuse DIR | fuse-file DIR | getfd PID FD |\n"
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    join NSPATH |\n"
 	      "                    inflight PATH |\n"
@@ -169,27 +172,172 @@ static void write_bytes(int fd, long long n, const char *what)
 }
 
 /*
- * A FUSE filesystem whose daemon never answers: /dev/fuse is opened and mounted on @dir, and
- * nobody ever reads it, so the kernel's FUSE_INIT stays unanswered and every request that needs
+ * A FUSE filesystem on @dir.  With @answer, served from a thread by fuse_serve() below.
+ * Without, one whose daemon never answers: /dev/fuse is opened and mounted, and nobody ever
+ * reads it, so the kernel's FUSE_INIT stays unanswered and every request that needs
  * the daemon (statfs, lookup, getattr that is not cached) waits until the connection is aborted,
  * i.e. until the last /dev/fuse fd is closed.  Returns the /dev/fuse fd; @dev gets MAJ:MIN, read
  * with AT_STATX_DONT_SYNC because a plain stat of the root would itself wait for the daemon.
  */
-static int mount_stalled_fuse(const char *dir, char *dev, size_t size)
+static void *fuse_serve(void *arg);
+
+static int mount_fuse(const char *dir, bool answer, char *dev, size_t size)
 {
 	char opts[128];
 	struct statx sx;
+	pthread_t t;
 	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		die("open", "/dev/fuse");
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
-	if (mount("residue-stalled", dir, "fuse.residue-stalled", MS_NOSUID | MS_NODEV, opts) < 0)
+	if (mount(answer ? "residue-file" : "residue-stalled", dir,
+		  answer ? "fuse.residue-file" : "fuse.residue-stalled", MS_NOSUID | MS_NODEV,
+		  opts) < 0)
 		die("mount fuse on", dir);
+	if (answer && pthread_create(&t, NULL, fuse_serve, (void *)(intptr_t)fd) != 0)
+		die("pthread_create", dir);
 	if (statx(AT_FDCWD, dir, AT_STATX_DONT_SYNC, STATX_INO, &sx) < 0)
 		die("statx", dir);
 	snprintf(dev, size, "%u:%u", sx.stx_dev_major, sx.stx_dev_minor);
 	return fd;
+}
+
+/*
+ * A FUSE filesystem that answers until SIGUSR1, then never again: one
+ * regular file, "img" (FUSE_FILE_BYTES of zeros), whose attributes are never
+ * cached (attr_valid 0), so that every getattr that may sync goes to this
+ * daemon.  Enough for losetup to bind a loop device to the file; after
+ * SIGUSR1, anything that asks for the file's attributes (LOOP_GET_STATUS64
+ * does, with AT_STATX_SYNC_AS_STAT) waits, killably, until this process
+ * exits (closing the last /dev/fuse fd aborts the connection).
+ */
+#define FUSE_FILE_BYTES (1 << 20)
+static volatile sig_atomic_t fuse_stop;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	fuse_stop = 1;
+}
+
+static void fuse_attr_of(uint64_t node, struct fuse_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = node;
+	a->nlink = node == 1 ? 2 : 1;
+	a->mode = node == 1 ? S_IFDIR | 0755 : S_IFREG | 0644;
+	a->size = node == 1 ? 0 : FUSE_FILE_BYTES;
+	a->blocks = a->size / 512;
+	a->blksize = 4096;
+}
+
+static void fuse_reply(int fd, uint64_t unique, int error, const void *data, size_t len)
+{
+	struct fuse_out_header h = { .len = (uint32_t)(sizeof(h) + len),
+				     .error = error,
+				     .unique = unique };
+	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)data, len } };
+	if (writev(fd, iov, len ? 2 : 1) < 0 && errno != ENOENT)
+		perror("residue-hold: fuse reply"); /* ENOENT: the request was interrupted */
+}
+
+static void *fuse_serve(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	static char buf[FUSE_MIN_READ_BUFFER + FUSE_FILE_BYTES];
+	static char zeros[FUSE_FILE_BYTES];
+
+	for (;;) {
+		/*
+		 * Wait for a request without taking it: once stopped, requests stay
+		 * queued, and their askers wait killably, as for a server that is gone
+		 * (one read and never answered would keep its asker in D state).
+		 */
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 100) == 0 || fuse_stop) {
+			if (fuse_stop)
+				pause();
+			continue;
+		}
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == ENOENT))
+			continue;
+		if (n < (ssize_t)sizeof(struct fuse_in_header))
+			return NULL; /* unmounted or aborted */
+		const struct fuse_in_header *in = (const void *)buf;
+		const void *body = buf + sizeof(*in);
+		switch (in->opcode) {
+		case FUSE_INIT: {
+			const struct fuse_init_in *ii = body;
+			struct fuse_init_out o = { .major = FUSE_KERNEL_VERSION,
+						   .minor = ii->minor < FUSE_KERNEL_MINOR_VERSION ?
+								    ii->minor :
+								    FUSE_KERNEL_MINOR_VERSION,
+						   .max_readahead = ii->max_readahead,
+						   .max_background = 16,
+						   .congestion_threshold = 12,
+						   .max_write = 65536,
+						   .time_gran = 1 };
+			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out e = { .nodeid = 2 };
+			if (in->nodeid != 1 || strcmp(body, "img") != 0) {
+				fuse_reply(fd, in->unique, -ENOENT, NULL, 0);
+				break;
+			}
+			fuse_attr_of(2, &e.attr);
+			fuse_reply(fd, in->unique, 0, &e, sizeof(e));
+			break;
+		}
+		case FUSE_GETATTR: {
+			struct fuse_attr_out a = { 0 };
+			fuse_attr_of(in->nodeid, &a.attr);
+			fuse_reply(fd, in->unique, 0, &a, sizeof(a));
+			break;
+		}
+		case FUSE_OPEN:
+		case FUSE_OPENDIR: {
+			struct fuse_open_out o = { .fh = 1 };
+			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_READ: {
+			const struct fuse_read_in *r = body;
+			size_t len = r->offset >= FUSE_FILE_BYTES ? 0 : FUSE_FILE_BYTES - r->offset;
+			fuse_reply(fd, in->unique, 0, zeros, len < r->size ? len : r->size);
+			break;
+		}
+		case FUSE_WRITE: {
+			const struct fuse_write_in *w = body;
+			struct fuse_write_out o = { .size = w->size };
+			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_STATFS: {
+			struct fuse_statfs_out o = {
+				.st = { .bsize = 4096, .frsize = 4096, .namelen = 255 }
+			};
+			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_FLUSH:
+		case FUSE_RELEASE:
+		case FUSE_RELEASEDIR:
+		case FUSE_FSYNC:
+			fuse_reply(fd, in->unique, 0, NULL, 0);
+			break;
+		case FUSE_FORGET:
+		case FUSE_BATCH_FORGET:
+		case FUSE_INTERRUPT:
+			break; /* no reply */
+		default:
+			fuse_reply(fd, in->unique, -ENOSYS, NULL, 0);
+			break;
+		}
+	}
 }
 
 /* Keep a copy of another process's fd (its /dev/fuse): the daemon that stopped answering. */
@@ -460,9 +608,14 @@ int main(int argc, char **argv)
 		return 0;
 	} else if (!strcmp(mode, "stop-child") && argc == 4) {
 		return stop_child(arg, argv[3]);
+	} else if (!strcmp(mode, "fuse-file") && argc == 3) {
+		char dev[32];
+		signal(SIGUSR1, on_usr1);
+		fd = mount_fuse(arg, true, dev, sizeof(dev));
+		snprintf(extra, sizeof(extra), " dev=%s", dev);
 	} else if (!strcmp(mode, "fuse") && argc == 3) {
 		char dev[32];
-		fd = mount_stalled_fuse(arg, dev, sizeof(dev));
+		fd = mount_fuse(arg, false, dev, sizeof(dev));
 		snprintf(extra, sizeof(extra), " dev=%s", dev);
 	} else if (!strcmp(mode, "getfd") && argc == 4) {
 		fd = steal_fd(arg, argv[3]);

@@ -489,6 +489,26 @@ repro_case_orphan_loop() {
 	[[ $back == "$DEV" ]] || repro_fail "$loop is backed by $back, not by a file on $DEV"
 }
 
+# A loop device bound to a file of a FUSE filesystem (in a private namespace) whose daemon then
+# stopped answering (SIGUSR1: it leaves requests queued): LOOP_GET_STATUS64 asks that filesystem
+# for the file's attributes and waits, killably, until the daemon exits at cleanup.  Sets
+# HUNG_LOOP and HUNG_FUSE_DEV.  Nothing here asks the file anything once it is stopped.
+repro_case_loop_on_hung_fuse() {
+	local dir=$REPRO_DIR/fuse-file loop
+	if [[ ! -e /dev/loop-control || ! -c /dev/fuse ]] || ! command -v losetup >/dev/null ||
+		! grep -qw fuse /proc/filesystems; then
+		repro_log "no loop devices, no losetup or no FUSE"
+		return 77
+	fi
+	mkdir -p "$dir"
+	repro_start F unshare -m --propagation private -- "$REPRO_HOLD" fuse-file "$dir" || return
+	loop=$(losetup -f --show "/proc/$F_PID/root$dir/img" 2>>"$REPRO_DIR/log") ||
+		{ repro_log "losetup failed: $(tail -n 1 "$REPRO_DIR/log")"; return 77; }
+	REPRO_LOOPS+=" $(stat -c '%Hr:%Lr' "$loop")@$loop"
+	kill -USR1 "$F_PID"
+	repro_set HUNG_LOOP="$loop" HUNG_FUSE_DEV="$(repro_field "$F_READY" dev)"
+}
+
 # (l) No process holds it: a file of the dead container's tmpfs was sent with SCM_RIGHTS over a
 # unix socketpair and never received.  The sender closed its fd; it keeps both socket ends, so
 # the message (and the file in it) stays queued.

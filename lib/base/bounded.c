@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -111,6 +112,51 @@ void bounded_give_up(pid_t pid)
 		keep_stray(pid);
 	if (pidfd >= 0)
 		close(pidfd);
+}
+
+/* What bounded_run's child writes after @fn's @out: its return value, then done. */
+typedef struct RunTail {
+	volatile int done;
+	int ret;
+} RunTail;
+
+int bounded_run(int (*fn)(void *arg, void *out), void *arg, void *out, size_t size, int timeout_ms)
+{
+	size_t off = (size + 15) & ~(size_t)15;
+	size_t len = off + sizeof(RunTail);
+	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	RunTail *tail = (RunTail *)(mem + off);
+	pid_t self = getpid();
+
+	if (mem == MAP_FAILED)
+		return -ENOMEM;
+	bounded_reap();
+	memcpy(mem, out, size);
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != self)
+			_exit(1);
+		(void)syscall(SYS_close_range, 0U, ~0U, 0U);
+		tail->ret = fn(arg, mem);
+		__atomic_store_n(&tail->done, 1, __ATOMIC_RELEASE);
+		_exit(0);
+	}
+	int r = pid < 0 ? -errno : 0;
+	if (pid > 0) {
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		pid_t p = pid;
+		wait_children(&p, &pidfd, 1, now_ms() + timeout_ms);
+		if (pidfd >= 0)
+			close(pidfd);
+		bool done = __atomic_load_n(&tail->done, __ATOMIC_ACQUIRE);
+		if (p > 0)
+			bounded_give_up(p);
+		r = done ? tail->ret : -ETIMEDOUT;
+		memcpy(out, mem, size);
+	}
+	munmap(mem, len);
+	return r;
 }
 
 /* The file @q names: its fd, or one opened on its path (then -errno when that failed). */

@@ -38,6 +38,17 @@ typedef struct BoundedStatfs {
  */
 int bounded_fstatfs(BoundedStatfs *q, size_t n, int timeout_ms);
 
+/*
+ * Run @fn(@arg, @out) in a child, where @out is @size bytes of memory shared
+ * with us, and wait at most @timeout_ms for it to return; then copy @out
+ * back.  A child that is late is SIGKILLed: what it wrote so far is still
+ * copied (so @fn should record its progress there).  @fn runs with no fd
+ * open (it opens what it needs), must only make system calls and write
+ * @out, and never outlives us.  Returns @fn's value, -ETIMEDOUT when it did
+ * not return in time, or -errno when no child could be started.
+ */
+int bounded_run(int (*fn)(void *arg, void *out), void *arg, void *out, size_t size, int timeout_ms);
+
 /* Reap children of earlier calls that had not exited yet; never waits. */
 void bounded_reap(void);
 

@@ -12,14 +12,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/array.h"
+#include "base/bounded.h"
 #include "base/fileio.h"
 #include "base/macro.h"
 #include "collect.h"
@@ -41,24 +45,95 @@ static bool has_holders(int sysfd)
 	return any;
 }
 
-static int add_loop(Snapshot *s, int sysfd, const char *name)
-{
-	char path[64], buf[4096];
-	struct loop_info64 info;
+/*
+ * LOOP_GET_STATUS64 asks the backing file's filesystem for its device and
+ * inode (vfs_getattr, AT_STATX_SYNC_AS_STAT): an NFS or FUSE server that
+ * stopped answering would keep us there.  So a child asks, one loop after
+ * the other, each answer in shared memory; one that is late costs 1.5 s and
+ * that loop device, and a new child goes on with the next.
+ */
+#define LOOP_ASK_MS 1500
 
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENXIO ? 0 : -errno;
-	if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0)
-		return errno == ENXIO ? 0 : -errno; /* ENXIO: not bound */
+typedef struct LoopAsk {
+	char name[64]; /* "/dev/loop3" */
+	bool done;
+	int err;
+	uint64_t dev, ino;
+} LoopAsk;
+
+typedef struct LoopAsks {
+	LoopAsk *a;
+	size_t first, n;
+} LoopAsks;
+
+static int ask_loops(void *arg, void *out)
+{
+	const LoopAsks *q = arg;
+	LoopAsk *a = out;
+
+	(void)prctl(PR_SET_NAME, "residue-loops");
+	for (size_t i = q->first; i < q->n; i++) {
+		struct loop_info64 info;
+		int fd = open(a[i].name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0) {
+			a[i].err = errno;
+		} else if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
+			a[i].err = errno;
+		} else {
+			/* lo_device is huge_encode_dev(): for 32-bit values glibc's dev_t encoding too. */
+			a[i].dev = makedev(major(info.lo_device), minor(info.lo_device));
+			a[i].ino = info.lo_inode;
+		}
+		if (fd >= 0)
+			close(fd);
+		__atomic_store_n(&a[i].done, true, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* The backing file of every loop in @a, each asked in a bounded child. */
+static int ask_all(Snapshot *s, LoopAsk *a, size_t n)
+{
+	LoopAsks q = { a, 0, n };
+
+	while (q.first < n) {
+		int r = bounded_run(ask_loops, &q, a, n * sizeof(*a), LOOP_ASK_MS);
+		if (r != -ETIMEDOUT && r < 0)
+			return snapshot_add_gap(s, "loop device status (LOOP_GET_STATUS64)", "fork",
+						-r);
+		while (q.first < n && a[q.first].done)
+			q.first++;
+		if (q.first < n) {
+			/* This one's backing filesystem did not answer: a gap, then the rest. */
+			a[q.first].err = ETIMEDOUT;
+			if (snapshot_add_gap(s,
+					     "loop device status (LOOP_GET_STATUS64: its backing "
+					     "filesystem did not answer within 1.5 s)",
+					     "ioctl", ETIMEDOUT) < 0)
+				return -ENOMEM;
+			q.first++;
+		}
+	}
+	return 0;
+}
+
+/* Its sysfs side: own device, backing path, users.  Not bound (no backing_file): false. */
+static int add_loop(Snapshot *s, int sysfd, const char *name, const LoopAsk *a)
+{
+	char buf[4096];
+
+	if (a->err) {
+		if (a->err == ENOENT || a->err == ENXIO || a->err == ETIMEDOUT)
+			return 0; /* gone, unbound since, or its gap is written */
+		return snapshot_add_gap(s, "loop device status (LOOP_GET_STATUS64)", "ioctl",
+					a->err);
+	}
 	LoopDev *l = ARRAY_PUSH(s->loops, s->n_loops, s->cap_loops);
 	if (!l)
 		return -ENOMEM;
-	snprintf(l->name, sizeof(l->name), "%s", path);
-	/* lo_device is huge_encode_dev(): for 32-bit values glibc's dev_t encoding too. */
-	l->back_dev = makedev(major(info.lo_device), minor(info.lo_device));
-	l->back_ino = info.lo_inode;
+	snprintf(l->name, sizeof(l->name), "/dev/%s", name);
+	l->back_dev = a->dev;
+	l->back_ino = a->ino;
 	unsigned ma, mi;
 	ssize_t n = read_small_at(sysfd, "dev", buf, sizeof(buf));
 	if (n > 0 && sscanf(buf, "%u:%u", &ma, &mi) == 2)
@@ -79,6 +154,10 @@ static int add_loop(Snapshot *s, int sysfd, const char *name)
 int collect_loop_devices(Snapshot *s)
 {
 	_cleanup_close_ int blk = open("/sys/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ LoopAsk *a = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
 	if (blk < 0)
 		return snapshot_add_gap(s, "loop devices (/sys/block)", "open", errno);
 	int dfd = dup(blk);
@@ -88,20 +167,32 @@ int collect_loop_devices(Snapshot *s)
 			close(dfd);
 		return snapshot_add_gap(s, "loop devices (/sys/block)", "opendir", errno);
 	}
-	int r = 0;
-	for (struct dirent *de; r >= 0 && (de = readdir(d));) {
-		if (strncmp(de->d_name, "loop", 4) != 0)
+	/* Bound ones only (sysfs has loop/backing_file): the others need no question. */
+	for (struct dirent *de; (de = readdir(d));) {
+		char path[300];
+		if (strncmp(de->d_name, "loop", 4) != 0 || strlen(de->d_name) > 32)
 			continue;
-		_cleanup_close_ int sysfd =
-			openat(blk, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sysfd < 0)
+		snprintf(path, sizeof(path), "%s/loop/backing_file", de->d_name);
+		if (faccessat(blk, path, F_OK, 0) < 0)
 			continue;
-		r = add_loop(s, sysfd, de->d_name);
-		if (r < 0 && r != -ENOMEM)
-			r = snapshot_add_gap(s, "loop device status (LOOP_GET_STATUS64)", "ioctl",
-					     -r);
+		LoopAsk *q = ARRAY_PUSH(a, n, cap);
+		if (!q) {
+			r = -ENOMEM;
+			break;
+		}
+		*q = (LoopAsk){ 0 };
+		snprintf(q->name, sizeof(q->name), "/dev/%.32s", de->d_name);
 	}
 	closedir(d);
+	if (r < 0 || n == 0)
+		return r;
+	r = ask_all(s, a, n);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const char *name = a[i].name + strlen("/dev/");
+		_cleanup_close_ int sysfd = openat(blk, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sysfd >= 0)
+			r = add_loop(s, sysfd, name, &a[i]);
+	}
 	return r < 0 ? r : 0;
 }
 
