@@ -134,6 +134,8 @@ struct rs_mnt_ns_info {
 #define RS_AIO_RING_MAGIC 0xa10a10a1
 #define RS_BDEVFS_MAGIC 0x62646576
 #define RS_NFS_MAGIC 0x6969
+#define RS_BTRFS_MAGIC 0x9123683E
+#define RS_BCACHEFS_MAGIC 0xca451a4e
 #define RS_SMB2_MAGIC 0xfe534d42
 #define RS_CIFS_MAGIC 0xff534d42
 #define RS_FUSE_MAGIC 0x65735546

@@ -99,6 +99,9 @@ int collect_sb_walk_confirm(Snapshot *s, struct RefsBpf *b);
 int collect_unheld_superblocks(Snapshot *s);
 /* Every bound loop device and its backing file's device and inode, into @s->loops. */
 int collect_loop_devices(Snapshot *s);
+int collect_loop_orphans(Snapshot *s, const ScanOptions *o);
+/* Is @dev mounted in the mount namespace of any task now (each one's mountinfo)? 1, 0 or -ENOMEM. */
+int dev_mounted_now(Snapshot *s, uint64_t dev);
 /* Unheld superblocks no loop device names: one gap (GAP_WHAT_UNHELD_SB), not orphans. */
 int collect_unnamed_superblocks(Snapshot *s);
 

@@ -196,6 +196,54 @@ int collect_loop_devices(Snapshot *s)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The /proc tier has no superblock walk, so it sees an orphan no process
+ * holds only one way: a loop device bound to a file whose device no mount
+ * table has.  Such a superblock is added as the walk would have found it
+ * (type and bytes unknown: nothing of it can be asked without a file of
+ * it), with the loop device as its holder.  Nothing is concluded where a
+ * device may be in no table yet mounted: on btrfs and bcachefs (a
+ * subvolume's st_dev), or for a namespace born since its tables were read
+ * (the device is looked up again, in every task's mountinfo, first).
+ */
+int collect_loop_orphans(Snapshot *s, const ScanOptions *o)
+{
+	int r = collect_loop_devices(s);
+	if (r < 0 || s->n_loops == 0)
+		return r;
+	r = collect_mount_details(s, o);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_loops; i++) {
+		LoopDev *l = &s->loops[i];
+		l->in_use |= l->rdev && u64set_contains(&s->live_devs, l->rdev);
+		if (!l->back_dev || u64set_contains(&s->live_devs, l->back_dev) ||
+		    snapshot_find_ksb(s, l->back_dev))
+			continue;
+		if (s->live_devs_inexact) {
+			r = snapshot_add_gap(
+				s,
+				"loop devices: a backing file's device is in no mount "
+				"table, but on btrfs or bcachefs that is a subvolume's",
+				"LOOP_GET_STATUS64", EOPNOTSUPP);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = dev_mounted_now(s, l->back_dev);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		KernelSb *k = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
+		if (!k)
+			return -ENOMEM;
+		*k = (KernelSb){ .dev = l->back_dev, .s_active = 1, .sb_flags = KSB_SB_ACTIVE };
+	}
+	r = collect_unheld_superblocks(s);
+	return r < 0 ? r : 0;
+}
+
 int collect_unnamed_superblocks(Snapshot *s)
 {
 	U64Set held = { 0 };

@@ -82,8 +82,12 @@ static int list_ns_listmount(Snapshot *s, MountNs *ns)
  * one-shot scan reads them while its BPF programs load): the devices of
  * namespaces with processes are gathered later, by fill_peopled_devs().
  */
-static int add_dev(Snapshot *s, MountNs *ns, uint64_t mnt_id, uint64_t dev)
+static int add_dev(Snapshot *s, MountNs *ns, uint64_t mnt_id, uint64_t dev, const char *fstype,
+		   uint64_t magic)
 {
+	if ((fstype && (!strcmp(fstype, "btrfs") || !strcmp(fstype, "bcachefs"))) ||
+	    magic == RS_BTRFS_MAGIC || magic == RS_BCACHEFS_MAGIC)
+		s->live_devs_inexact = true;
 	struct MountDev *slot = ARRAY_PUSH(ns->devs, ns->n_devs, ns->cap_devs);
 	if (!slot)
 		return -ENOMEM;
@@ -129,7 +133,8 @@ static int list_ns_mountinfo(Snapshot *s, MountNs *ns, int piddirfd, bool detail
 					return -ENOMEM;
 				*slot = e.mnt_id;
 			} else {
-				if (add_dev(s, ns, e.mnt_id, makedev(e.major, e.minor)) < 0)
+				if (add_dev(s, ns, e.mnt_id, makedev(e.major, e.minor), e.fstype,
+					    0) < 0)
 					return -ENOMEM;
 				uint64_t ino;
 				if (strcmp(e.fstype, "nsfs") == 0 &&
@@ -325,7 +330,8 @@ static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 				snapshot_add_gap(s, "mount details", "statmount", -r);
 			continue;
 		}
-		if (add_dev(s, ns, ns->mnt_ids[i], makedev(sm->sb_dev_major, sm->sb_dev_minor)) < 0)
+		if (add_dev(s, ns, ns->mnt_ids[i], makedev(sm->sb_dev_major, sm->sb_dev_minor),
+			    NULL, sm->sb_magic) < 0)
 			return -ENOMEM;
 		if (sm->sb_magic != RS_NSFS_MAGIC)
 			continue;
@@ -357,7 +363,7 @@ static int details_from_table(Snapshot *s, MountNs *ns)
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		const MountEntry *e = &ns->mounts[i];
 		uint64_t ino;
-		if (add_dev(s, ns, e->id, e->dev) < 0)
+		if (add_dev(s, ns, e->id, e->dev, e->fstype, 0) < 0)
 			return -ENOMEM;
 		if (strcmp(e->fstype, "nsfs") != 0 ||
 		    parse_ns_link(e->root, strlen(e->root), "mnt", &ino) < 0)
@@ -432,8 +438,9 @@ static bool task_is_member(int dirfd, const char *name)
  * included: @tasks is the task directory of its process, @tid its entry
  * there.  Stops at the first error @fn returns.
  */
-static int for_each_task_mntns(Snapshot *s,
-			       int (*fn)(Snapshot *s, int tasks, const char *tid, uint64_t ino))
+typedef int (*task_ns_fn)(Snapshot *s, int tasks, const char *tid, uint64_t ino, void *userdata);
+
+static int for_each_task_mntns(Snapshot *s, task_ns_fn fn, void *userdata)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = procfd >= 0 ? fdopendir(fcntl(procfd, F_DUPFD_CLOEXEC, 3)) : NULL;
@@ -460,12 +467,53 @@ static int for_each_task_mntns(Snapshot *s,
 			snprintf(path, sizeof(path), "%s/ns/mnt", te->d_name);
 			ssize_t n = readlinkat(dirfd(t), path, link, sizeof(link) - 1);
 			if (n > 0 && parse_ns_link(link, (size_t)n, "mnt", &ino) == 0)
-				r = fn(s, dirfd(t), te->d_name, ino);
+				r = fn(s, dirfd(t), te->d_name, ino, userdata);
 		}
 		closedir(t);
 	}
 	closedir(d);
 	return r;
+}
+
+typedef struct DevLookup {
+	uint64_t dev;
+	U64Set seen; /* namespaces already read, by nsfs inode */
+	bool found;
+} DevLookup;
+
+static int mounted_in_task(Snapshot *s, int tasks, const char *tid, uint64_t ino, void *userdata)
+{
+	DevLookup *d = userdata;
+	_cleanup_free_ char *buf = NULL;
+	char path[64];
+	(void)s;
+
+	if (d->found || u64set_contains(&d->seen, ino))
+		return 0;
+	if (u64set_add(&d->seen, ino) < 0)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/mountinfo", tid);
+	ssize_t len = read_all_at(tasks, path, &buf);
+	if (len == -ENOMEM)
+		return -ENOMEM;
+	for (char *line = buf; len > 0 && line < buf + len && !d->found;) {
+		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+		size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
+		MountinfoEntry e;
+		d->found = parse_mountinfo_line(line, ll, &e) == 0 &&
+			   makedev(e.major, e.minor) == d->dev;
+		line += ll + 1;
+	}
+	return 0;
+}
+
+int dev_mounted_now(Snapshot *s, uint64_t dev)
+{
+	DevLookup d = { .dev = dev };
+
+	int r = for_each_task_mntns(s, mounted_in_task, &d);
+	u64set_done(&d.seen);
+	return r < 0 ? r : d.found;
 }
 
 /*
@@ -474,8 +522,9 @@ static int for_each_task_mntns(Snapshot *s,
  * missed, and a file held on one of its mounts would look like an orphan's.
  * Add it, with that thread as its member, and its mounts.
  */
-static int add_thread_ns(Snapshot *s, int tasks, const char *tid, uint64_t ino)
+static int add_thread_ns(Snapshot *s, int tasks, const char *tid, uint64_t ino, void *userdata)
 {
+	(void)userdata;
 	MountNs *ns;
 
 	if (snapshot_find_ns_by_ino(s, ino))
@@ -525,7 +574,7 @@ int collect_recheck_unattached(Snapshot *s, const ScanOptions *o)
 		}
 		return 0;
 	}
-	return for_each_task_mntns(s, add_thread_ns);
+	return for_each_task_mntns(s, add_thread_ns, NULL);
 }
 
 /* ---- bytes held in the tmpfs mounts of a process-less namespace ---- */
@@ -922,8 +971,9 @@ static int visit_seen(Snapshot *s, int nsfd, const struct rs_mnt_ns_info *info, 
  * when unexplained namespaces are left; one found gets that task (by tid,
  * whose /proc/TID/ns/mnt names it) as its member.
  */
-static int adopt_one(Snapshot *s, int tasks, const char *tid, uint64_t ino)
+static int adopt_one(Snapshot *s, int tasks, const char *tid, uint64_t ino, void *userdata)
 {
+	(void)userdata;
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		if (ns->ino == ino && ns->nr_procs == 0 && !ns->gone &&
@@ -960,7 +1010,7 @@ static void settle_unexplained(Snapshot *s, int self)
 		if (!any)
 			return;
 		if (k == 0) {
-			(void)for_each_task_mntns(s, adopt_one);
+			(void)for_each_task_mntns(s, adopt_one, NULL);
 			continue; /* count again: those a task is in are explained */
 		}
 		usleep(NS_SETTLE_US);
@@ -975,7 +1025,7 @@ static void settle_unexplained(Snapshot *s, int self)
 			return;
 		}
 	}
-	(void)for_each_task_mntns(s, adopt_one);
+	(void)for_each_task_mntns(s, adopt_one, NULL);
 }
 
 /*
@@ -999,7 +1049,7 @@ int collect_ns_tmpfs_bytes(Snapshot *s, const ScanOptions *o)
 	 * process pass cost), also for namespaces an nsfs fd explains.
 	 */
 	if (!s->used_bpf) {
-		(void)for_each_task_mntns(s, adopt_one);
+		(void)for_each_task_mntns(s, adopt_one, NULL);
 		any = false;
 		for (size_t i = 0; i < s->n_nss; i++)
 			any |= s->nss[i].nr_procs == 0;

@@ -755,13 +755,16 @@ int collect_unheld_superblocks(Snapshot *s)
 		sb->magic = k->magic;
 		snprintf(sb->fstype, sizeof(sb->fstype), "%s", fs_magic_name(sb->magic));
 		if (!sb->fstype[0])
-			snprintf(sb->fstype, sizeof(sb->fstype), "0x%llx",
+			snprintf(sb->fstype, sizeof(sb->fstype), sb->magic ? "0x%llx" : "unknown",
 				 (unsigned long long)sb->magic);
 		sb->memory_backed = fs_magic_is_memory(sb->magic);
 		sb->network = fs_magic_is_network(sb->magic);
 		sb->have_used = sb->memory_backed && k->bytes_known;
 		sb->used_bytes = sb->have_used ? k->cached_bytes : 0;
-		sb->files_note = strdup("not walked: no process holds a file of it");
+		sb->files_note =
+			strdup(sb->magic ? "not walked: no process holds a file of it" :
+					   "not walked: no process holds a file of it, and "
+					   "without the BPF tier nothing tells its type or bytes");
 		if (!sb->files_note)
 			return -ENOMEM;
 		if (major(sb->dev) != 0)

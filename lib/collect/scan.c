@@ -231,6 +231,12 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		if (r < 0)
 			goto fail;
 	}
+	/* Without the walk, a loop device still names an orphan no process holds. */
+	if (o->want_orphans && !s->sb_walk) {
+		r = collect_loop_orphans(s, o);
+		if (r < 0)
+			goto fail;
+	}
 	/* Process-less namespaces: who keeps them (nsfs bind mounts) and what they hold. */
 	bool procless = false;
 	for (size_t i = 0; i < s->n_nss; i++)

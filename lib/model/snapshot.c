@@ -205,9 +205,6 @@ const char *holder_how_to_string(HolderHow how)
 	return how < _HOLD_MAX ? how_names[how] : "?";
 }
 
-#define KSB_SB_KERNMOUNT (1U << 22) /* include/linux/fs.h */
-#define KSB_SB_ACTIVE (1U << 30)
-
 KsbPlace ksb_place(const Snapshot *s, const KernelSb *k)
 {
 	if (k->attached == 0)

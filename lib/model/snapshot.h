@@ -19,7 +19,8 @@
  * that only a kernel object holds are not seen.  A limit of the tier, like a
  * refused BPF tier, not a read that failed: it does not make a report incomplete.
  */
-#define GAP_WHAT_NO_SB_WALK "superblocks with no process holder: needs the BPF tier"
+#define GAP_WHAT_NO_SB_WALK                                                                        \
+	"superblocks with no process holder, other than a loop device's: needs the BPF tier"
 /*
  * Superblocks the walk found mounted nowhere that no process and no loop
  * device holds: a file in flight or io_uring may keep one, or its namespace
@@ -225,6 +226,9 @@ typedef struct SbProbe {
  * device's backing file, an fd in flight in a unix socket…).
  */
 #define KSB_NS_MAX 3
+#define KSB_SB_KERNMOUNT (1U << 22) /* s_flags, include/linux/fs.h */
+#define KSB_SB_ACTIVE (1U << 30)
+
 typedef struct KernelSb {
 	uint64_t dev; /* as makedev() */
 	uint64_t magic;
@@ -296,6 +300,11 @@ typedef struct Snapshot {
 	U64Set live_devs; /* st_dev of every mounted superblock */
 	U64Set peopled_devs; /* ... mounted in a namespace that has a process */
 	bool live_devs_known;
+	/*
+	 * A btrfs or bcachefs is mounted: a file's st_dev there is its subvolume's,
+	 * in no mount table, so a device missing from live_devs proves nothing.
+	 */
+	bool live_devs_inexact;
 	uint64_t nsfs_dev; /* st_dev of nsfs: recognises namespace fds */
 
 	unsigned procs_ns_unknown; /* processes whose ns/mnt could not be read */

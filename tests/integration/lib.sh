@@ -158,9 +158,22 @@ t_assert_kernel_orphan() {
 	local a=(--arg dev "$DEV")
 	local tol=$((NFILES * REPRO_PAGE))
 	if [[ ${RESIDUE_SCAN_ARGS:-} == *--no-bpf* ]]; then
-		t_expect "/proc tier: no orphan has dev $DEV (no process holds it)" "${a[@]}" "[$o] | length == 0"
 		t_expect "/proc tier: a gap says what it cannot see" \
 			'[.gaps[] | select(.call == "walk_sbs" and (.what | test("needs the BPF tier")))] | length == 1'
+		if [[ $HOW != loop ]]; then
+			t_expect "/proc tier: no orphan has dev $DEV (no process holds it)" "${a[@]}" "[$o] | length == 0"
+			return
+		fi
+		# A loop device names it without the walk: type and bytes cannot be asked.
+		t_expect "/proc tier: exactly one orphan has dev $DEV" "${a[@]}" "[$o] | length == 1"
+		t_expect "/proc tier: orphan $DEV: fstype unknown, state $STATE, risk none, bytes null" \
+			"${a[@]}" --arg st "$STATE" \
+			"[$o | [.fstype, .state, .risk, .pinned_bytes]] == [[\"unknown\", \$st, \"none\", null]]"
+		t_expect "/proc tier: orphan $DEV: one holder, how loop $LOOP, no process" "${a[@]}" \
+			--arg loop "$LOOP" \
+			"[$o | .holders[] | [.how, .loop, .pid]] == [[\"loop\", \$loop, null]]"
+		t_expect "/proc tier: orphan $DEV: the hint says $HINT_HAS" "${a[@]}" --arg h "$HINT_HAS" \
+			"[$o | .hint | contains(\$h)] == [true]"
 		return
 	fi
 	t_expect "exactly one orphan has dev $DEV" "${a[@]}" "[$o] | length == 1"
