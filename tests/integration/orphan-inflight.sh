@@ -14,7 +14,7 @@ t_repro repro_controls
 t_residue
 t_expect "no orphan has dev $DEV (its holder cannot be named, nor told from a teardown)" \
 	--arg dev "$DEV" '[.orphans[] | select(.dev == $dev)] == []'
-if [[ ${RESIDUE_SCAN_ARGS:-} == *--no-bpf* ]]; then
+if t_no_sb_walk; then
 	t_expect "/proc tier: a gap says what it cannot see" \
 		'[.gaps[] | select(.call == "walk_sbs" and (.what | test("needs the BPF tier")))] | length == 1'
 else
