@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -65,11 +67,29 @@ static void usage(void)
 	      "                    pivot DIR | fuse DIR | fuse-file DIR | getfd PID FD |\n"
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    join NSPATH |\n"
-	      "                    inflight PATH |\n"
+	      "                    inflight PATH | inflight-nested PATH | inflight-embryo PATH |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit) |\n"
 	      "                    stop-child PID COMM   (SIGSTOP PID's first child named COMM, print its pid)\n",
 	      stderr);
 	exit(2);
+}
+
+/* Send @fd over unix socket @sock with SCM_RIGHTS, one byte of data with it. */
+static void send_fd(int sock, int fd, const char *what)
+{
+	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock, &mh, 0) != 1)
+		die("sendmsg", what);
 }
 
 /*
@@ -637,21 +657,51 @@ int main(int argc, char **argv)
 			die("open", arg);
 		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
 			die("socketpair", arg);
-		char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-		struct iovec iov = { &byte, 1 };
-		struct msghdr mh = { .msg_iov = &iov,
-				     .msg_iovlen = 1,
-				     .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &f, sizeof(int));
-		if (sendmsg(sv[0], &mh, 0) != 1)
-			die("sendmsg", arg);
+		send_fd(sv[0], f, arg);
 		close(f);
 		snprintf(extra, sizeof(extra), " sock=%d", sv[1]);
+	} else if (!strcmp(mode, "inflight-nested") && argc == 3) {
+		/*
+		 * PATH in flight inside a socket that is itself in flight: sent over
+		 * socketpair B, whose receiving end is then sent over socketpair A.
+		 * We keep only A's ends; sock= is the one B waits in.
+		 */
+		int a[2], b[2], f = open(arg, O_RDONLY);
+		if (f < 0)
+			die("open", arg);
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, a) < 0 ||
+		    socketpair(AF_UNIX, SOCK_DGRAM, 0, b) < 0)
+			die("socketpair", arg);
+		send_fd(b[0], f, arg);
+		send_fd(a[0], b[1], arg);
+		close(f);
+		close(b[0]);
+		close(b[1]);
+		snprintf(extra, sizeof(extra), " sock=%d", a[1]);
+	} else if (!strcmp(mode, "inflight-embryo") && argc == 3) {
+		/*
+		 * PATH in flight to a connection not yet accepted: a client connects to
+		 * our listening socket, sends PATH and closes; the server side of the
+		 * connection (an embryo, no fd anywhere) waits in the listener's queue
+		 * with PATH in its own.  sock= is the listener.
+		 */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int l = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+		int f = open(arg, O_RDONLY);
+		if (f < 0 || l < 0 || c < 0)
+			die("open or socket", arg);
+		/* An abstract name of our own: nothing on disk, gone with us. */
+		int len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "residue-hold-%d",
+				   (int)getpid());
+		socklen_t sl =
+			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
+		if (bind(l, (struct sockaddr *)&sa, sl) < 0 || listen(l, 4) < 0 ||
+		    connect(c, (struct sockaddr *)&sa, sl) < 0)
+			die("bind, listen or connect", arg);
+		send_fd(c, f, arg);
+		close(f);
+		close(c);
+		snprintf(extra, sizeof(extra), " sock=%d", l);
 	} else if (!strcmp(mode, "shm-deleted") && argc == 3) {
 		fd = open(arg, O_RDWR | O_CREAT | O_EXCL, 0600);
 		if (fd < 0)

@@ -510,16 +510,18 @@ repro_case_loop_on_hung_fuse() {
 }
 
 # (l) No process holds it: a file of the dead container's tmpfs was sent with SCM_RIGHTS over a
-# unix socketpair and never received.  The sender closed its fd; it keeps both socket ends, so
-# the message (and the file in it) stays queued.
+# unix socket and never received.  MODE (residue-hold's): inflight (default), over a socketpair
+# whose ends the sender keeps, so the message (and the file in it) stays queued; inflight-nested,
+# inside a socket that is itself in flight in another; inflight-embryo, to a connection the
+# sender's listening socket has not accepted.  HOW is MODE, SOCK the socket a process holds.
 repro_case_orphan_inflight() {
-	local sock
-	repro_container C tmpfs orphan-inflight || return
-	repro_holder H inflight "/proc/$C_PID/root$C_DIR/held" || return
+	local sock mode=${1:-inflight}
+	repro_container C tmpfs "orphan-$mode" || return
+	repro_holder H "$mode" "/proc/$C_PID/root$C_DIR/held" || return
 	sock=$(repro_field "$H_READY" sock)
 	repro_kill "$C_PID"
-	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOW=kernel HOLDER_PID="$H_PID" \
-		SOCK="$sock"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOW="$mode" \
+		HOLDER_PID="$H_PID" SOCK="$sock"
 	repro_tmpfs_expect
 	! repro_dev_mounted "$DEV" || repro_fail "$DEV is still mounted in a namespace" || return
 	local f
@@ -527,7 +529,7 @@ repro_case_orphan_inflight() {
 		[[ $(repro_link_dev "$f") != "$DEV" ]] || repro_fail "$f is on $DEV: the file was not closed" || return
 	done
 	# 6.x fdinfo of a unix socket counts the fds queued in it (scm_fds); older kernels omit the line.
-	if grep -q '^scm_fds:' "/proc/$H_PID/fdinfo/$sock"; then
+	if [[ $mode == inflight ]] && grep -q '^scm_fds:' "/proc/$H_PID/fdinfo/$sock"; then
 		grep -q '^scm_fds:[[:space:]]*1$' "/proc/$H_PID/fdinfo/$sock" ||
 			repro_fail "socket fd $sock of pid $H_PID has no fd in flight"
 	fi

@@ -159,6 +159,49 @@ static char *orphan_hint(const Snapshot *s, const Orphan *o)
  * Which kernel object keeps @o: loop devices bound to files of it (the one kind
  * named so far), else "unnamed"; and the hint that goes with it.
  */
+const char *inflight_how(const Inflight *f)
+{
+	return f->via == INFLIGHT_VIA_NESTED ? "inflight-nested" :
+	       f->via == INFLIGHT_VIA_EMBRYO ? "inflight-embryo" :
+					       "inflight";
+}
+
+/* What frees a superblock kept by files in flight: the process that holds their socket. */
+static int inflight_hint(const Snapshot *s, Orphan *o, const char *bytes)
+{
+	const Inflight *f = &s->inflight[o->inflight[0]];
+	char frees[48] = "frees it";
+	unsigned long long ino = (unsigned long long)f->owner_sock_ino;
+
+	if (bytes[0])
+		snprintf(frees, sizeof(frees), "frees it (%s)", bytes);
+	if (!f->resolved)
+		return asprintf(
+			&o->hint,
+			"a file of it was sent over a unix socket and never received, and no "
+			"process residue could read holds that socket%s%s",
+			bytes[0] ? "; it pins " : "", bytes);
+	if (f->via == INFLIGHT_VIA_EMBRYO)
+		return asprintf(
+			&o->hint,
+			"a file of it was sent over a connection that pid %d, listening on fd "
+			"%d (socket:[%llu]), has not accepted: accepting it and receiving the "
+			"file, or closing the listener, %s",
+			f->owner_pid, f->owner_fd, ino, frees);
+	if (f->via == INFLIGHT_VIA_NESTED)
+		return asprintf(
+			&o->hint,
+			"a file of it is in flight inside a socket that is itself in flight to "
+			"pid %d, fd %d (socket:[%llu]): receiving that socket and the file, or "
+			"closing fd %d, %s",
+			f->owner_pid, f->owner_fd, ino, f->owner_fd, frees);
+	return asprintf(&o->hint,
+			"a file of it was sent over a unix socket and never received: pid %d holds "
+			"that socket as fd %d (socket:[%llu]); receiving the file, or closing the "
+			"socket, %s",
+			f->owner_pid, f->owner_fd, ino, frees);
+}
+
 static int name_kernel_holders(const Snapshot *s, Orphan *o)
 {
 	const LoopDev *idle = NULL;
@@ -176,11 +219,20 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 		if (!s->loops[i].in_use && !idle)
 			idle = &s->loops[i];
 	}
+	cap = 0;
+	for (size_t i = 0; i < s->n_inflight; i++) {
+		if (s->inflight[i].kind != INFLIGHT_FILE || s->inflight[i].dev != o->dev)
+			continue;
+		size_t *slot = ARRAY_PUSH(o->inflight, o->n_inflight, cap);
+		if (!slot)
+			return -ENOMEM;
+		*slot = i;
+	}
 	if (o->pinned_known) {
 		fmt_bytes(o->pinned_bytes, bytes, sizeof(bytes));
 		snprintf(gain, sizeof(gain), " to free %s", bytes);
 	}
-	if (o->holder_unknown && o->n_loops == 0)
+	if (o->holder_unknown && o->n_loops == 0 && o->n_inflight == 0)
 		r = asprintf(
 			&o->hint,
 			"no process residue could read holds it: one it could not read may, or "
@@ -196,6 +248,8 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 			"something uses %s (a filesystem on it, a device-mapper holder), the loop "
 			"device bound to a file of it: release that, then losetup -d %s%s",
 			s->loops[o->loops[0]].name, s->loops[o->loops[0]].name, gain);
+	else if (o->n_loops == 0 && o->n_inflight > 0)
+		r = inflight_hint(s, o, bytes);
 	else if (o->n_loops > 1)
 		r = asprintf(&o->hint,
 			     "%zu loop devices are bound to files of it (%s, …): losetup -d each, "
@@ -478,6 +532,7 @@ OrphanReport *orphan_report_free(OrphanReport *r)
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		free(r->orphans[i].holders);
 		free(r->orphans[i].loops);
+		free(r->orphans[i].inflight);
 		free(r->orphans[i].hint);
 	}
 	for (size_t i = 0; i < r->n_nss; i++) {

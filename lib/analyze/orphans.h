@@ -24,6 +24,9 @@ typedef enum Risk {
 	_RISK_MAX,
 } Risk;
 
+/* How an Inflight holder reaches its owner: "inflight", "inflight-nested", "inflight-embryo". */
+const char *inflight_how(const Inflight *f);
+
 typedef struct Orphan {
 	uint64_t dev;
 	const SbProbe *sb; /* may be NULL when the probe learned nothing */
@@ -46,6 +49,8 @@ typedef struct Orphan {
 	bool holder_unknown;
 	size_t *loops; /* kernel_held: indices into Snapshot.loops of the loop devices that keep it */
 	size_t n_loops;
+	size_t *inflight; /* kernel_held: indices into Snapshot.inflight of its files in flight */
+	size_t n_inflight;
 	char *hint;
 } Orphan;
 

@@ -35,3 +35,10 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 	(void)s;
 	return -EOPNOTSUPP;
 }
+
+int refs_bpf_inflight(RefsBpf *b, Snapshot *s)
+{
+	(void)b;
+	(void)s;
+	return -EOPNOTSUPP;
+}

@@ -584,3 +584,77 @@ int walk_sbs(struct bpf_iter__task_file *ctx)
 		bpf_loop(SB_WALK_LOOP_MAX, sbs_step, NULL, 0);
 	return 0;
 }
+
+/* ---- files in flight in unix sockets ---- */
+
+#define TCP_LISTEN_STATE 10 /* include/net/tcp_states.h: unix listeners use it too */
+#define S_IFMT_BITS 00170000
+#define S_IFSOCK_BITS 0140000
+
+/* The socket a file is, or 0 (i_mode: socket files' private_data is their struct socket). */
+static __always_inline __u64 file_sock(struct file *f)
+{
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT_BITS) != S_IFSOCK_BITS)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	return sock ? (__u64)BPF_CORE_READ(sock, sk) : 0;
+}
+
+/*
+ * Every unix socket's receive queue, unlocked: a message is read whole or
+ * skipped, steps are bounded, and a queue that changes under us is cut
+ * (RS_INFLIGHT_F_CUT).  UNIXCB(skb) is struct unix_skb_parms in skb->cb.
+ */
+SEC("iter/unix")
+int dump_inflight(struct bpf_iter__unix *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct unix_sock *u = ctx->unix_sk;
+	struct rs_inflight r = {};
+
+	if (!u || !bpf_core_type_exists(struct unix_skb_parms))
+		return 0;
+	struct sock *sk = &u->sk;
+	__u64 head = (__u64)sk + bpf_core_field_offset(struct sock, sk_receive_queue);
+	__u64 skbp = (__u64)BPF_CORE_READ(sk, sk_receive_queue.next);
+	bool listener = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN_STATE;
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct file *sf = sock ? BPF_CORE_READ(sock, file) : NULL;
+
+	r.sk = (__u64)sk;
+	r.sock_ino = sf ? BPF_CORE_READ(sf, f_inode, i_ino) : 0;
+	for (int n = 0; n < RS_INFLIGHT_SKBS_MAX; n++) {
+		if (!skbp || skbp == head)
+			return 0;
+		struct sk_buff *skb = (void *)skbp;
+		if (listener) {
+			r.kind = RS_INFLIGHT_EMBRYO;
+			r.dev = r.ino = 0;
+			r.file_sk = (__u64)BPF_CORE_READ(skb, sk);
+			bpf_seq_write(seq, &r, sizeof(r));
+		} else {
+			struct unix_skb_parms *cb =
+				(void *)(skbp + bpf_core_field_offset(struct sk_buff, cb));
+			struct scm_fp_list *fpl = BPF_CORE_READ(cb, fp);
+			int count = fpl ? BPF_CORE_READ(fpl, count) : 0;
+			r.kind = RS_INFLIGHT_FILE;
+			if (count > RS_INFLIGHT_FDS_MAX)
+				r.flags |= RS_INFLIGHT_F_CUT;
+			for (int i = 0; i < RS_INFLIGHT_FDS_MAX && i < count; i++) {
+				struct file *f = NULL;
+				bpf_probe_read_kernel(&f, sizeof(f), &fpl->fp[i]);
+				if (!f)
+					continue;
+				r.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+				r.ino = BPF_CORE_READ(f, f_inode, i_ino);
+				r.file_sk = file_sock(f);
+				bpf_seq_write(seq, &r, sizeof(r));
+			}
+		}
+		__u64 next = (__u64)BPF_CORE_READ(skb, next);
+		if (next == skbp)
+			return 0; /* unlinked under us */
+		skbp = next;
+	}
+	return 0;
+}

@@ -226,6 +226,19 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 	return 0;
 }
 
+int refs_bpf_inflight(RefsBpf *b, Snapshot *s)
+{
+	Buf out = { 0 };
+	int r = run_iter(b->skel->links.dump_inflight_fd, &out);
+
+	if (r == 0) {
+		r = inflight_decode(s, out.data, out.len);
+		s->inflight_known = r == 0;
+	}
+	free(out.data);
+	return r;
+}
+
 int bpf_collect_references(Snapshot *s)
 {
 	RefsBpf *b = NULL;

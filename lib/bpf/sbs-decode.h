@@ -20,3 +20,11 @@
  * untouched; -ENOMEM may leave part added.
  */
 int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size);
+
+/*
+ * Append the records of refs.bpf.c's dump_inflight (struct rs_inflight) to
+ * @s->inflight, each once (the iterator may show a socket twice).  Unknown
+ * kinds are skipped.  -EBADMSG (@len is not whole records) leaves @s
+ * untouched; -ENOMEM may leave part added.
+ */
+int inflight_decode(Snapshot *s, const void *recs, size_t len);

@@ -260,6 +260,9 @@ int collect_unnamed_superblocks(Snapshot *s)
 			continue;
 		for (size_t j = 0; j < s->n_loops && !named; j++)
 			named = s->loops[j].back_dev == k->dev;
+		for (size_t j = 0; j < s->n_inflight && !named; j++)
+			named = s->inflight[j].kind == INFLIGHT_FILE &&
+				s->inflight[j].dev == k->dev;
 		if (named)
 			continue;
 		k->transient = true; /* not an orphan this scan can name */

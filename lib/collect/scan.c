@@ -223,9 +223,19 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	}
 	if (o->want_orphans && s->sb_walk) {
 		r = collect_unheld_superblocks(s);
-		/* Who holds them: loop devices are the one kernel holder named so far. */
-		if (r > 0)
+		/* Who holds them: loop devices, and files in flight in unix sockets. */
+		if (r > 0) {
 			r = collect_loop_devices(s);
+			int e = r < 0 ? 0 : refs_bpf_inflight(o->refs_bpf, s);
+			if (e == -ENOMEM)
+				r = e;
+			else if (e < 0)
+				r = snapshot_add_gap(
+					s, "files in flight in unix sockets (BPF iter/unix)",
+					"iter/unix", -e);
+			else if (r >= 0)
+				r = collect_inflight(s);
+		}
 		if (r >= 0)
 			r = collect_unnamed_superblocks(s);
 		if (r < 0)

@@ -63,6 +63,7 @@ Snapshot *snapshot_free(Snapshot *s)
 	free(s->ksbs);
 	for (size_t i = 0; i < s->n_loops; i++)
 		free(s->loops[i].backing);
+	free(s->inflight);
 	free(s->loops);
 	u64set_done(&s->live_mnt_ids);
 	u64set_done(&s->internal_mnt_ids);
@@ -109,6 +110,14 @@ int snapshot_add_gap(Snapshot *s, const char *what, const char *call, int err)
 Process *snapshot_add_process(Snapshot *s)
 {
 	return ARRAY_PUSH(s->procs, s->n_procs, s->cap_procs);
+}
+
+const Process *snapshot_find_process(const Snapshot *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n_procs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
 }
 
 Holder *snapshot_add_holder(Snapshot *s)

@@ -28,8 +28,9 @@
  * can afford).  Not told apart yet, so not reported as orphans.
  */
 #define GAP_WHAT_UNHELD_SB                                                                         \
-	"superblocks mounted nowhere that no process or loop device holds: not reported "          \
-	"(a file in flight, io_uring... or a namespace still being torn down: not told apart)"
+	"superblocks mounted nowhere that no process, loop device or file in flight holds: not "   \
+	"reported (io_uring, another kernel object... or a namespace still being torn down: not "  \
+	"told apart)"
 
 /* Something that could not be read: shown to the user, never fatal. */
 typedef struct Gap {
@@ -249,6 +250,33 @@ typedef struct KernelSb {
 	uint64_t cached_bytes;
 } KernelSb;
 
+/*
+ * A file in flight in a unix socket (BPF iter/unix): sent with SCM_RIGHTS and
+ * never received, it keeps its superblock with no fd table pointing at it.
+ * Sockets are kernel addresses (@sk), meaningful within one scan only.
+ */
+typedef enum InflightKind {
+	INFLIGHT_FILE = 1, /* in @sk's queue: @dev, @ino; @file_sk when that file is a socket */
+	INFLIGHT_EMBRYO, /* @sk listens, @file_sk is a connection not yet accepted */
+} InflightKind;
+
+typedef enum InflightVia {
+	INFLIGHT_DIRECT, /* in the queue of a socket a process holds */
+	INFLIGHT_VIA_NESTED, /* that socket is itself in flight in another one */
+	INFLIGHT_VIA_EMBRYO, /* that socket is a connection a listener has not accepted */
+} InflightVia;
+
+typedef struct Inflight {
+	uint64_t sk, sock_ino, dev, ino, file_sk;
+	uint8_t kind;
+	/* INFLIGHT_FILE on a superblock no process holds: who can receive it (collect_inflight). */
+	uint8_t via; /* InflightVia of the last step to the owner */
+	bool resolved; /* owner_sock_ino is the socket a process holds: owner_pid, owner_fd */
+	uint64_t owner_sock_ino;
+	pid_t owner_pid;
+	int32_t owner_fd;
+} Inflight;
+
 /* A bound loop device: the file behind it (LOOP_GET_STATUS64) keeps that file's superblock. */
 typedef struct LoopDev {
 	char name[64]; /* "/dev/loop3" */
@@ -286,6 +314,9 @@ typedef struct Snapshot {
 	bool sb_walk; /* ksbs holds the walk's records */
 	LoopDev *loops; /* read only when some superblock has no process holder */
 	size_t n_loops, cap_loops;
+	Inflight *inflight; /* read only when some superblock has no process holder */
+	size_t n_inflight, cap_inflight;
+	bool inflight_known; /* the BPF tier read every unix socket's queue */
 	bool sb_walk_complete; /* back at its start, every record kept */
 	uint64_t sb_walk_dropped; /* records the map could not take */
 	uint64_t sb_walk_rejected; /* list steps that changed under the walk */
@@ -342,6 +373,8 @@ int gap_list_add(Gap **gaps, size_t *n, size_t *cap, const char *what, const cha
 int snapshot_add_gap(Snapshot *s, const char *what, const char *call, int err);
 int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int err, pid_t pid);
 Process *snapshot_add_process(Snapshot *s);
+/* The process with @pid, or NULL (a linear search: for the few holders named once). */
+const Process *snapshot_find_process(const Snapshot *s, pid_t pid);
 Holder *snapshot_add_holder(Snapshot *s);
 MountNs *snapshot_add_ns(Snapshot *s);
 SbProbe *snapshot_find_sb(const Snapshot *s, uint64_t dev);

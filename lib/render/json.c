@@ -79,7 +79,8 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 		json_object_array_add(holders, holder_json(s, &s->holders[or->holders[i]]));
 	/* A kernel holder has every key of a holder, so that consumers need no second shape. */
 	static const char *const nulls[] = { "pid", "comm", "cgroup", "tid", "fd", "mode" };
-	for (size_t i = 0; or->kernel_held && i < (or->n_loops ? or->n_loops : 1); i++) {
+	size_t n_named = or->n_loops + or->n_inflight;
+	for (size_t i = 0; or->kernel_held && i < (n_named ? or->n_loops : 1); i++) {
 		const LoopDev *l = or->n_loops ? &s->loops[or->loops[i]] : NULL;
 		json_object *k = json_object_new_object();
 		for (size_t j = 0; j < ARRAY_SIZE(nulls); j++)
@@ -89,6 +90,25 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 									     "kernel"));
 		add(k, "loop", l ? json_object_new_string(l->name) : NULL);
 		add(k, "path", str_or_null(l ? l->backing : NULL));
+		json_object_array_add(holders, k);
+	}
+	/* A file in flight: the process holding the socket that can receive it, when known. */
+	for (size_t i = 0; or->kernel_held && i < or->n_inflight; i++) {
+		const Inflight *fl = &s->inflight[or->inflight[i]];
+		const Process *p = fl->resolved ? snapshot_find_process(s, fl->owner_pid) : NULL;
+		json_object *k = json_object_new_object();
+		char sock[48];
+		snprintf(sock, sizeof(sock), "socket:[%llu]",
+			 (unsigned long long)fl->owner_sock_ino);
+		add(k, "pid", fl->resolved ? json_object_new_int(fl->owner_pid) : NULL);
+		add(k, "comm", str_or_null(p && p->comm[0] ? p->comm : NULL));
+		add(k, "cgroup", str_or_null(p ? p->cgroup : NULL));
+		add(k, "tid", NULL);
+		add(k, "fd", fl->resolved ? json_object_new_int(fl->owner_fd) : NULL);
+		add(k, "mode", NULL);
+		add(k, "how", json_object_new_string(inflight_how(fl)));
+		add(k, "loop", NULL);
+		add(k, "path", fl->owner_sock_ino ? json_object_new_string(sock) : NULL);
 		json_object_array_add(holders, k);
 	}
 	add(o, "holders", holders);

@@ -267,9 +267,13 @@ static int orphan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
 	       "most --max-orphan-series), its value the bytes it pins (NaN: unknown).");
 	for (size_t i = 0; i < shown; i++) {
 		const Orphan * or = sorted[i];
+		const Snapshot *snap = r->snap;
+		const Inflight *fl = or->n_inflight ? &snap->inflight[or->inflight[0]] : NULL;
+		/* The first holder; for a file in flight, the process that can receive it. */
 		const Process *p = or->n_holders ?
-					   &r->snap->procs[r->snap->holders[or->holders[0]].proc] :
-					   NULL;
+					   &snap->procs[snap->holders[or->holders[0]].proc] :
+				   fl && fl->resolved ? snapshot_find_process(snap, fl->owner_pid) :
+							NULL;
 		char dev[32], cont[CONTAINER_ID_SHORT_MAX] = "";
 		ContainerId c;
 		format_dev(or->dev, dev, sizeof(dev));

@@ -39,12 +39,50 @@ static const char *kernel_holder_cell(int col, const LoopDev *l, bool unknown)
 	}
 }
 
+/* A file in flight: the process that holds its socket, when known, and the socket. */
+static const char *inflight_cell(const Snapshot *s, const Inflight *f, int col, char *buf,
+				 size_t size)
+{
+	const Process *p = f->resolved ? snapshot_find_process(s, f->owner_pid) : NULL;
+
+	switch (col) {
+	case COL_PID:
+		if (!f->resolved)
+			return "";
+		snprintf(buf, size, "%d", f->owner_pid);
+		return buf;
+	case COL_COMM:
+		return p && p->comm[0] ? p->comm : f->resolved ? "" : "unnamed (unix socket)";
+	case COL_CGROUP:
+		return p && p->cgroup ? p->cgroup : "";
+	case COL_HOW:
+		return inflight_how(f);
+	case COL_FD:
+		if (!f->resolved)
+			return "";
+		snprintf(buf, size, "%d", f->owner_fd);
+		return buf;
+	case COL_PATH:
+		if (!f->owner_sock_ino)
+			return "";
+		snprintf(buf, size, "socket:[%llu]", (unsigned long long)f->owner_sock_ino);
+		return buf;
+	default:
+		return "";
+	}
+}
+
 static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder *h,
-			       const LoopDev *loop, int col, bool exact, char *buf, size_t size)
+			       const LoopDev *loop, const Inflight *fl, int col, bool exact,
+			       char *buf, size_t size)
 {
 	const Process *p = h ? &s->procs[h->proc] : NULL;
 	char mode[8];
 
+	if (!h && fl &&
+	    (col == COL_PID || col == COL_COMM || col == COL_CGROUP || col == COL_HOW ||
+	     col == COL_FD || col == COL_MODE || col == COL_PATH))
+		return inflight_cell(s, fl, col, buf, size);
 	if (!h && (col == COL_PID || col == COL_COMM || col == COL_CGROUP || col == COL_HOW ||
 		   col == COL_FD || col == COL_MODE || col == COL_PATH))
 		return kernel_holder_cell(col, loop, o->holder_unknown);
@@ -126,12 +164,16 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 		return -ENOMEM;
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		const Orphan * or = &r->orphans[i];
-		size_t rows = or->n_holders + (or->kernel_held ? MAX(or->n_loops, (size_t)1) : 0);
+		size_t named = or->n_loops + or->n_inflight;
+		size_t rows = or->n_holders + (or->kernel_held ? MAX(named, (size_t)1) : 0);
 		for (size_t k = 0; k < rows; k++) {
 			const Holder *h = k < or->n_holders ? &s->holders[or->holders[k]] : NULL;
 			size_t li = k - or->n_holders;
 			const LoopDev *loop =
 				!h && li < or->n_loops ? &s->loops[or->loops[li]] : NULL;
+			const Inflight *fl = !h && li >= or->n_loops && li < named ?
+						     &s->inflight[or->inflight[li - or->n_loops]] :
+						     NULL;
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
 			if (!ln) {
 				ret = -ENOMEM;
@@ -139,8 +181,8 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 			}
 			for (size_t c = 0; c < o->n_cols; c++) {
 				char buf[PATH_MAX];
-				const char *v = orphan_cell(s, or, h, loop, o->cols[c], o->bytes,
-							    buf, sizeof(buf));
+				const char *v = orphan_cell(s, or, h, loop, fl, o->cols[c],
+							    o->bytes, buf, sizeof(buf));
 				if (scols_line_set_data(ln, c, v) < 0) {
 					ret = -ENOMEM;
 					goto out;

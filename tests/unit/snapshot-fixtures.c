@@ -445,6 +445,73 @@ void fx_add_no_probe(Snapshot *s)
 		     NULL);
 }
 
+/*
+ * (k, l) Kept by the kernel alone: a tmpfs a loop device is bound to a file
+ * of, and three that files in flight in unix sockets keep: in a socket pid
+ * 4242 holds, in a connection its listener has not accepted, and inside a
+ * socket in flight that no process residue read holds.
+ */
+static void fx_add_kernel_held(Snapshot *s)
+{
+	static const uint64_t devs[] = { FX_DEV(0, 70), FX_DEV(0, 71), FX_DEV(0, 72),
+					 FX_DEV(0, 73) };
+	for (size_t i = 0; i < 4; i++) {
+		KernelSb *k = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
+		fx_ok(k ? 0 : -ENOMEM);
+		*k = (KernelSb){ .dev = devs[i],
+				 .magic = TMPFS_MAGIC_,
+				 .s_active = 1,
+				 .sb_flags = KSB_SB_ACTIVE,
+				 .bytes_known = true,
+				 .cached_bytes = 4096 * (i + 1) };
+		SbProbe *sb = fx_sb(s, devs[i], TMPFS_MAGIC_, "tmpfs");
+		fx_used(sb, 4096 * (i + 1), 0);
+		sb->files_note = fx_strdup("not walked: no process holds a file of it");
+	}
+	LoopDev *l = ARRAY_PUSH(s->loops, s->n_loops, s->cap_loops);
+	fx_ok(l ? 0 : -ENOMEM);
+	*l = (LoopDev){ .name = "/dev/loop7",
+			.rdev = FX_DEV(7, 7),
+			.back_dev = devs[0],
+			.back_ino = 12,
+			.backing = fx_strdup("/held") };
+	(void)fx_process(s, 4242, "sender", "/system.slice/sender.service", FX_HOST_NS_ID);
+	static const Inflight in[] = {
+		{ .sk = 0x1000,
+		  .sock_ino = 5001,
+		  .dev = FX_DEV(0, 71),
+		  .ino = 2,
+		  .kind = INFLIGHT_FILE,
+		  .via = INFLIGHT_DIRECT,
+		  .resolved = true,
+		  .owner_sock_ino = 5001,
+		  .owner_pid = 4242,
+		  .owner_fd = 5 },
+		{ .sk = 0x2000, .sock_ino = 5002, .file_sk = 0x3000, .kind = INFLIGHT_EMBRYO },
+		{ .sk = 0x3000,
+		  .dev = FX_DEV(0, 72),
+		  .ino = 2,
+		  .kind = INFLIGHT_FILE,
+		  .via = INFLIGHT_VIA_EMBRYO,
+		  .resolved = true,
+		  .owner_sock_ino = 5002,
+		  .owner_pid = 4242,
+		  .owner_fd = 6 },
+		{ .sk = 0x4000,
+		  .sock_ino = 5004,
+		  .dev = FX_DEV(0, 73),
+		  .ino = 2,
+		  .kind = INFLIGHT_FILE,
+		  .via = INFLIGHT_VIA_NESTED,
+		  .owner_sock_ino = 5005 },
+	};
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		Inflight *f = ARRAY_PUSH(s->inflight, s->n_inflight, s->cap_inflight);
+		fx_ok(f ? 0 : -ENOMEM);
+		*f = in[i];
+	}
+}
+
 static void fx_add_nothing(Snapshot *s)
 {
 	(void)s;
@@ -464,6 +531,7 @@ const Fixture fixtures[] = {
 	{ "shared", fx_add_shared },
 	{ "gaps", fx_add_gaps },
 	{ "no-probe", fx_add_no_probe },
+	{ "kernel-held", fx_add_kernel_held },
 };
 const size_t n_fixtures = sizeof(fixtures) / sizeof(fixtures[0]);
 

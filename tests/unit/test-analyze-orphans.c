@@ -454,11 +454,39 @@ static void test_no_probe(void)
 }
 
 /* Each case gives the same finding among all the others as alone. */
+/* Kept by the kernel alone: each holder named, and the hint says who can release it. */
+static void test_kernel_held_named(void)
+{
+	Snapshot *s = fixture_build(fixture_by_name("kernel-held"));
+	OrphanReport *r = analyze(s);
+	static const char *const hints[] = {
+		"losetup -d /dev/loop7",
+		"pid 4242 holds that socket as fd 5 (socket:[5001])",
+		"pid 4242, listening on fd 6 (socket:[5002]), has not accepted",
+		"no process residue could read holds that socket",
+	};
+
+	if (CHECK_EQ_U64(r->n_orphans, 4))
+		for (size_t i = 0; i < 4; i++) {
+			const Orphan *o = &r->orphans[i];
+			CHECK(o->kernel_held);
+			CHECK_EQ_U64(o->n_holders, 0);
+			CHECK_EQ_U64(o->n_loops, i == 0);
+			CHECK_EQ_U64(o->n_inflight, i > 0);
+			CHECK_EQ_INT(o->risk, RISK_MEMORY);
+			CHECK_EQ_U64(o->pinned_bytes, 4096 * (i + 1));
+			CHECK(o->hint && strstr(o->hint, hints[i]));
+		}
+	orphan_report_free(r);
+	snapshot_free(s);
+}
+
 static void test_host(void)
 {
 	static const uint64_t devs[] = {
 		FX_DEV_TMPFS_FD,   FX_DEV_MMAP,	     FX_DEV_CWD,    FX_DEV_ROOTDIR, FX_DEV_DETACHED,
 		FX_DEV_LOOP_WRITE, FX_DEV_LOOP_READ, FX_DEV_SHARED, FX_DEV_SHARED2, FX_DEV_NOPROBE,
+		FX_DEV(0, 70),	   FX_DEV(0, 71),    FX_DEV(0, 72), FX_DEV(0, 73),
 	};
 	Snapshot *s = fixture_host();
 	OrphanReport *r = analyze(s);
@@ -865,6 +893,7 @@ int main(int argc, char **argv)
 	RUN(test_shared);
 	RUN(test_gaps);
 	RUN(test_no_probe);
+	RUN(test_kernel_held_named);
 	RUN(test_host);
 	RUN(test_risk_by_holder);
 	RUN(test_strings);
