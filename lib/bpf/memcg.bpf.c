@@ -111,6 +111,7 @@ __u32 lru_nodes;
 
 struct zm_tree_walk tw;
 struct zm_lru_walk lw;
+struct zm_cache_walk cw; /* the page-cache walk's; the LRU walk accounts through it too */
 
 /* Once one memcg's LRU walk is no answer, walking the others is no use. */
 static __always_inline bool lru_abandoned(void)
@@ -118,8 +119,12 @@ static __always_inline bool lru_abandoned(void)
 	return stats.lru_cut || stats.lru_mglru || stats.lru_unevictable || stats.lru_nofield;
 }
 
-static __always_inline void lru_begin(__u64 memcg, __u64 usage_pages)
+static __always_inline void lru_begin(__u64 memcg, __u64 id, __u64 usage_pages)
 {
+	/* Every folio the walk accounts is this memcg's: the page-cache walk's memo says so. */
+	cw.memo_memcg = memcg;
+	cw.memo_id = id;
+	cw.memo_dying = 1;
 	lw.memcg = memcg;
 	lw.budget = usage_pages + 64;
 	lw.seen = 0;
@@ -191,7 +196,7 @@ static __noinline int record_memcg(__u64 cssp, __u64 parent_cssp, __u32 depth)
 	stats.memcgs++;
 	note_shrinker_map(m);
 	if (lru_nodes && !lru_abandoned() && !(v->css_flags & CSS_ONLINE_BIT))
-		lru_begin(cssp, v->usage_pages);
+		lru_begin(cssp, id, v->usage_pages);
 	return 0;
 }
 
@@ -254,8 +259,6 @@ enum {
 	PH_DONE,
 	PH_LRU, /* path_step's way back to the LRU walk (walk_memcgs) */
 };
-
-struct zm_cache_walk cw;
 
 static __always_inline __u64 next_sb(__u64 sbp)
 {
@@ -340,13 +343,39 @@ static __always_inline __u64 folio_pages(struct folio *folio, __u64 flags)
 	return 1;
 }
 
+/* Add a folio of cw.inode charged to the dying memcg cw.memo_memcg to the run. */
+static __always_inline void add_folio(struct folio *folio, __u64 memcg, __u64 flags, __u64 pages)
+{
+	bool large = flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+	__s64 maps;
+
+	stats.dying_folios++;
+	if (memcg != cw.acc_memcg)
+		flush_run();
+	cw.acc_memcg = memcg;
+	cw.acc_id = cw.memo_id;
+	cw.acc_pages += pages;
+	if (flags & ((1UL << bpf_core_enum_value(enum pageflags, PG_dirty)) |
+		     (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))))
+		cw.acc_dirty += pages;
+	/*
+	 * Mapped folios are what POSIX_FADV_DONTNEED skips (mapping_evict_folio);
+	 * MADV_PAGEOUT in turn skips a folio whose mapcount is not its page count
+	 * (mapped by another process too, or twice): madvise_cold_or_pageout_pte_range.
+	 */
+	maps = folio_maps(folio, large);
+	if (maps > 0) {
+		cw.acc_mapped += pages;
+		if (maps != (__s64)pages)
+			cw.acc_shared += pages;
+	}
+}
+
 static __noinline int account_folio(__u64 foliop)
 {
 	struct folio *folio = (void *)foliop;
 	__u64 mapping = cw.inode + bpf_core_field_offset(struct inode, i_data);
-	__u64 memcg_data, memcg, flags = 0, pages;
-	bool large = false;
-	__s64 maps;
+	__u64 memcg_data, memcg, flags = 0;
 
 	stats.folios++;
 	if ((__u64)BPF_CORE_READ(folio, mapping) != mapping) {
@@ -373,28 +402,7 @@ static __noinline int account_folio(__u64 foliop)
 	 * refuse as incompatible, so read it at offset 0.
 	 */
 	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)foliop);
-	large = flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
-	pages = folio_pages(folio, flags);
-	stats.dying_folios++;
-	if (memcg != cw.acc_memcg)
-		flush_run();
-	cw.acc_memcg = memcg;
-	cw.acc_id = cw.memo_id;
-	cw.acc_pages += pages;
-	if (flags & ((1UL << bpf_core_enum_value(enum pageflags, PG_dirty)) |
-		     (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))))
-		cw.acc_dirty += pages;
-	/*
-	 * Mapped folios are what POSIX_FADV_DONTNEED skips (mapping_evict_folio);
-	 * MADV_PAGEOUT in turn skips a folio whose mapcount is not its page count
-	 * (mapped by another process too, or twice): madvise_cold_or_pageout_pte_range.
-	 */
-	maps = folio_maps(folio, large);
-	if (maps > 0) {
-		cw.acc_mapped += pages;
-		if (maps != (__s64)pages)
-			cw.acc_shared += pages;
-	}
+	add_folio(folio, memcg, flags, folio_pages(folio, flags));
 	return 0;
 }
 
@@ -711,8 +719,9 @@ static __noinline int lru_step(void)
 		lru_cut(); /* uncharged, isolated, moved or freed under us */
 		return 0;
 	}
+	__u64 pages = folio_pages(folio, flags);
 	lw.pos = next;
-	lw.pages += folio_pages(folio, flags);
+	lw.pages += pages;
 	stats.lru_folios++;
 	__u64 mapping = (__u64)BPF_CORE_READ(folio, mapping);
 	if (!mapping || (mapping & PAGE_MAPPING_FLAGS))
@@ -726,7 +735,8 @@ static __noinline int lru_step(void)
 		flush_run();
 		cw.inode = host;
 	}
-	account_folio(foliop);
+	/* The checks above are account_folio()'s: memcg_data is this dying memcg's, mapping ours. */
+	add_folio(folio, lw.memcg, flags, pages);
 	if (cw.path_dentry) {
 		cw.path_depth = 0;
 		cw.path_return = PH_LRU;
