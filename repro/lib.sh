@@ -830,6 +830,33 @@ repro_case_zombies_mapped() {
 		Z_LIVE="$Z_LIVE mapper"
 }
 
+# repro_case_zombies_unevictable [SIZE]: one zombie memory cgroup pinned by SIZE bytes (default
+# 1 MiB + 4 KiB) of a file on a ramfs, which the kernel keeps on no LRU list (unevictable: since
+# 5.18 those folios are on no list at all).  The ramfs is mounted in a private mount namespace a
+# keeper in our own cgroup holds; a process in the zombie-to-be's cgroup enters it to write the
+# file.  Killing the keeper frees the ramfs, its pages and so the zombie.
+repro_case_zombies_unevictable() {
+	local size=${1:-1052672} parent dir f
+	repro_memcg_own || return
+	parent=$REPRO_CG_MOUNT$REPRO_CG_OWN/residue-zombies-ue.$$
+	repro_memcg_mkdir "$parent" || return
+	dir=$REPRO_DIR/ramfs
+	mkdir -p "$dir" || return 1
+	# shellcheck disable=SC2016
+	repro_start ZU unshare -m --propagation private -- \
+		sh -c 'mount -t ramfs repro-ramfs "$1" && echo ready && exec sleep infinity' sh "$dir" ||
+		return
+	f=$dir/pin.data
+	repro_memcg_mkdir "$parent/pin-1" || return
+	repro_memcg_run "$parent/pin-1" "nsenter -t $ZU_PID -m -- sh -c 'head -c $size /dev/zero >$f'" ||
+		repro_fail "writing $f on the ramfs in $parent/pin-1" || return
+	rmdir "$parent/pin-1" || repro_fail "rmdir $parent/pin-1" || return
+	REPRO_CGROUPS=${REPRO_CGROUPS/"$parent/pin-1 "/}
+	repro_set Z_VERSION="$REPRO_CG_VERSION" Z_MOUNT="$REPRO_CG_MOUNT" \
+		Z_PARENT="$REPRO_CG_OWN/residue-zombies-ue.$$" Z_PINNED="pin-1:$size:$f" \
+		Z_KEEPER_PID="$ZU_PID"
+}
+
 # Entry point of a standalone reproducer: build one case, print its description, leave it running.
 repro_main() {
 	local rc

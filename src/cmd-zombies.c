@@ -40,6 +40,8 @@ static void usage(FILE *f)
 	      "                     back in, charged to their own cgroups\n"
 	      "     --watch         report zombies as they appear and are freed (BPF)\n"
 	      "     --duration SEC  with --watch: stop after SEC seconds\n"
+	      "     --inode-walk    find the files by walking every inode, not the zombies'\n"
+	      "                     LRU lists (the fallback; slower, for comparison)\n"
 	      "     --no-bpf        cgroupfs figures only\n"
 	      " -o, --output LIST   columns to print (+LIST appends to the default)\n"
 	      "     --list-columns  list the columns\n"
@@ -62,6 +64,7 @@ enum {
 	OPT_DURATION,
 	OPT_NO_BPF,
 	OPT_PAGEOUT_MAPPED,
+	OPT_INODE_WALK,
 };
 
 int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
@@ -77,6 +80,7 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
 		{ "pageout-mapped", no_argument, NULL, OPT_PAGEOUT_MAPPED },
+		{ "inode-walk", no_argument, NULL, OPT_INODE_WALK },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -120,6 +124,9 @@ int cmd_zombies(const GlobalOptions *g, int argc, char **argv)
 			break;
 		case OPT_PAGEOUT_MAPPED:
 			pageout = true;
+			break;
+		case OPT_INODE_WALK:
+			zo.inode_walk = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -255,9 +255,10 @@ bool cgroup_controllers_has(const char *buf, size_t len, const char *name)
 	return false;
 }
 
-int parse_range_list_count(const char *buf, size_t len, unsigned *ret)
+/* Both figures of a range list: how many ids, and one past the highest. */
+static int parse_range_list(const char *buf, size_t len, unsigned *ret_count, unsigned *ret_end)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, end = 0;
 	size_t i = 0;
 
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
@@ -281,11 +282,32 @@ int parse_range_list_count(const char *buf, size_t len, unsigned *ret)
 				return -EINVAL;
 		}
 		total += b - a + 1;
+		if (b + 1 > end)
+			end = b + 1;
 		if (i < len && (buf[i++] != ',' || i == len))
 			return -EINVAL; /* not a comma, or a trailing one */
 	}
-	if (total > UINT32_MAX)
+	if (total > UINT32_MAX || end > UINT32_MAX)
 		return -EINVAL;
-	*ret = (unsigned)total;
+	*ret_count = (unsigned)total;
+	*ret_end = (unsigned)end;
 	return 0;
+}
+
+int parse_range_list_count(const char *buf, size_t len, unsigned *ret)
+{
+	unsigned n, end;
+	int r = parse_range_list(buf, len, &n, &end);
+	if (r == 0)
+		*ret = n;
+	return r;
+}
+
+int parse_range_list_end(const char *buf, size_t len, unsigned *ret)
+{
+	unsigned n, end;
+	int r = parse_range_list(buf, len, &n, &end);
+	if (r == 0)
+		*ret = end;
+	return r;
 }

@@ -126,3 +126,5 @@ bool cgroup_controllers_has(const char *buf, size_t len, const char *name);
  * and node/possible print it): how many ids it names.  -EINVAL when malformed.
  */
 int parse_range_list_count(const char *buf, size_t len, unsigned *ret);
+/* The same list: one past the highest id (nr_node_ids for node/possible "0,2" is 3). */
+int parse_range_list_end(const char *buf, size_t len, unsigned *ret);

@@ -12,13 +12,13 @@
 
 /*
  * Walk the memory css tree below the cgroup at @cgroup_fd (an fd on its
- * directory, O_PATH is enough) and, with @want_cache, every page-cache folio
- * on the host.  Adds the dying memcgs as nodes (merged by id with the live
- * ones already in @z, which must be linked), their usage, and CachePins with
- * paths relative to each file's superblock.  On error @z is unchanged.
- * Needs CAP_BPF + CAP_PERFMON (or root) and BTF.
+ * directory, O_PATH is enough) and, with MEMCG_WALK_CACHE in @walks (below),
+ * the page cache charged to the dying ones.  Adds the dying memcgs as nodes
+ * (merged by id with the live ones already in @z, which must be linked),
+ * their usage, and CachePins with paths relative to each file's superblock.
+ * On error @z is unchanged.  Needs CAP_BPF + CAP_PERFMON (or root) and BTF.
  */
-int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache);
+int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, unsigned walks);
 
 /*
  * The same with the programs loaded once and kept (residue serve): open
@@ -29,7 +29,14 @@ typedef struct MemcgBpf MemcgBpf;
 int memcg_bpf_open(MemcgBpf **ret);
 enum {
 	MEMCG_WALK_TREE = 1, /* the css tree below @cgroup_fd: adds the dying memcgs as nodes */
-	MEMCG_WALK_CACHE = 2, /* every page-cache folio: adds pins of the dying nodes in @z */
+	/*
+	 * The page cache charged to the dying nodes in @z: adds their pins.  From the dying
+	 * memcgs' own LRU lists where that works (needs @cgroup_fd: they are reached through
+	 * the css tree), else, and with MEMCG_WALK_INODES always, from every inode's XArray;
+	 * z->walk says which and why.
+	 */
+	MEMCG_WALK_CACHE = 2,
+	MEMCG_WALK_INODES = 4,
 };
 int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks);
 MemcgBpf *memcg_bpf_free(MemcgBpf *b);

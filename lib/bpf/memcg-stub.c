@@ -4,11 +4,11 @@
 
 #include "memcg-loader.h"
 
-int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
+int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, unsigned walks)
 {
 	(void)z;
 	(void)cgroup_fd;
-	(void)want_cache;
+	(void)walks;
 	return -EOPNOTSUPP;
 }
 

@@ -8,6 +8,20 @@
  *    linked until they are released; the iterator holds cgroup_mutex, so the
  *    tree holds still) and record every memcg, live or dying, in map memcgs.
  *
+ *    With lru_nodes set, each dying memcg the walk meets has its own LRU
+ *    lists walked there and then (nodeinfo[nid]->lruvec.lists[], folios
+ *    linked through folio->lru; still under cgroup_mutex, so the memcg cannot
+ *    be freed under us): every file-backed folio on them is accounted as the
+ *    page-cache walk below does, into the same maps.  That visits only the
+ *    zombies' folios, not every inode of the host.  The lists are walked
+ *    without lru_lock: a list ends at its own head, with as many pages as
+ *    the kernel counts on it (lru_zone_size); a folio that is no longer this
+ *    memcg's or no longer on that list (its flags say which), another list's
+ *    head, a wrong count, or more folios than the memcg has pages, and the
+ *    walk is no answer (lru_cut), nor is it with multi-gen LRU on or with
+ *    unevictable pages, which are on no list: residue then walks again, or
+ *    walks the inodes below.
+ *
  *  - walk_cache (iter/task_file, our own process only): when it meets the
  *    memfd residue opened for the purpose, walk every superblock (s_list,
  *    reached through the memfd's: there are no data symbols to start from),
@@ -36,6 +50,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define LOOP_MAX (1 << 23) /* bpf_loop's own limit */
 #define LOOP_CALLS 16 /* so at most 2^27 steps in all */
 #define PATH_DEPTH_MAX 64
+#define NR_LRU_LISTS 5 /* enum lru_list, the same since 2.6.28 */
+#define LRU_INACTIVE_ANON 0
+#define LRU_INACTIVE_FILE 2
+#define LRU_UNEVICTABLE 4
+#define NODES_MAX 1024 /* 1 << CONFIG_NODES_SHIFT at its largest (x86_64) */
+#define ZONES_MAX 8 /* MAX_NR_ZONES: 5 here, at most 6 */
+#define PAGE_MAPPING_FLAGS 3UL /* anon, movable, KSM: folio->mapping is no address_space */
 
 /*
  * Sizes (memcg.h): a hash map allocates its buckets (16 bytes each) when it
@@ -80,15 +101,56 @@ struct {
 /* Set by residue before running walk_cache: the memfd to start from. */
 __s32 target_fd = -1;
 struct zm_stats stats = { .shrinker_nr_max = -1 };
+/*
+ * Set by residue before running walk_memcgs: nr_node_ids (the highest possible
+ * node + 1), the length of every memcg's nodeinfo[]; 0: no LRU walk.
+ */
+__u32 lru_nodes;
 
 /* ---- the css tree ---- */
 
 struct zm_tree_walk tw;
+struct zm_lru_walk lw;
+struct zm_cache_walk cw; /* the page-cache walk's; the LRU walk accounts through it too */
+
+/* Once one memcg's LRU walk is no answer, walking the others is no use. */
+static __always_inline bool lru_abandoned(void)
+{
+	return stats.lru_cut || stats.lru_mglru || stats.lru_unevictable || stats.lru_nofield;
+}
+
+static __always_inline void lru_begin(__u64 memcg, __u64 id, __u64 usage_pages)
+{
+	/* Every folio the walk accounts is this memcg's: the page-cache walk's memo says so. */
+	cw.memo_memcg = memcg;
+	cw.memo_id = id;
+	cw.memo_dying = 1;
+	lw.memcg = memcg;
+	lw.budget = usage_pages + 64;
+	lw.seen = 0;
+	lw.nid = 0;
+	lw.list = NR_LRU_LISTS; /* load node lw.nid first */
+	lw.active = 1;
+	lw.t0 = bpf_ktime_get_ns();
+}
 
 /* ---- 6.1: folio_nr_pages() read _folio_nr_pages ---- */
 struct folio___old {
 	unsigned int _folio_nr_pages;
 	atomic_t _entire_mapcount; /* before 6.10's _large_mapcount */
+} __attribute__((preserve_access_index));
+
+/*
+ * CONFIG_LRU_GEN (6.1): lruvec.lrugen, a struct lru_gen_struct, later
+ * lru_gen_folio; when its enabled is set the lruvec's folios are on the
+ * generation lists, not on lists[].
+ */
+struct lru_gen___any {
+	bool enabled;
+} __attribute__((preserve_access_index));
+
+struct lruvec___mglru {
+	struct lru_gen___any lrugen;
 } __attribute__((preserve_access_index));
 
 static __always_inline struct cgroup_subsys_state *css_of(__u64 p)
@@ -133,6 +195,8 @@ static __noinline int record_memcg(__u64 cssp, __u64 parent_cssp, __u32 depth)
 		stats.memcgs_full++;
 	stats.memcgs++;
 	note_shrinker_map(m);
+	if (lru_nodes && !lru_abandoned() && !(v->css_flags & CSS_ONLINE_BIT))
+		lru_begin(cssp, id, v->usage_pages);
 	return 0;
 }
 
@@ -148,10 +212,8 @@ static __always_inline __u64 first_child(__u64 cssp)
 }
 
 /* One move of a pre-order walk: down to the first child, else across, else up. */
-static int tree_step(__u32 i, void *ctx)
+static __always_inline int tree_step(void)
 {
-	(void)i;
-	(void)ctx;
 	stats.memcg_steps++;
 	if (tw.descend) {
 		__u64 child = first_child(tw.cur);
@@ -187,29 +249,6 @@ static int tree_step(__u32 i, void *ctx)
 	return 0;
 }
 
-SEC("iter/cgroup")
-int walk_memcgs(struct bpf_iter__cgroup *ctx)
-{
-	struct cgroup *cgrp = ctx->cgroup;
-	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-
-	if (!cgrp || tw.root) /* show() can run twice for one element */
-		return 0;
-	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
-		return 0;
-	struct cgroup_subsys_state *css = BPF_CORE_READ(cgrp, subsys[memory]);
-	if (!css)
-		return 0;
-	tw.root = tw.cur = (__u64)css;
-	tw.depth = 0;
-	tw.descend = true;
-	record_memcg(tw.root, 0, 0);
-	for (int n = 0; n < LOOP_CALLS; n++)
-		if (bpf_loop(LOOP_MAX, tree_step, NULL, 0) < LOOP_MAX)
-			break;
-	return 0;
-}
-
 /* ---- the page cache ---- */
 
 enum {
@@ -217,10 +256,9 @@ enum {
 	PH_INODE,
 	PH_XA,
 	PH_PATH,
-	PH_DONE
+	PH_DONE,
+	PH_LRU, /* path_step's way back to the LRU walk (walk_memcgs) */
 };
-
-struct zm_cache_walk cw;
 
 static __always_inline __u64 next_sb(__u64 sbp)
 {
@@ -293,13 +331,51 @@ static __always_inline __s64 folio_maps(struct folio *folio, bool large)
 	return 0;
 }
 
+/* folio_nr_pages(), from the flags word the caller read */
+static __always_inline __u64 folio_pages(struct folio *folio, __u64 flags)
+{
+	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 1;
+	if (bpf_core_field_exists(folio->_nr_pages))
+		return BPF_CORE_READ(folio, _nr_pages);
+	if (bpf_core_field_exists(((struct folio___old *)folio)->_folio_nr_pages))
+		return BPF_CORE_READ((struct folio___old *)folio, _folio_nr_pages);
+	return 1;
+}
+
+/* Add a folio of cw.inode charged to the dying memcg cw.memo_memcg to the run. */
+static __always_inline void add_folio(struct folio *folio, __u64 memcg, __u64 flags, __u64 pages)
+{
+	bool large = flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+	__s64 maps;
+
+	stats.dying_folios++;
+	if (memcg != cw.acc_memcg)
+		flush_run();
+	cw.acc_memcg = memcg;
+	cw.acc_id = cw.memo_id;
+	cw.acc_pages += pages;
+	if (flags & ((1UL << bpf_core_enum_value(enum pageflags, PG_dirty)) |
+		     (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))))
+		cw.acc_dirty += pages;
+	/*
+	 * Mapped folios are what POSIX_FADV_DONTNEED skips (mapping_evict_folio);
+	 * MADV_PAGEOUT in turn skips a folio whose mapcount is not its page count
+	 * (mapped by another process too, or twice): madvise_cold_or_pageout_pte_range.
+	 */
+	maps = folio_maps(folio, large);
+	if (maps > 0) {
+		cw.acc_mapped += pages;
+		if (maps != (__s64)pages)
+			cw.acc_shared += pages;
+	}
+}
+
 static __noinline int account_folio(__u64 foliop)
 {
 	struct folio *folio = (void *)foliop;
 	__u64 mapping = cw.inode + bpf_core_field_offset(struct inode, i_data);
-	__u64 memcg_data, memcg, flags = 0, pages = 1;
-	bool large = false;
-	__s64 maps;
+	__u64 memcg_data, memcg, flags = 0;
 
 	stats.folios++;
 	if ((__u64)BPF_CORE_READ(folio, mapping) != mapping) {
@@ -326,33 +402,7 @@ static __noinline int account_folio(__u64 foliop)
 	 * refuse as incompatible, so read it at offset 0.
 	 */
 	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)foliop);
-	if (flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))) {
-		large = true;
-		if (bpf_core_field_exists(folio->_nr_pages))
-			pages = BPF_CORE_READ(folio, _nr_pages);
-		else if (bpf_core_field_exists(((struct folio___old *)folio)->_folio_nr_pages))
-			pages = BPF_CORE_READ((struct folio___old *)folio, _folio_nr_pages);
-	}
-	stats.dying_folios++;
-	if (memcg != cw.acc_memcg)
-		flush_run();
-	cw.acc_memcg = memcg;
-	cw.acc_id = cw.memo_id;
-	cw.acc_pages += pages;
-	if (flags & ((1UL << bpf_core_enum_value(enum pageflags, PG_dirty)) |
-		     (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))))
-		cw.acc_dirty += pages;
-	/*
-	 * Mapped folios are what POSIX_FADV_DONTNEED skips (mapping_evict_folio);
-	 * MADV_PAGEOUT in turn skips a folio whose mapcount is not its page count
-	 * (mapped by another process too, or twice): madvise_cold_or_pageout_pte_range.
-	 */
-	maps = folio_maps(folio, large);
-	if (maps > 0) {
-		cw.acc_mapped += pages;
-		if (maps != (__s64)pages)
-			cw.acc_shared += pages;
-	}
+	add_folio(folio, memcg, flags, folio_pages(folio, flags));
 	return 0;
 }
 
@@ -510,5 +560,224 @@ int walk_cache(struct bpf_iter__task_file *ctx)
 	for (int n = 0; n < LOOP_CALLS && cw.phase != PH_DONE; n++)
 		bpf_loop(LOOP_MAX, cache_step, NULL, 0);
 	stats.done = cw.phase == PH_DONE ? 1 : 2;
+	return 0;
+}
+
+/* ---- the LRU lists of dying memcgs ---- */
+
+/*
+ * Which of lists[] a folio on an LRU belongs on (folio_lru_list()): the
+ * flags say it, and a folio that moved while we looked at it says so too.
+ */
+static __always_inline __u32 folio_lru(__u64 flags)
+{
+	__u32 list;
+
+	if (flags & (1UL << bpf_core_enum_value(enum pageflags, PG_unevictable)))
+		return LRU_UNEVICTABLE;
+	list = flags & (1UL << bpf_core_enum_value(enum pageflags, PG_swapbacked)) ?
+		       LRU_INACTIVE_ANON :
+		       LRU_INACTIVE_FILE;
+	if (flags & (1UL << bpf_core_enum_value(enum pageflags, PG_active)))
+		list++;
+	return list;
+}
+
+static __always_inline __u64 lru_head(__u32 list)
+{
+	return lw.lruvec + bpf_core_field_offset(struct lruvec, lists) +
+	       (__u64)list * sizeof(struct list_head);
+}
+
+/*
+ * The pages the kernel counts on one list of this memcg's lruvec: the sum of
+ * mem_cgroup_per_node.lru_zone_size[zone][list], kept by update_lru_size()
+ * under lru_lock for every list, the unevictable one included.
+ */
+static __always_inline __u64 lru_pages(__u32 list)
+{
+	__u64 base = lw.pn + bpf_core_field_offset(struct mem_cgroup_per_node, lru_zone_size);
+	__u32 zones = bpf_core_field_size(struct mem_cgroup_per_node, lru_zone_size) /
+		      (NR_LRU_LISTS * sizeof(long));
+	__u64 sum = 0;
+
+#pragma unroll
+	for (__u32 z = 0; z < ZONES_MAX; z++) {
+		long v = 0;
+		if (z >= zones)
+			break;
+		bpf_probe_read_kernel(
+			&v, sizeof(v),
+			(void *)(base + ((__u64)z * NR_LRU_LISTS + list) * sizeof(long)));
+		sum += v;
+	}
+	return sum;
+}
+
+static __always_inline void lru_list_start(__u32 list)
+{
+	struct list_head *head = (void *)lru_head(list);
+
+	lw.list = list;
+	lw.pages = 0;
+	if (list >= LRU_UNEVICTABLE)
+		return; /* no list: its head is poisoned (lruvec_init) */
+	lw.pos = (__u64)BPF_CORE_READ(head, next);
+	lw.want = lru_pages(list);
+}
+
+/* A list left before its head, or one we did not see whole: this LRU walk is no answer. */
+static __always_inline void lru_cut(void)
+{
+	stats.rejected++;
+	stats.lru_cut++;
+	lw.list = NR_LRU_LISTS;
+	lw.nid = NODES_MAX; /* and the LRU walk of this memcg ends */
+}
+
+/* The memcg's next node with memory, else the end of this memcg. */
+static __noinline int lru_next_node(void)
+{
+	__u64 pn = 0;
+	__u32 nid = lw.nid;
+
+	if (nid >= lru_nodes || nid >= NODES_MAX) {
+		flush_run();
+		stats.lru_memcgs++;
+		stats.lru_ns += bpf_ktime_get_ns() - lw.t0;
+		lw.active = 0;
+		if (cw.path_dentry) {
+			cw.path_depth = 0;
+			cw.path_return = PH_LRU;
+			cw.phase = PH_PATH;
+		}
+		return 0;
+	}
+	lw.nid = nid + 1;
+	/* nodeinfo[] has nr_node_ids entries, NULL for nodes that are not possible */
+	bpf_probe_read_kernel(&pn, sizeof(pn),
+			      (void *)(lw.memcg +
+				       bpf_core_field_offset(struct mem_cgroup, nodeinfo) +
+				       (__u64)nid * sizeof(pn)));
+	if (!pn)
+		return 0;
+	lw.pn = pn;
+	lw.lruvec = pn + bpf_core_field_offset(struct mem_cgroup_per_node, lruvec);
+	struct lruvec___mglru *mg = (void *)lw.lruvec;
+	if (bpf_core_field_exists(mg->lrugen) && BPF_CORE_READ(mg, lrugen.enabled)) {
+		/* Multi-gen LRU: the folios are on lrugen's lists, which we do not walk. */
+		stats.lru_mglru++;
+		lw.nid = NODES_MAX;
+		return 0;
+	}
+	if (!bpf_core_field_exists(struct mem_cgroup_per_node, lru_zone_size)) {
+		stats.lru_nofield++; /* nothing to check the walk against */
+		lw.nid = NODES_MAX;
+		return 0;
+	}
+	if (lru_pages(LRU_UNEVICTABLE)) {
+		/* ramfs, SHM_LOCK, mlock: on no list at all since 5.18; only the inode walk finds them. */
+		stats.lru_unevictable++;
+		lw.nid = NODES_MAX;
+		return 0;
+	}
+	lru_list_start(0);
+	return 0;
+}
+
+/* One folio of one list of one dying memcg. */
+static __noinline int lru_step(void)
+{
+	__u64 pos = lw.pos, first = lru_head(0), flags = 0;
+
+	if (lw.list >= LRU_UNEVICTABLE)
+		return lru_next_node();
+	if (pos >= first && pos < first + NR_LRU_LISTS * sizeof(struct list_head)) {
+		/*
+		 * A head: this list's, with as many pages as the kernel counts on it, else we
+		 * followed a folio that moved, or missed some.
+		 */
+		if (pos != lru_head(lw.list) || lw.pages != lw.want)
+			lru_cut();
+		else
+			lru_list_start(lw.list + 1);
+		return 0;
+	}
+	if (!pos || ++lw.seen > lw.budget) {
+		lru_cut(); /* more folios than the memcg has pages: we are going round */
+		return 0;
+	}
+	__u64 foliop = pos - bpf_core_field_offset(struct folio, lru);
+	struct folio *folio = (void *)foliop;
+	/* The flags word is read at offset 0: see account_folio(). */
+	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)foliop);
+	__u64 memcg_data = BPF_CORE_READ(folio, memcg_data);
+	__u64 next = (__u64)BPF_CORE_READ(folio, lru.next);
+	if (memcg_data != lw.memcg || next == pos ||
+	    !(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_lru))) ||
+	    folio_lru(flags) != lw.list) {
+		lru_cut(); /* uncharged, isolated, moved or freed under us */
+		return 0;
+	}
+	__u64 pages = folio_pages(folio, flags);
+	lw.pos = next;
+	lw.pages += pages;
+	stats.lru_folios++;
+	__u64 mapping = (__u64)BPF_CORE_READ(folio, mapping);
+	if (!mapping || (mapping & PAGE_MAPPING_FLAGS))
+		return 0; /* anonymous memory: no file to name */
+	struct address_space *as = (void *)mapping;
+	__u64 host = (__u64)BPF_CORE_READ(as, host);
+	/* Only a mapping that is its inode's own i_data, as the inode walk sees them. */
+	if (!host || host + bpf_core_field_offset(struct inode, i_data) != mapping)
+		return 0;
+	if (host != cw.inode) {
+		flush_run();
+		cw.inode = host;
+	}
+	/* The checks above are account_folio()'s: memcg_data is this dying memcg's, mapping ours. */
+	add_folio(folio, lw.memcg, flags, pages);
+	if (cw.path_dentry) {
+		cw.path_depth = 0;
+		cw.path_return = PH_LRU;
+		cw.phase = PH_PATH;
+	}
+	return 0;
+}
+
+/* walk_memcgs' bpf_loop callback: a path being recorded, else an LRU walk, else the tree. */
+static int memcg_step(__u32 i, void *ctx)
+{
+	(void)i;
+	(void)ctx;
+	if (cw.phase == PH_PATH) {
+		path_step();
+		return 0;
+	}
+	if (lw.active)
+		return lru_step();
+	return tree_step();
+}
+
+SEC("iter/cgroup")
+int walk_memcgs(struct bpf_iter__cgroup *ctx)
+{
+	struct cgroup *cgrp = ctx->cgroup;
+	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+
+	if (!cgrp || tw.root) /* show() can run twice for one element */
+		return 0;
+	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	struct cgroup_subsys_state *css = BPF_CORE_READ(cgrp, subsys[memory]);
+	if (!css)
+		return 0;
+	tw.root = tw.cur = (__u64)css;
+	tw.depth = 0;
+	tw.descend = true;
+	record_memcg(tw.root, 0, 0);
+	for (int n = 0; n < LOOP_CALLS; n++)
+		if (bpf_loop(LOOP_MAX, memcg_step, NULL, 0) < LOOP_MAX)
+			break;
 	return 0;
 }

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Load memcg.bpf.c through its light skeleton, run its two iterators (the
- * page-cache walk first, so a zombie it charges is still in the css tree
- * the second walk records) and merge their maps into a ZombieScan: dying
- * memcgs become nodes with paths built from their names, (memcg, inode)
- * pairs become CachePins with paths built from chains of dentries.
+ * Load memcg.bpf.c through its light skeleton, run its two iterators and
+ * merge their maps into a ZombieScan: dying memcgs become nodes with paths
+ * built from their names, (memcg, inode) pairs become CachePins with paths
+ * built from chains of dentries.  The page cache of the zombies is found by
+ * the css tree walk itself, on their LRU lists; where that cannot be
+ * trusted (multi-gen LRU, a list that changed under the walk twice) or is
+ * not wanted, by the walk of every inode, run first so that a zombie it
+ * charges is still in the css tree the tree walk records.
  */
 #include "memcg-loader.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,8 @@
 #include <sys/syscall.h>
 
 #include "base/array.h"
+#include "base/cgfmt.h"
+#include "base/fileio.h"
 #include "loader-log.h"
 #include "memcg-decode.h"
 #include "memcg.h"
@@ -163,7 +169,26 @@ static double now_ms(void)
 struct MemcgBpf {
 	struct memcg *skel;
 	int memfd; /* where walk_cache starts: a file of ours */
+	unsigned nr_node_ids; /* the length of a memcg's nodeinfo[]; 0 unknown: no LRU walk */
 };
+
+/*
+ * nr_node_ids: one past the highest possible node.  Every memcg has a
+ * nodeinfo[] that long; the LRU walk must never read past it.
+ */
+static unsigned node_ids(void)
+{
+	char buf[256];
+	unsigned n;
+	ssize_t len =
+		read_small_at(AT_FDCWD, "/sys/devices/system/node/possible", buf, sizeof(buf));
+
+	if (len == -ENOENT)
+		return 1; /* CONFIG_NUMA=n: node 0 only */
+	if (len < 0 || parse_range_list_end(buf, (size_t)len, &n) < 0)
+		return 0;
+	return n;
+}
 
 int memcg_bpf_open(MemcgBpf **ret)
 {
@@ -173,6 +198,7 @@ int memcg_bpf_open(MemcgBpf **ret)
 	if (!b)
 		return -ENOMEM;
 	b->memfd = -1;
+	b->nr_node_ids = node_ids();
 	b->skel = memcg__open();
 	if (!b->skel) {
 		r = errno ? -errno : -EOPNOTSUPP;
@@ -201,57 +227,181 @@ MemcgBpf *memcg_bpf_free(MemcgBpf *b)
 	return NULL;
 }
 
+/* A fresh start for the walks: their state and counters live in .bss and .data. */
+static void walks_reset(struct memcg *skel)
+{
+	memset(skel->bss, 0, sizeof(*skel->bss));
+	memset(&skel->data->stats, 0, sizeof(skel->data->stats));
+	skel->data->stats.shrinker_nr_max = -1;
+}
+
+/* The same for the page-cache walk alone, after an LRU walk that is not kept. */
+static void cache_walk_reset(struct memcg *skel)
+{
+	struct zm_stats *st = &skel->data->stats;
+
+	memset(&skel->bss->cw, 0, sizeof(skel->bss->cw));
+	memset(&skel->bss->lw, 0, sizeof(skel->bss->lw));
+	skel->bss->lru_nodes = 0;
+	st->sbs = st->inodes = st->inodes_cached = st->folios = st->dying_folios = st->steps = 0;
+	st->rejected = st->pins_full = st->dentries_full = 0;
+	st->done = 0;
+	st->lru_memcgs = st->lru_cut = st->lru_mglru = st->lru_unevictable = st->lru_nofield = 0;
+	st->lru_ns = st->lru_folios = 0;
+}
+
+/* walk_cache: every superblock, every inode, every XArray. */
+static int run_inode_walk(MemcgBpf *b, ZombieScan *z)
+{
+	struct memcg *skel = b->skel;
+	union bpf_iter_link_info task = { .task = { .pid = (__u32)getpid() } };
+	int r;
+
+	if (b->memfd < 0)
+		b->memfd = memfd_create("residue-walk", MFD_CLOEXEC);
+	if (b->memfd < 0)
+		return -errno;
+	skel->data->target_fd = b->memfd;
+	double t0 = now_ms();
+	int link = iter_link(skel->progs.walk_cache.prog_fd, &task);
+	r = link < 0 ? link : iter_run(link);
+	if (link >= 0)
+		close(link);
+	if (r < 0)
+		return r;
+	z->walk.ms = now_ms() - t0;
+	z->walk.method = ZW_INODES;
+	if (skel->data->stats.done == 0)
+		return -ENOTRECOVERABLE; /* the program never met our memfd */
+	return 0;
+}
+
+/* walk_memcgs: the css tree below @cgroup_fd, and with lru_nodes set the dying memcgs' LRUs. */
+static int run_tree_walk(struct memcg *skel, int cgroup_fd)
+{
+	union bpf_iter_link_info cg = { 0 };
+	cg.cgroup.cgroup_fd = (__u32)cgroup_fd;
+	cg.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+	int link = iter_link(skel->progs.walk_memcgs.prog_fd, &cg);
+	int r = link < 0 ? link : iter_run(link);
+	if (link >= 0)
+		close(link);
+	return r;
+}
+
+/* Throw away what a map holds. */
+static int map_discard(int fd, size_t ksize, size_t vsize)
+{
+	MapEntries e = { 0 };
+	int r = map_drain(fd, ksize, vsize, &e);
+	entries_free(&e);
+	return r;
+}
+
+/* Why the LRU walk that just ran cannot be trusted, or NULL when it can. */
+static const char *lru_walk_flaw(const struct zm_stats *st)
+{
+	if (st->lru_mglru)
+		return "multi-gen LRU is on";
+	if (st->lru_unevictable)
+		return "unevictable pages (ramfs, SHM_LOCK, mlock) are on no LRU list";
+	if (st->lru_nofield)
+		return "no per-list page counts (lru_zone_size) to check the LRU walk against";
+	if (st->tree_done != 1)
+		return "the css tree walk stopped early";
+	if (st->lru_cut)
+		return "LRU lists changed under the walk";
+	return NULL;
+}
+
+/* The attempts at the LRU walk: a list that changed under the first gets a second. */
+#define LRU_ATTEMPTS 2
+
 int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 {
 	bool want_cache = walks & MEMCG_WALK_CACHE, want_tree = walks & MEMCG_WALK_TREE;
 	MapEntries memcgs = { 0 }, pins = { 0 }, dents = { 0 };
 	struct memcg *skel = b->skel;
-	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL;
+	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL, tree_ran = false;
+	const char *fallback = NULL;
 	int r = 0;
-	double t0;
 
-	/* A fresh start for the walks: their state and counters live in .bss and .data. */
-	memset(skel->bss, 0, sizeof(*skel->bss));
-	memset(&skel->data->stats, 0, sizeof(skel->data->stats));
-	skel->data->stats.shrinker_nr_max = -1;
+	z->walk.method = ZW_NONE;
+	z->walk.fallback = NULL;
 	if (want_cache) {
-		union bpf_iter_link_info task = { .task = { .pid = (__u32)getpid() } };
-		if (b->memfd < 0)
-			b->memfd = memfd_create("residue-walk", MFD_CLOEXEC);
-		if (b->memfd < 0) {
-			r = -errno;
-			goto out;
-		}
-		skel->data->target_fd = b->memfd;
-		t0 = now_ms();
-		int link = iter_link(skel->progs.walk_cache.prog_fd, &task);
-		r = link < 0 ? link : iter_run(link);
-		if (link >= 0)
-			close(link);
-		if (r == 0) {
-			z->walk.ms = now_ms() - t0;
-			if (skel->data->stats.done == 0)
-				r = -ENOTRECOVERABLE; /* the program never met our memfd */
-		}
+		if (walks & MEMCG_WALK_INODES)
+			fallback = "asked for (--inode-walk)";
+		else if (cgroup_fd < 0)
+			fallback = "no css tree to reach the zombies through";
+		else if (b->nr_node_ids == 0)
+			fallback = "NUMA node count unknown";
+		/*
+		 * Multi-gen LRU (/sys/kernel/mm/lru_gen/enabled) is told per lruvec by the walk
+		 * itself (lrugen.enabled), which also covers a switch half done.
+		 */
 	}
-	if (want_tree && r == 0) {
-		union bpf_iter_link_info cg = { 0 };
-		cg.cgroup.cgroup_fd = (__u32)cgroup_fd;
-		cg.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
-		int link = iter_link(skel->progs.walk_memcgs.prog_fd, &cg);
-		r = link < 0 ? link : iter_run(link);
-		if (link >= 0)
-			close(link);
+	walks_reset(skel);
+	if (want_cache && !fallback) {
+		for (int attempt = 0; attempt < LRU_ATTEMPTS; attempt++) {
+			if (attempt > 0) {
+				/* Start again from nothing: what the last attempt recorded goes. */
+				walks_reset(skel);
+				r = map_discard(skel->maps.memcgs.map_fd, sizeof(__u64),
+						sizeof(struct zm_memcg));
+				if (r == 0)
+					r = map_discard(skel->maps.pins.map_fd,
+							sizeof(struct zm_pin_key),
+							sizeof(struct zm_pin));
+				if (r == 0)
+					r = map_discard(skel->maps.dentries.map_fd, sizeof(__u64),
+							sizeof(struct zm_dentry));
+				if (r < 0)
+					goto drain;
+			}
+			skel->bss->lru_nodes = b->nr_node_ids;
+			r = run_tree_walk(skel, cgroup_fd);
+			tree_ran = true;
+			if (r < 0)
+				goto drain;
+			fallback = lru_walk_flaw(&skel->data->stats);
+			if (!fallback || skel->data->stats.lru_cut == 0)
+				break; /* only a list that changed is worth another try */
+		}
+		if (!fallback) {
+			const struct zm_stats *st = &skel->data->stats;
+			z->walk.method = ZW_LRU;
+			z->walk.ms = (double)st->lru_ns / 1e6;
+		} else {
+			/* Keep the tree walk's records; the page cache is walked again, by inode. */
+			if (want_log)
+				fprintf(stderr, "memcg walk: LRU walk not used (%s)\n", fallback);
+			r = map_discard(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
+					sizeof(struct zm_pin));
+			if (r == 0)
+				r = map_discard(skel->maps.dentries.map_fd, sizeof(__u64),
+						sizeof(struct zm_dentry));
+			cache_walk_reset(skel);
+			if (r == 0)
+				r = run_inode_walk(b, z);
+		}
+	} else if (want_cache) {
+		r = run_inode_walk(b, z);
 	}
+	if (want_tree && !tree_ran && r == 0) {
+		r = run_tree_walk(skel, cgroup_fd);
+		tree_ran = true;
+	}
+	z->walk.fallback = z->walk.method == ZW_INODES ? fallback : NULL;
+drain:
 	/*
 	 * Empty the maps this run's walks write, whatever happened, so that the next run starts
 	 * clean; only those: a drain visits every bucket of its map (about 2 ms for each of these
 	 * 1 << 20-entry maps here), and the agent's rescans walk the tree only, never the page
 	 * cache that fills pins and dentries.
 	 */
-	int d = want_tree ? map_drain(skel->maps.memcgs.map_fd, sizeof(__u64),
-				      sizeof(struct zm_memcg), &memcgs) :
-			    0;
+	int d = tree_ran ? map_drain(skel->maps.memcgs.map_fd, sizeof(__u64),
+				     sizeof(struct zm_memcg), &memcgs) :
+			   0;
 	int p = want_cache ? map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
 				       sizeof(struct zm_pin), &pins) :
 			     0;
@@ -274,23 +424,28 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 		fprintf(stderr,
 			"memcg walk: sbs %llu inodes %llu cached %llu folios %llu dying %llu steps %llu "
 			"rejected %llu full memcgs %llu pins %llu dentries %llu memcgs %llu "
-			"memcg_steps %llu done %u tree_done %u phase %u\n",
+			"memcg_steps %llu done %u tree_done %u phase %u lru_memcgs %u lru_folios %llu "
+			"lru_cut %u lru_mglru %u lru_unevictable %u lru_nofield %u lru_ns %llu\n",
 			st->sbs, st->inodes, st->inodes_cached, st->folios, st->dying_folios,
 			st->steps, st->rejected, st->memcgs_full, st->pins_full, st->dentries_full,
-			st->memcgs, st->memcg_steps, st->done, st->tree_done, skel->bss->cw.phase);
+			st->memcgs, st->memcg_steps, st->done, st->tree_done, skel->bss->cw.phase,
+			st->lru_memcgs, st->lru_folios, st->lru_cut, st->lru_mglru,
+			st->lru_unevictable, st->lru_nofield, st->lru_ns);
 	}
 	if (r == 0)
 		z->used_bpf = true;
 	if (r == 0 && want_cache) {
 		const struct zm_stats *st = &skel->data->stats;
+		bool lru = z->walk.method == ZW_LRU;
+		z->walk.memcgs = lru ? st->lru_memcgs : 0;
 		z->walk.sbs = st->sbs;
 		z->walk.inodes = st->inodes;
-		z->walk.folios = st->folios;
+		z->walk.folios = lru ? st->lru_folios : st->folios;
 		z->walk.rejected = st->rejected;
 		z->walk.pins_dropped = st->pins_full;
 		z->walk.dentries_dropped = st->dentries_full;
 		z->walk.map_full = st->pins_full + st->dentries_full;
-		z->walk.complete = st->done == 1;
+		z->walk.complete = lru || st->done == 1;
 		r = memcg_walk_gaps(z);
 	}
 	if (r == 0 && want_tree) {
@@ -309,14 +464,13 @@ out:
 	return r;
 }
 
-int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, bool want_cache)
+int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, unsigned walks)
 {
 	MemcgBpf *b = NULL;
 	int r = memcg_bpf_open(&b);
 
 	if (r == 0)
-		r = memcg_bpf_collect(b, z, cgroup_fd,
-				      MEMCG_WALK_TREE | (want_cache ? MEMCG_WALK_CACHE : 0));
+		r = memcg_bpf_collect(b, z, cgroup_fd, walks);
 	memcg_bpf_free(b);
 	return r;
 }

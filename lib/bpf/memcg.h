@@ -3,7 +3,8 @@
  * What memcg.bpf.c leaves in its maps for memcg.c: every memory cgroup of
  * one hierarchy (live and dying) from a walk of the css tree, and for each
  * dying one the files whose page cache is still charged to it, from a walk
- * of every superblock's inodes and their page-cache XArrays.
+ * of that memcg's own LRU lists (the default) or of every superblock's
+ * inodes and their page-cache XArrays (the fallback, and the check).
  */
 #pragma once
 
@@ -68,7 +69,13 @@ struct zm_stats {
 	__s32 shrinker_nr_max; /* map_nr_max of one memcg's shrinker_info; -1 unknown */
 	__u32 done; /* 1: walk finished; 2: stopped at the step budget */
 	__u32 tree_done; /* 1: css tree walk finished; 2: stopped by a failed check; 0: budget */
-	__u32 pad;
+	/* The LRU walk (inside the css tree walk): dying memcgs done, the time they took */
+	__u32 lru_memcgs;
+	__u64 lru_ns, lru_folios;
+	__u32 lru_cut; /* lists cut short or miscounted: folios moved, were isolated or freed */
+	__u32 lru_mglru; /* lruvecs with multi-gen LRU on: their folios are not on lists[] */
+	__u32 lru_unevictable; /* lruvecs with unevictable pages, which are on no list */
+	__u32 lru_nofield; /* lruvecs without lru_zone_size to check a walk against */
 };
 
 /*
@@ -92,4 +99,13 @@ struct zm_cache_walk {
 	/* Path recording: the dentry to record next, and the phase to go back to. */
 	__u64 path_dentry;
 	__u32 path_depth, path_return;
+};
+
+/* The LRU walk of one dying memcg: node by node, list by list. */
+struct zm_lru_walk {
+	__u64 memcg, pn, lruvec, pos, t0;
+	__u64 seen, budget; /* folios met on this memcg's lists; at most its usage */
+	__u64 pages, want; /* pages on this list: met, and the kernel's count */
+	__u32 nid, list;
+	__u8 active;
 };

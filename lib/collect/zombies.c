@@ -161,10 +161,11 @@ int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 		if (!z->bpf_error)
 			r = -ENOMEM;
 	} else if (r == 0) {
-		unsigned walks = MEMCG_WALK_TREE | (o->no_files ? 0 : MEMCG_WALK_CACHE);
+		unsigned walks = MEMCG_WALK_TREE | (o->no_files ? 0 : MEMCG_WALK_CACHE) |
+				 (o->inode_walk ? MEMCG_WALK_INODES : 0);
 		int e = o->memcg_bpf_error ? o->memcg_bpf_error :
 			o->memcg_bpf	   ? memcg_bpf_collect(o->memcg_bpf, z, fd, walks) :
-					     bpf_collect_memcgs(z, fd, !o->no_files);
+					     bpf_collect_memcgs(z, fd, walks);
 		if (e == -ENOMEM)
 			r = e;
 		else if (e < 0 && asprintf(&z->bpf_error, "%s", strerror(-e)) < 0)
@@ -192,7 +193,16 @@ int scan_zombie_files(const ZombieOptions *o, ZombieScan *z)
 		return -EOPNOTSUPP;
 	if (!z->used_bpf)
 		return 0; /* no kernel view of the zombies: no pins to attribute */
-	int r = memcg_bpf_collect(o->memcg_bpf, z, -1, MEMCG_WALK_CACHE);
+	/* The LRU walk reaches the zombies through the css tree: open it again. */
+	_cleanup_free_ char *path = NULL;
+	int fd = -EBADF;
+	if (z->mount && asprintf(&path, "%s%s", z->mount,
+				 z->subtree && strcmp(z->subtree, "/") ? z->subtree : "") >= 0)
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = memcg_bpf_collect(o->memcg_bpf, z, fd,
+				  MEMCG_WALK_CACHE | (o->inode_walk ? MEMCG_WALK_INODES : 0));
+	if (fd >= 0)
+		close(fd);
 	if (r < 0)
 		return r;
 	return memcg_resolve_paths(z);

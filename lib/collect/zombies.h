@@ -17,6 +17,7 @@ typedef struct ZombieOptions {
 	const char *subtree; /* scan below this cgroup only; NULL or "/" for all */
 	bool no_bpf; /* cgroupfs figures only */
 	bool no_files; /* the kernel view without the page-cache walk */
+	bool inode_walk; /* find the zombies' page cache by every inode, not by their LRU lists */
 	struct MemcgBpf
 		*memcg_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
 	int memcg_bpf_error; /* why the caller's programs did not load (-errno; no_bpf unset) */

@@ -68,8 +68,18 @@ typedef struct PinMapper {
 	size_t n_ranges;
 } PinMapper;
 
+typedef enum ZombieWalkMethod {
+	ZW_NONE, /* no page-cache walk */
+	ZW_LRU, /* the LRU lists of each dying memcg */
+	ZW_INODES, /* every superblock's inodes and their XArrays */
+	_ZW_MAX,
+} ZombieWalkMethod;
+
 /* What the page-cache walk of the kernel view visited. */
 typedef struct ZombieWalk {
+	ZombieWalkMethod method;
+	const char *fallback; /* why the inode walk ran rather than the LRU walk; static, or NULL */
+	uint64_t memcgs; /* LRU walk: dying memcgs whose lists it walked */
 	uint64_t sbs, inodes, folios;
 	uint64_t rejected; /* list steps that changed under the walk */
 	uint64_t map_full; /* records a full map could not take: the two below */

@@ -268,6 +268,21 @@ static const char *count_source_to_string(ZombieCountSource s)
 	return "unknown";
 }
 
+/* kernel_view.method: which page-cache walk found the files (docs/JSON.md) */
+static const char *walk_method_key(ZombieWalkMethod m)
+{
+	switch (m) {
+	case ZW_LRU:
+		return "lru";
+	case ZW_INODES:
+		return "inodes";
+	case ZW_NONE:
+	case _ZW_MAX:
+		break;
+	}
+	return NULL;
+}
+
 static const char *count_source_key(ZombieCountSource s)
 {
 	switch (s) {
@@ -328,18 +343,28 @@ void render_zombies_text(const ZombieScan *z, bool exact, FILE *f)
 				n_drop++;
 			}
 		}
-		if (z->walk.folios || z->walk.inodes)
+		if (z->walk.method != ZW_NONE)
 			fprintf(f,
 				"  page cache pinning them: %s in %zu files; --release can drop %s "
 				"(%llu files)\n",
 				fmt_bytes(pages * PAGE, exact, a, sizeof(a)), z->n_pins,
 				fmt_bytes(drop * PAGE, exact, b, sizeof(b)),
 				(unsigned long long)n_drop);
-		fprintf(f,
-			"  kernel view: %llu superblocks, %llu inodes, %llu folios walked in %.0f ms%s\n",
-			(unsigned long long)z->walk.sbs, (unsigned long long)z->walk.inodes,
-			(unsigned long long)z->walk.folios, z->walk.ms,
-			z->walk.complete ? "" : " (incomplete)");
+		if (z->walk.method == ZW_LRU)
+			fprintf(f,
+				"  kernel view: the LRU lists of %llu zombies, %llu folios walked in "
+				"%.0f ms\n",
+				(unsigned long long)z->walk.memcgs,
+				(unsigned long long)z->walk.folios, z->walk.ms);
+		else if (z->walk.method == ZW_INODES)
+			fprintf(f,
+				"  kernel view: %llu superblocks, %llu inodes, %llu folios walked in "
+				"%.0f ms%s%s%s\n",
+				(unsigned long long)z->walk.sbs, (unsigned long long)z->walk.inodes,
+				(unsigned long long)z->walk.folios, z->walk.ms,
+				z->walk.complete ? "" : " (incomplete)",
+				z->walk.fallback ? "; not the LRU walk: " : "",
+				z->walk.fallback ? z->walk.fallback : "");
 		if (z->walk.rejected || z->walk.map_full)
 			fprintf(f,
 				"  %llu list steps changed under the walk, %llu records dropped\n",
@@ -439,6 +464,12 @@ json_object *render_zombies_json(const ZombieScan *z, size_t max_files)
 
 	json_object_object_add(kv, "used", json_object_new_boolean(z->used_bpf));
 	json_object_object_add(kv, "error", str_json(z->bpf_error));
+	json_object_object_add(kv, "method",
+			       walk_method_key(z->walk.method) ?
+				       json_object_new_string(walk_method_key(z->walk.method)) :
+				       NULL);
+	json_object_object_add(kv, "lru_fallback", str_json(z->walk.fallback));
+	json_object_object_add(kv, "memcgs", json_object_new_uint64(z->walk.memcgs));
 	json_object_object_add(kv, "superblocks", json_object_new_uint64(z->walk.sbs));
 	json_object_object_add(kv, "inodes", json_object_new_uint64(z->walk.inodes));
 	json_object_object_add(kv, "folios", json_object_new_uint64(z->walk.folios));
@@ -448,9 +479,9 @@ json_object *render_zombies_json(const ZombieScan *z, size_t max_files)
 	json_object_object_add(kv, "walk_ms", json_object_new_double(z->walk.ms));
 	/* How old the page-cache walk is: residue serve reuses one until zombies appear. */
 	json_object_object_add(kv, "files_age_s",
-			       z->files_reused ? json_object_new_double(z->files_age_s) :
-			       z->walk.inodes || z->walk.sbs ? json_object_new_double(0) :
-							       NULL);
+			       z->files_reused		 ? json_object_new_double(z->files_age_s) :
+			       z->walk.method != ZW_NONE ? json_object_new_double(0) :
+							   NULL);
 	json_object_object_add(root, "kernel_view", kv);
 
 	for (size_t i = 0; i < z->n_nodes; i++) {

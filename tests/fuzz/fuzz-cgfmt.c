@@ -283,6 +283,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(n >= 1);
 	else
 		FUZZ_ASSERT(n == 12345);
+	/* One past the highest id is at least the count, and answers for the same inputs. */
+	unsigned end = 12345;
+	if (parse_range_list_end(buf, size, &end) == 0)
+		FUZZ_ASSERT(n != 12345 && end >= n);
+	else
+		FUZZ_ASSERT(end == 12345 && n == 12345);
 	free(buf);
 	return 0;
 }

@@ -274,6 +274,30 @@ t_zombies() {
 	((rc == 0)) || t_bail "residue zombies -J $* exited $rc: $(head -c 2000 "$REPRO_DIR/residue.err")"
 }
 
+# t_walks_agree DESCRIPTION FILTER [ARGS...]: `residue zombies -J ARGS` finds the files on the
+# zombies' LRU lists (kernel_view.method "lru"); with --inode-walk, by every inode.  FILTER (jq)
+# must give the same from both.  Idle-page reclaim may take a page between two scans: up to 5
+# pairs, each a fraction of a second apart.  Leaves the inode walk's output in T_JSON.
+t_walks_agree() {
+	local desc=$1 filter=$2 ok=1
+	shift 2
+	for _ in 1 2 3 4 5; do
+		t_zombies "$@"
+		# (--release output has no kernel_view: its caller checks the method on a scan)
+		ok=$(jq -r 'if has("kernel_view") then .kernel_view.method else "lru" end' "$T_JSON")
+		jq -c "$filter" "$T_JSON" >"$REPRO_DIR/walk-lru.json"
+		t_zombies "$@" --inode-walk
+		jq -c "$filter" "$T_JSON" >"$REPRO_DIR/walk-inodes.json"
+		if [[ $ok == lru ]] && cmp -s "$REPRO_DIR/walk-lru.json" "$REPRO_DIR/walk-inodes.json"; then
+			ok=0
+			break
+		fi
+		sleep 0.5
+	done
+	t_check "$desc" test "$ok" = 0
+	[[ $ok == 0 ]] || diff "$REPRO_DIR/walk-lru.json" "$REPRO_DIR/walk-inodes.json" | head -n 20
+}
+
 t_done() {
 	if ((T_FAILS > 0)); then
 		echo "FAIL: $T_FAILS assertion(s) failed"

@@ -31,6 +31,10 @@ t_expect "the mapped zombie's file is listed as keep-mapped in the scan" --arg f
 	'[.files[] | select(.path == $f) | .release] == ["keep-mapped"]'
 t_expect "the other files would still be dropped" --arg f "$mfile" \
 	'[.files[] | select(.path != $f) | .release] == ["drop", "drop"]'
+# The LRU walk (the default) and the walk of every inode count the same mapped and shared pages.
+t_expect "the files were found on the zombies' LRU lists" '.kernel_view.method == "lru"'
+t_walks_agree "the LRU walk and the inode walk agree on the files and their mapped pages" \
+	'[.actions[] | {target, action, cgroup, bytes, mapped_bytes}] | sort_by(.target)' --release
 
 # The dry run.
 t_zombies --release

@@ -10,6 +10,21 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 t_init
+# RESIDUE_TEST_MGLRU=1 (the tests/vm guest only: tests/vm/tests.list): the same with multi-gen LRU
+# switched on for the whole kernel, where the zombies' folios are on no list the LRU walk follows:
+# the files must come from the inode walk, which says why.
+want_walk=lru
+if [[ ${RESIDUE_TEST_MGLRU:-0} == 1 ]]; then
+	[[ -e /etc/residue-vm/conf ]] || t_skip "RESIDUE_TEST_MGLRU switches a kernel setting: tests/vm guest only"
+	[[ -w /sys/kernel/mm/lru_gen/enabled ]] || t_skip "no multi-gen LRU here (CONFIG_LRU_GEN)"
+	echo y >/sys/kernel/mm/lru_gen/enabled || t_bail "cannot switch multi-gen LRU on"
+	for sig in EXIT INT TERM; do
+		# shellcheck disable=SC2064 # $sig now, on purpose
+		trap "echo n >/sys/kernel/mm/lru_gen/enabled; t_trap $sig" "$sig"
+	done
+	t_log "multi-gen LRU: $(cat /sys/kernel/mm/lru_gen/enabled)"
+	want_walk=inodes
+fi
 t_repro repro_case_zombies 3 2
 
 
@@ -68,6 +83,26 @@ tol=$((64 * 4096 * $(nproc)))
 t_expect "the parent's memory.stat shows the zombies' page cache (+- $tol)" --arg p "$Z_PARENT" \
 	--argjson tol "$tol" "$t_abs_le"'([.files[].bytes] | add) as $c
 		| [.parents[] | select(.path == $p) | absle(.stuck_bytes - $c; $tol)] == [true]'
+
+# The files come from the zombies' own LRU lists (kernel_view.method "lru"); the walk of every
+# inode (--inode-walk) must find exactly the same zombies, files, page and dirty counts.
+# Idle-page reclaim may take a page between the two scans (t_walks_agree tries a few times).
+if [[ $want_walk == lru ]]; then
+	t_expect "the files were found on the zombies' LRU lists" \
+		'.kernel_view.method == "lru" and .kernel_view.lru_fallback == null and .kernel_view.complete'
+	t_walks_agree "the LRU walk and the inode walk agree on the zombies, files and pages" \
+		'([.zombies[] | {cgroup_id, path, cache_bytes, dirty_bytes, files}] | sort_by(.cgroup_id)),
+		([.files[] | {cgroup_id, dev, inode, path, bytes, dirty_bytes, release}]
+			| sort_by(.cgroup_id, .dev, .inode))'
+else
+	t_expect "multi-gen LRU: the files come from the inode walk, which says why" \
+		'.kernel_view.method == "inodes" and .kernel_view.lru_fallback == "multi-gen LRU is on"
+		and .kernel_view.complete'
+	t_zombies --inode-walk
+fi
+t_expect "--inode-walk: the inode walk ran, and says it was asked for" \
+	'.kernel_view.method == "inodes" and (.kernel_view.lru_fallback | test("inode-walk"))
+	and .kernel_view.superblocks > 0'
 
 # cgroupfs only: bytes per parent; the count where cgroupfs says it (v2 cgroup.stat).
 t_zombies --no-bpf

@@ -209,9 +209,10 @@ static void test_json(void)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		CHECK(json_object_object_get_ex(o, keys[i], NULL));
 	/* Every kernel_view key of docs/JSON.md, present (values may be null). */
-	static const char *const kv_keys[] = { "used",	  "error",	"superblocks", "inodes",
-					       "folios",  "rejected",	"dropped",     "complete",
-					       "walk_ms", "files_age_s" };
+	static const char *const kv_keys[] = {
+		"used",	  "error",    "method",	 "lru_fallback", "memcgs",  "superblocks", "inodes",
+		"folios", "rejected", "dropped", "complete",	 "walk_ms", "files_age_s"
+	};
 	json_object *kv = NULL;
 	CHECK(json_object_object_get_ex(o, "kernel_view", &kv));
 	for (size_t i = 0; kv && i < sizeof(kv_keys) / sizeof(kv_keys[0]); i++)
@@ -229,6 +230,40 @@ static void test_json(void)
 		     350 * 4096);
 	/* stuck_bytes unknown is null, not 0 */
 	CHECK(json_object_object_get(o, "stuck_bytes") == NULL);
+	json_object_put(o);
+	zombie_scan_free(z);
+}
+
+/* kernel_view.method says which walk found the files, and lru_fallback why not the LRU walk. */
+static void test_json_walk_method(void)
+{
+	ZombieScan *z = fixture();
+	json_object *o, *kv;
+
+	o = render_zombies_json(z, 0);
+	CHECK(json_object_object_get_ex(o, "kernel_view", &kv));
+	CHECK(json_object_object_get(kv, "method") == NULL); /* no walk: null */
+	CHECK(json_object_object_get(kv, "files_age_s") == NULL);
+	json_object_put(o);
+
+	z->walk.method = ZW_LRU;
+	z->walk.memcgs = 3;
+	o = render_zombies_json(z, 0);
+	CHECK(json_object_object_get_ex(o, "kernel_view", &kv));
+	CHECK_STREQ(json_object_get_string(json_object_object_get(kv, "method")), "lru");
+	CHECK(json_object_object_get(kv, "lru_fallback") == NULL);
+	CHECK_EQ_U64(json_object_get_uint64(json_object_object_get(kv, "memcgs")), 3);
+	/* A walk made now, whichever: age 0, even with no superblock or inode visited. */
+	CHECK(json_object_object_get(kv, "files_age_s") != NULL);
+	json_object_put(o);
+
+	z->walk.method = ZW_INODES;
+	z->walk.fallback = "multi-gen LRU is on";
+	o = render_zombies_json(z, 0);
+	CHECK(json_object_object_get_ex(o, "kernel_view", &kv));
+	CHECK_STREQ(json_object_get_string(json_object_object_get(kv, "method")), "inodes");
+	CHECK_STREQ(json_object_get_string(json_object_object_get(kv, "lru_fallback")),
+		    "multi-gen LRU is on");
 	json_object_put(o);
 	zombie_scan_free(z);
 }
@@ -317,6 +352,7 @@ int main(int argc, char **argv)
 	RUN(test_predict);
 	RUN(test_kmem);
 	RUN(test_json);
+	RUN(test_json_walk_method);
 	RUN(test_table);
 	RUN(test_walk_gaps);
 	return tap_done();

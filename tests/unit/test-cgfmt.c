@@ -601,6 +601,12 @@ static void test_range_list(void)
 	CHECK_EQ_U64(n, 1);
 	CHECK_EQ_INT(parse_range_list_count("0-3,8,10-11", 11, &n), 0);
 	CHECK_EQ_U64(n, 7);
+	CHECK_EQ_INT(parse_range_list_end("0-3,8,10-11", 11, &n), 0);
+	CHECK_EQ_U64(n, 12);
+	CHECK_EQ_INT(parse_range_list_end("0\n", 2, &n), 0);
+	CHECK_EQ_U64(n, 1);
+	CHECK_EQ_INT(parse_range_list_end("0,2\n", 4, &n), 0);
+	CHECK_EQ_U64(n, 3);
 	CHECK_EQ_INT(parse_range_list_count("0-255\n", 6, &n), 0);
 	CHECK_EQ_U64(n, 256);
 	n = 99;
