@@ -397,6 +397,8 @@ static __always_inline __u64 ns_id_of(struct mnt_namespace *ns)
 }
 
 /* Remember the namespace of an attached mount, once. */
+_Static_assert(RS_SB_NS_MAX == 3, "note_ns() has one case per slot");
+
 static __noinline int note_ns(__u64 nsp)
 {
 	struct mnt_namespace *ns = (void *)nsp;
@@ -406,12 +408,29 @@ static __noinline int note_ns(__u64 nsp)
 	for (int i = 0; i < RS_SB_NS_MAX; i++)
 		if (i < n && sw.rec.ns_ids[i] == id)
 			return 0;
-	if (n >= RS_SB_NS_MAX) {
+	/*
+	 * Constant indices: 6.1's verifier lost the bounds of a variable one
+	 * after the loop above (umin 3 > umax 2 on a path it did not prune)
+	 * and refused the whole program, and with it the BPF tier there.
+	 */
+	__u32 ino = BPF_CORE_READ(ns, ns.inum);
+	switch (n) {
+	case 0:
+		sw.rec.ns_ids[0] = id;
+		sw.rec.ns_inos[0] = ino;
+		break;
+	case 1:
+		sw.rec.ns_ids[1] = id;
+		sw.rec.ns_inos[1] = ino;
+		break;
+	case 2:
+		sw.rec.ns_ids[2] = id;
+		sw.rec.ns_inos[2] = ino;
+		break;
+	default:
 		sw.rec.flags |= RS_SB_F_NS_MORE;
 		return 0;
 	}
-	sw.rec.ns_ids[n] = id;
-	sw.rec.ns_inos[n] = BPF_CORE_READ(ns, ns.inum);
 	sw.rec.n_ns = n + 1;
 	return 0;
 }

@@ -108,12 +108,14 @@ int collect_inflight(Snapshot *s)
 			uint64_t ino = sock_ino_of(s, sk);
 			const Inflight *up = holder_of_sock(s, sk);
 			if (ino && !up) {
-				f->owner_sock_ino = ino; /* held by a process, we hope: looked up below */
+				f->owner_sock_ino =
+					ino; /* held by a process, we hope: looked up below */
 				break;
 			}
 			if (!up)
 				break; /* an embryo no listener queue shows: unknown */
-			f->via = up->kind == INFLIGHT_EMBRYO ? INFLIGHT_VIA_EMBRYO : INFLIGHT_VIA_NESTED;
+			f->via = up->kind == INFLIGHT_EMBRYO ? INFLIGHT_VIA_EMBRYO :
+							       INFLIGHT_VIA_NESTED;
 			sk = up->sk;
 		}
 		if (!f->owner_sock_ino)

@@ -709,6 +709,11 @@ int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache
 		if (holder_is_unattached(s, h) || (s->nsfs_dev && h->dev == s->nsfs_dev))
 			wanted[h->proc] = true;
 	}
+	/* The process that can receive a file in flight is named as its holder. */
+	for (size_t i = 0; i < s->n_inflight; i++)
+		for (size_t j = 0; s->inflight[i].resolved && j < s->n_procs; j++)
+			if (s->procs[j].pid == s->inflight[i].owner_pid)
+				wanted[j] = true;
 	if (representatives) {
 		U64Set reps = { 0 };
 		for (size_t i = 0; i < s->n_nss; i++)

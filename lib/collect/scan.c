@@ -151,8 +151,10 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	/*
 	 * Every superblock and where it is mounted: the orphans no process holds
 	 * (a loop device's backing file, an fd in flight) are seen only this way.
+	 * Also where references came from /proc because the kernel has no
+	 * listmount (6.1): the programs loaded, and the walk needs none of it.
 	 */
-	if (o->want_orphans && s->used_bpf && o->refs_bpf) {
+	if (o->want_orphans && o->refs_bpf && !o->no_bpf) {
 		r = refs_bpf_walk_sbs(o->refs_bpf, s);
 		phase(s, "superblock walk", &t);
 		if (r == 0) {

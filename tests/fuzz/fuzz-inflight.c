@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		FUZZ_ASSERT(s->n_inflight <= size / sizeof(struct rs_inflight));
-		FUZZ_ASSERT(pass == 0 || s->n_inflight == before); /* the same records again: nothing new */
+		FUZZ_ASSERT(pass == 0 ||
+			    s->n_inflight == before); /* the same records again: nothing new */
 		for (size_t i = 0; i < s->n_inflight; i++) {
 			const Inflight *f = &s->inflight[i];
 			FUZZ_ASSERT(f->kind == INFLIGHT_FILE || f->kind == INFLIGHT_EMBRYO);
@@ -42,8 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(!f->resolved && f->owner_pid == 0);
 			for (size_t j = 0; j < i; j++) {
 				const Inflight *g = &s->inflight[j];
-				FUZZ_ASSERT(!(g->sk == f->sk && g->dev == f->dev && g->ino == f->ino &&
-					      g->file_sk == f->file_sk && g->kind == f->kind));
+				FUZZ_ASSERT(!(g->sk == f->sk && g->dev == f->dev &&
+					      g->ino == f->ino && g->file_sk == f->file_sk &&
+					      g->kind == f->kind));
 			}
 		}
 	}
