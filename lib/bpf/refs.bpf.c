@@ -606,6 +606,9 @@ int walk_sbs(struct bpf_iter__task_file *ctx)
 
 /* ---- files in flight in unix sockets ---- */
 
+/* Sockets whose queue, or a message's files, were longer than read (residue zeroes it). */
+__u64 inflight_cut;
+
 #define TCP_LISTEN_STATE 10 /* include/net/tcp_states.h: unix listeners use it too */
 #define S_IFMT_BITS 00170000
 #define S_IFSOCK_BITS 0140000
@@ -642,7 +645,12 @@ int dump_inflight(struct bpf_iter__unix *ctx)
 
 	r.sk = (__u64)sk;
 	r.sock_ino = sf ? BPF_CORE_READ(sf, f_inode, i_ino) : 0;
-	for (int n = 0; n < RS_INFLIGHT_SKBS_MAX; n++) {
+	for (int n = 0; n <= RS_INFLIGHT_SKBS_MAX; n++) {
+		if (n == RS_INFLIGHT_SKBS_MAX) {
+			if (skbp && skbp != head)
+				inflight_cut++; /* more messages than read */
+			return 0;
+		}
 		if (!skbp || skbp == head)
 			return 0;
 		struct sk_buff *skb = (void *)skbp;
@@ -657,8 +665,10 @@ int dump_inflight(struct bpf_iter__unix *ctx)
 			struct scm_fp_list *fpl = BPF_CORE_READ(cb, fp);
 			int count = fpl ? BPF_CORE_READ(fpl, count) : 0;
 			r.kind = RS_INFLIGHT_FILE;
-			if (count > RS_INFLIGHT_FDS_MAX)
+			if (count > RS_INFLIGHT_FDS_MAX) {
 				r.flags |= RS_INFLIGHT_F_CUT;
+				inflight_cut++;
+			}
 			for (int i = 0; i < RS_INFLIGHT_FDS_MAX && i < count; i++) {
 				struct file *f = NULL;
 				bpf_probe_read_kernel(&f, sizeof(f), &fpl->fp[i]);

@@ -229,14 +229,21 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 int refs_bpf_inflight(RefsBpf *b, Snapshot *s)
 {
 	Buf out = { 0 };
-	int r = run_iter(b->skel->links.dump_inflight_fd, &out);
 
-	if (r == 0) {
+	b->skel->bss->inflight_cut = 0;
+	int r = run_iter(b->skel->links.dump_inflight_fd, &out);
+	if (r == 0)
 		r = inflight_decode(s, out.data, out.len);
-		s->inflight_known = r == 0;
-	}
 	free(out.data);
-	return r;
+	if (r < 0)
+		return r;
+	s->inflight_known = b->skel->bss->inflight_cut == 0;
+	if (b->skel->bss->inflight_cut > 0)
+		r = snapshot_add_gap(s,
+				     "files in flight in unix sockets: queues longer than read (8 "
+				     "messages, 4 files each)",
+				     "iter/unix", EAGAIN);
+	return r < 0 ? r : 0;
 }
 
 int bpf_collect_references(Snapshot *s)
