@@ -25,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/bounded.h"
 #include "base/macro.h"
 #include "base/u64set.h"
 #include "render/render.h"
@@ -36,7 +37,6 @@ typedef struct Release {
 	bool json;
 	U64Set held; /* inodes some holder has open or mapped */
 	U64Set reachable; /* directories a holder can reach: their subtree stays */
-	int procfd; /* /proc, to ask which directories processes are in now */
 	uint64_t bytes, files, kept, failed;
 	json_object *list;
 } Release;
@@ -156,21 +156,26 @@ static void doomed_settle(Release *rl, int dfd, Doomed *x, size_t n)
  * Is directory @dfd now some process's working or root directory?  Asked
  * again for each directory before anything in it goes: a process may have
  * entered it since the scan (through /proc/PID/cwd/.. of a holder).  statx
- * with AT_STATX_DONT_SYNC: a working directory on a hung FUSE or NFS mount
- * is answered from the cache.  Threads with a working directory of their
- * own (unshare(CLONE_FS)) are not asked: the scan's holders cover them.
+ * with AT_STATX_DONT_SYNC, from a child that gets 1.5 s: following a
+ * process's cwd link revalidates an NFS inode, so a process sitting on a
+ * hung NFS or 9p mount could keep us waiting, and then the directory is
+ * kept, as if entered.  Threads with a working directory of their own
+ * (unshare(CLONE_FS)) are not asked: the scan's holders cover them.
  */
-static bool dir_is_entered(int procfd, int dfd)
+typedef struct EnteredAsk {
+	dev_t dev;
+	ino_t ino;
+} EnteredAsk;
+
+static int ask_entered(void *arg, void *out)
 {
-	struct stat me;
-	if (procfd < 0 || fstat(dfd, &me) < 0)
-		return false;
-	_cleanup_close_ int pfd = fcntl(procfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d = pfd >= 0 ? fdopendir(pfd) : NULL;
-	if (!d)
-		return false;
-	pfd = -EBADF;
+	const EnteredAsk *q = arg;
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = procfd >= 0 ? fdopendir(dup(procfd)) : NULL;
 	bool entered = false;
+
+	if (!d)
+		return -1;
 	for (struct dirent *de; !entered && (de = readdir(d));) {
 		char link[300];
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
@@ -179,11 +184,26 @@ static bool dir_is_entered(int procfd, int dfd)
 			struct statx sx;
 			snprintf(link, sizeof(link), "%s/%s", de->d_name, k ? "root" : "cwd");
 			entered = statx(procfd, link, AT_STATX_DONT_SYNC, STATX_INO, &sx) == 0 &&
-				  sx.stx_ino == me.st_ino &&
-				  makedev(sx.stx_dev_major, sx.stx_dev_minor) == me.st_dev;
+				  sx.stx_ino == q->ino &&
+				  makedev(sx.stx_dev_major, sx.stx_dev_minor) == q->dev;
 		}
 	}
 	closedir(d);
+	close(procfd);
+	*(bool *)out = entered;
+	return 0;
+}
+
+static bool dir_is_entered(int dfd)
+{
+	struct stat me;
+	bool entered = true; /* what no answer means: keep it */
+
+	if (fstat(dfd, &me) < 0)
+		return false;
+	EnteredAsk q = { me.st_dev, me.st_ino };
+	if (bounded_run(ask_entered, &q, &entered, sizeof(entered), 1500) < 0)
+		return true;
 	return entered;
 }
 
@@ -221,7 +241,7 @@ static void settle_batch(Release *rl, int dfd, Doomed *x, size_t *n, char *path,
 
 static int release_dir(Release *rl, int dfd, char *path, size_t plen, unsigned depth)
 {
-	if (dir_is_entered(rl->procfd, dfd)) {
+	if (dir_is_entered(dfd)) {
 		report(rl, plen ? path : "/", 0, "keep-entered");
 		rl->kept++;
 		close(dfd);
@@ -320,7 +340,7 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	Release rl = { .json = g->json, .procfd = -EBADF };
+	Release rl = { .json = g->json };
 	_cleanup_close_ int root = -EBADF;
 	bool delete_unheld = false;
 	int c, ret = EXIT_ERROR;
@@ -413,11 +433,9 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 		goto out;
 	}
 	path[0] = '\0';
-	rl.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* A lease that is broken signals its holder with SIGIO, whose default is to kill. */
 	signal(SIGIO, SIG_IGN);
 	(void)release_dir(&rl, dfd, path, 0, 0);
-	rl.procfd = safe_close(rl.procfd);
 	free(path);
 	uint64_t after = used_bytes(root);
 
