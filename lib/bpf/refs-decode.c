@@ -67,12 +67,16 @@ static int add_ref(Snapshot *s, size_t proc, const struct rs_ref *r, HolderHow h
 		h->fd = r->fd;
 		h->open_flags = (int32_t)r->flags;
 	} else if (how == HOLD_MMAP) {
-		/* VM_READ 1, VM_WRITE 2, VM_EXEC 4, VM_SHARED 8 (include/linux/mm.h) */
+		/*
+		 * VM_READ 1, VM_WRITE 2, VM_EXEC 4, VM_MAYSHARE 0x80 (include/linux/mm.h):
+		 * as /proc/PID/maps shows them, 's' from VM_MAYSHARE (a shared mapping
+		 * of a file opened read-only has no VM_SHARED).
+		 */
 		h->map_start = r->addr;
 		h->perms[0] = r->flags & 1 ? 'r' : '-';
 		h->perms[1] = r->flags & 2 ? 'w' : '-';
 		h->perms[2] = r->flags & 4 ? 'x' : '-';
-		h->perms[3] = r->flags & 8 ? 's' : 'p';
+		h->perms[3] = r->flags & 0x80 ? 's' : 'p';
 	} else if (how == HOLD_CWD && r->tid != r->pid) {
 		h->tid = (int32_t)r->tid;
 	}

@@ -429,6 +429,11 @@ static void read_map_perms(int procfd, const Snapshot *s, Holder *h)
 	char path[64];
 	_cleanup_free_ char *maps = NULL;
 
+	/* Both tiers give them with the reference: maps (and its mmap_lock) only if not. */
+	if (h->perms[0]) {
+		h->writes = h->perms[1] == 'w' && h->perms[3] == 's';
+		return;
+	}
 	snprintf(path, sizeof(path), "%d/maps", s->procs[h->proc].pid);
 	ssize_t n = read_all_at(procfd, path, &maps);
 	if (n <= 0 || parse_maps_perms(maps, (size_t)n, h->map_start, h->perms) < 0)

@@ -158,7 +158,7 @@ static bool is_pid_name(const char *s)
  * for one that is attached (holder_is_unattached()).
  */
 static int add_holder(ProcCtx *c, HolderHow how, const RefStat *rs, int fd, int tid,
-		      uint64_t map_start)
+		      const MapsEntry *map)
 {
 	const Snapshot *s = c->s;
 
@@ -180,7 +180,11 @@ static int add_holder(ProcCtx *c, HolderHow how, const RefStat *rs, int fd, int 
 	h->fd = fd;
 	h->open_flags = -1;
 	h->tid = tid;
-	h->map_start = map_start;
+	if (map) {
+		/* Its permissions now, so that no one reads maps again (mmap_lock) to show them. */
+		h->map_start = map->start;
+		memcpy(h->perms, map->perms, sizeof(h->perms));
+	}
 	return emit(c, &rec);
 }
 
@@ -206,7 +210,7 @@ static int on_fd(void *ctx, const char *name)
 	int r = ctx_stat(c, c->dirfd, name, &rs);
 	if (r < 0)
 		return ref_gap(c, "open files (/proc/PID/fd/N)", r);
-	return add_holder(c, HOLD_FD, &rs, atoi(name), 0, 0);
+	return add_holder(c, HOLD_FD, &rs, atoi(name), 0, NULL);
 }
 
 /*
@@ -261,7 +265,7 @@ static int scan_maps(ProcCtx *c, int piddirfd)
 				return r == -ECANCELED ? 0 : r;
 			continue;
 		}
-		r = add_holder(c, HOLD_MMAP, &rs, -1, 0, e.start);
+		r = add_holder(c, HOLD_MMAP, &rs, -1, 0, &e);
 		if (r < 0)
 			return r;
 	}
@@ -282,7 +286,7 @@ static int on_task(void *ctx, const char *name)
 		return 0;
 	if (rs.mnt_id == c->cwd.mnt_id && rs.ino == c->cwd.ino)
 		return 0; /* shares the process's fs_struct, as threads normally do */
-	return add_holder(c, HOLD_CWD, &rs, -1, tid, 0);
+	return add_holder(c, HOLD_CWD, &rs, -1, tid, NULL);
 }
 
 static int scan_dir(ProcCtx *c, int piddirfd, const char *sub, dent_fn fn, const char *what)
@@ -323,7 +327,7 @@ static int scan_links(ProcCtx *c, int piddirfd)
 		}
 		if (links[i].how == HOLD_CWD)
 			c->cwd = rs;
-		r = add_holder(c, links[i].how, &rs, -1, 0, 0);
+		r = add_holder(c, links[i].how, &rs, -1, 0, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -762,7 +766,7 @@ int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache
 int collect_representatives(Snapshot *s, const ScanOptions *o)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char path[48], buf[8];
+	char path[48], buf[512];
 
 	if (procfd < 0)
 		return 0;
@@ -779,14 +783,21 @@ int collect_representatives(Snapshot *s, const ScanOptions *o)
 			ns->pid = known;
 			continue;
 		}
-		/* Kernel threads (empty cmdline) name no container: take the first that is not. */
+		/*
+		 * Kernel threads name no container: take the first that is not.  Told
+		 * from its stat flags (PF_KTHREAD), not from an empty cmdline, whose
+		 * read waits for the process's mmap_lock.
+		 */
 		for (size_t j = 0; j < s->n_procs && tries < 64; j++) {
 			const Process *p = &s->procs[j];
+			uint64_t flags;
 			if (p->mntns_id != ns->id || p->pid < ns->pid)
 				continue;
 			tries++;
-			snprintf(path, sizeof(path), "%d/cmdline", p->pid);
-			if (read_small_at(procfd, path, buf, sizeof(buf)) > 0) {
+			snprintf(path, sizeof(path), "%d/stat", p->pid);
+			ssize_t n = read_small_at(procfd, path, buf, sizeof(buf));
+			if (n > 0 && parse_proc_stat_flags(buf, (size_t)n, &flags) == 0 &&
+			    !(flags & PF_KTHREAD)) {
 				ns->pid = p->pid;
 				ns->pid_is_kthread = false;
 				break;
