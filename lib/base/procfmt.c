@@ -99,6 +99,13 @@ int parse_fdinfo(const char *buf, size_t len, FdInfo *ret)
 				fi.ino = x;
 				fi.has_ino = true;
 			}
+		} else if (has_prefix(p, le, "scm_fds:")) {
+			v = skip_blank(p + 8, le);
+			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le) &&
+			    x <= UINT32_MAX) {
+				fi.scm_fds = (uint32_t)x;
+				fi.has_scm_fds = true;
+			}
 		} else if (has_prefix(p, le, "pos:")) {
 			v = skip_blank(p + 4, le);
 			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le))

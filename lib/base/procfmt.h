@@ -17,7 +17,8 @@ typedef struct FdInfo {
 	uint32_t flags; /* open(2) flags, octal in the file */
 	uint32_t mnt_id; /* the old 32-bit id mountinfo shows */
 	uint64_t ino;
-	bool has_flags, has_mnt_id, has_ino;
+	uint32_t scm_fds; /* a unix socket: files in flight in its queue (6.x) */
+	bool has_flags, has_mnt_id, has_ino, has_scm_fds;
 } FdInfo;
 
 /* /proc/PID/fdinfo/N */

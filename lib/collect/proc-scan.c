@@ -91,6 +91,7 @@ typedef struct RefsProgress {
 enum {
 	REC_HOLDER = 1,
 	REC_GAP,
+	REC_SCM, /* a unix socket with files in flight: pid, and its fd in err */
 	REC_DONE
 };
 
@@ -113,6 +114,7 @@ typedef struct ProcCtx {
 	pid_t pid;
 	int dirfd; /* the directory being listed (fd/, map_files/, task/) */
 	int out; /* the pipe to the parent */
+	bool want_scm; /* count unix sockets' files in flight (no superblock walk will) */
 	RefsProgress *pr;
 	RefStat cwd;
 	U64Set attached_devs; /* superblocks some reference reached through a listed mount */
@@ -210,6 +212,18 @@ static int on_fd(void *ctx, const char *name)
 	int r = ctx_stat(c, c->dirfd, name, &rs);
 	if (r < 0)
 		return ref_gap(c, "open files (/proc/PID/fd/N)", r);
+	if (c->want_scm && S_ISSOCK(rs.mode)) {
+		/* Files in flight in its queue: fdinfo counts them (6.x), names none. */
+		char path[64], buf[512];
+		FdInfo fi;
+		snprintf(path, sizeof(path), "../fdinfo/%s", name);
+		ssize_t n = read_small_at(c->dirfd, path, buf, sizeof(buf));
+		if (n > 0 && parse_fdinfo(buf, (size_t)n, &fi) == 0 && fi.scm_fds > 0) {
+			RefRecord rec = { .kind = REC_SCM, .pid = c->pid, .err = atoi(name) };
+			if (emit(c, &rec) < 0)
+				return -EPIPE;
+		}
+	}
 	return add_holder(c, HOLD_FD, &rs, atoi(name), 0, NULL);
 }
 
@@ -445,7 +459,7 @@ static int scan_references(ProcCtx *c, int procfd)
  * caller's stdout open), and never outlives the scan.
  */
 static _Noreturn void refs_child(const Snapshot *s, size_t first, int out, RefsProgress *pr,
-				 pid_t parent)
+				 pid_t parent, bool want_scm)
 {
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -454,7 +468,7 @@ static _Noreturn void refs_child(const Snapshot *s, size_t first, int out, RefsP
 	if (dup2(out, 0) < 0)
 		_exit(1);
 	(void)syscall(SYS_close_range, 1U, ~0U, 0U);
-	ProcCtx c = { .s = s, .dirfd = -EBADF, .out = 0, .pr = pr };
+	ProcCtx c = { .s = s, .dirfd = -EBADF, .out = 0, .want_scm = want_scm, .pr = pr };
 	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0 && ctx_gap(&c, "/proc", "open", errno) < 0)
 		_exit(1);
@@ -494,6 +508,10 @@ static int apply_records(Snapshot *s, const RefRecord *rec, size_t n, bool *done
 			if (snapshot_add_pid_gap(s, rec[i].what, rec[i].call, rec[i].err,
 						 rec[i].pid) < 0)
 				return -ENOMEM;
+		} else if (rec[i].kind == REC_SCM) {
+			if (snapshot_add_pid_gap(s, GAP_WHAT_SCM_FDS, "fdinfo", EOPNOTSUPP,
+						 rec[i].pid) < 0)
+				return -ENOMEM;
 		} else if (rec[i].kind == REC_HOLDER) {
 			Holder *h = snapshot_add_holder(s);
 			if (!h)
@@ -509,7 +527,7 @@ static int apply_records(Snapshot *s, const RefRecord *rec, size_t n, bool *done
  * done, dies, or stalls.  Returns the index of the first process no child
  * has read yet (n_procs when all are), or -errno.
  */
-static ssize_t watch_child(Snapshot *s, size_t first, RefsProgress *pr)
+static ssize_t watch_child(Snapshot *s, size_t first, RefsProgress *pr, bool want_scm)
 {
 	RefRecord buf[64];
 	int p[2];
@@ -522,7 +540,7 @@ static ssize_t watch_child(Snapshot *s, size_t first, RefsProgress *pr)
 	pr->proc = (uint32_t)first;
 	pid_t pid = fork();
 	if (pid == 0)
-		refs_child(s, first, p[1], pr, parent);
+		refs_child(s, first, p[1], pr, parent, want_scm);
 	int fork_err = errno;
 	close(p[1]);
 	if (pid < 0) {
@@ -592,7 +610,7 @@ static ssize_t watch_child(Snapshot *s, size_t first, RefsProgress *pr)
 }
 
 /* The references of every process, read by watched children (see the top of the file). */
-static int collect_references(Snapshot *s)
+static int collect_references(Snapshot *s, bool want_scm)
 {
 	RefsProgress *pr =
 		mmap(NULL, sizeof(*pr), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -602,7 +620,7 @@ static int collect_references(Snapshot *s)
 		return -ENOMEM;
 	bounded_reap();
 	while (next >= 0 && (size_t)next < s->n_procs)
-		next = watch_child(s, (size_t)next, pr);
+		next = watch_child(s, (size_t)next, pr, want_scm);
 	s->n_refs += pr->refs;
 	munmap(pr, sizeof(*pr));
 	if (next == -ENOMEM)
@@ -695,7 +713,8 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 		return r;
 	if (r < 0 && (r = snapshot_add_gap(s, "/proc", "getdents", -r)) < 0)
 		return r;
-	return o->want_orphans ? collect_references(s) : 0;
+	/* Where the programs loaded, the superblock walk names files in flight itself. */
+	return o->want_orphans ? collect_references(s, !o->refs_bpf || o->no_bpf) : 0;
 }
 
 int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache)

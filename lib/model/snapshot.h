@@ -19,6 +19,9 @@
  * that only a kernel object holds are not seen.  A limit of the tier, like a
  * refused BPF tier, not a read that failed: it does not make a report incomplete.
  */
+/* Without the walk: a unix socket with files in flight (fdinfo scm_fds), one gap per socket. */
+#define GAP_WHAT_SCM_FDS                                                                           \
+	"unix sockets with files in flight (fdinfo scm_fds): the superblocks they keep need the BPF tier"
 #define GAP_WHAT_NO_SB_WALK                                                                        \
 	"superblocks with no process holder, other than a loop device's: needs the BPF tier"
 /*

@@ -98,6 +98,25 @@ static int do_fdinfo(const char *dir)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return 1;
 	r |= copy_fdinfo(dir, "socket", sv[0]);
+	/* Three files in flight in two messages: scm_fds counts them on the receiving end. */
+	int dv[2], nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (nul < 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dv) < 0)
+		return 1;
+	for (int m = 0; m < 2; m++) {
+		int fds[2] = { nul, nul };
+		char byte = 'x', cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf };
+		mh.msg_controllen = m == 0 ? CMSG_SPACE(2 * sizeof(int)) : CMSG_SPACE(sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = m == 0 ? CMSG_LEN(2 * sizeof(int)) : CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), fds, m == 0 ? 2 * sizeof(int) : sizeof(int));
+		if (sendmsg(dv[0], &mh, 0) != 1)
+			return 1;
+	}
+	r |= copy_fdinfo(dir, "socket-inflight", dv[1]);
 	return r;
 }
 

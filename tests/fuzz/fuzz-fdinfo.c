@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(fi.has_flags);
 		FUZZ_ASSERT(fi.has_mnt_id || fi.mnt_id == 0);
 		FUZZ_ASSERT(fi.has_ino || fi.ino == 0);
+		FUZZ_ASSERT(fi.has_scm_fds || fi.scm_fds == 0);
 	} else {
 		FUZZ_ASSERT(memcmp(&fi, &orig, sizeof(fi)) == 0);
 	}

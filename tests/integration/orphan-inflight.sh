@@ -8,7 +8,8 @@
 # inside a socket in flight in another (how "inflight-nested"), in a connection waiting in a
 # listener's queue (how "inflight-embryo").  Each: exactly one orphan, tmpfs, orphaned, risk
 # memory, its bytes, one holder naming the process and fd of the socket it can receive from, and
-# the hint.  Without the walk (-proc, the 6.1 guest): no orphan, and the gap says why.
+# the hint.  Without the walk (-proc): no orphan, the gap says why, and a second gap counts the
+# sockets fdinfo shows files in flight in.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -41,6 +42,11 @@ done
 if t_no_sb_walk; then
 	t_expect "/proc tier: a gap says what it cannot see" \
 		'[.gaps[] | select(.call == "walk_sbs" and (.what | test("needs the BPF tier")))] | length == 1'
+	# fdinfo counts the files in flight in a socket a process holds (the socketpair's and the
+	# outer socket of the nested case; an embryo has no fd): one gap, by socket, with a pid.
+	t_expect "/proc tier: a gap counts the 2 sockets with files in flight (fdinfo scm_fds)" \
+		--argjson pids "[${pid[inflight]}, ${pid[inflight-nested]}]" \
+		'[.gaps[] | select(.call == "fdinfo" and (.what | test("scm_fds")) and .count >= 2 and (.example_pid as $p | $pids | index($p)))] | length == 1'
 else
 	t_expect "no gap counts an unnamed superblock" \
 		'[.gaps[] | select(.call == "walk_sbs")] | length == 0'

@@ -17,23 +17,26 @@ struct fdinfo_case {
 	uint32_t flags;
 	uint32_t mnt_id;
 	uint64_t ino;
+	int scm_fds; /* -1: no such line */
 };
 
 /* The values in the captured files; tests/data/capture.sh rewrites them. */
 static const struct fdinfo_case fdinfo_cases[] = {
-	{ "fdinfo-stdin.txt", 0, 0100000, 27, 733 },
-	{ "fdinfo-rdonly.txt", 0, 02100000, 27, 733 },
-	{ "fdinfo-wronly-append.txt", 10, 02102001, 27, 5308528 },
-	{ "fdinfo-opath-dir.txt", 0, 012200000, 27, 2 },
-	{ "fdinfo-eventfd.txt", 0, 02004002, 17, 1038 },
-	{ "fdinfo-epoll.txt", 0, 02000002, 17, 1038 },
-	{ "fdinfo-inotify.txt", 0, 02000000, 17, 1038 },
-	{ "fdinfo-timerfd.txt", 0, 02000002, 17, 1038 },
-	{ "fdinfo-signalfd.txt", 0, 02000002, 17, 1038 },
-	{ "fdinfo-pidfd.txt", 0, 02000002, 4, 4147 },
-	{ "fdinfo-memfd.txt", 0, 02100002, 0, 1027 },
-	{ "fdinfo-pipe-write.txt", 0, 02000001, 16, 8179 },
-	{ "fdinfo-socket.txt", 0, 02000002, 10, 8181 },
+	{ "fdinfo-stdin.txt", 0, 0100000, 27, 733, -1 },
+	{ "fdinfo-rdonly.txt", 0, 02100000, 27, 733, -1 },
+	{ "fdinfo-wronly-append.txt", 10, 02102001, 27, 5308528, -1 },
+	{ "fdinfo-opath-dir.txt", 0, 012200000, 27, 2, -1 },
+	{ "fdinfo-eventfd.txt", 0, 02004002, 17, 1038, -1 },
+	{ "fdinfo-epoll.txt", 0, 02000002, 17, 1038, -1 },
+	{ "fdinfo-inotify.txt", 0, 02000000, 17, 1038, -1 },
+	{ "fdinfo-timerfd.txt", 0, 02000002, 17, 1038, -1 },
+	{ "fdinfo-signalfd.txt", 0, 02000002, 17, 1038, -1 },
+	{ "fdinfo-pidfd.txt", 0, 02000002, 4, 4147, -1 },
+	{ "fdinfo-memfd.txt", 0, 02100002, 0, 1027, -1 },
+	{ "fdinfo-pipe-write.txt", 0, 02000001, 16, 8179, -1 },
+	{ "fdinfo-socket.txt", 0, 02000002, 10, 8181, 0 },
+	/* A socketpair's receiving end with three files in flight in two messages. */
+	{ "fdinfo-socket-inflight.txt", 0, 02000002, 10, 122732419, 3 },
 };
 
 static void test_captured(void)
@@ -53,6 +56,8 @@ static void test_captured(void)
 			CHECK_EQ_U64(fi.flags, c->flags);
 			CHECK_EQ_U64(fi.mnt_id, c->mnt_id);
 			CHECK_EQ_U64(fi.ino, c->ino);
+			CHECK_EQ_INT(fi.has_scm_fds, c->scm_fds >= 0);
+			CHECK_EQ_U64(fi.scm_fds, c->scm_fds >= 0 ? (uint64_t)c->scm_fds : 0);
 		}
 		free(buf);
 	}
