@@ -66,7 +66,7 @@ static void keep_stray(pid_t pid)
 	stray[n_stray++] = pid;
 }
 
-static int64_t now_ms(void)
+int64_t bounded_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -93,7 +93,7 @@ static void wait_children(pid_t *pids, int *pidfds, size_t n, int64_t deadline)
 			else if (pfd)
 				live++; /* no pidfd (pre-5.3): poll below only sleeps */
 		}
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - bounded_now_ms();
 		if (live == 0 || left <= 0)
 			break;
 		if (!pfd || poll(pfd, live, (int)MIN(left, 10)) < 0)
@@ -102,12 +102,26 @@ static void wait_children(pid_t *pids, int *pidfds, size_t n, int64_t deadline)
 	free(pfd);
 }
 
+void bounded_child_init(pid_t parent, int keep)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	if (keep < 0) {
+		(void)syscall(SYS_close_range, 0U, ~0U, 0U);
+		return;
+	}
+	if (keep > 0)
+		(void)syscall(SYS_close_range, 0U, (unsigned)keep - 1, 0U);
+	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
+}
+
 void bounded_give_up(pid_t pid)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	kill(pid, SIGKILL);
-	wait_children(&pid, &pidfd, 1, now_ms() + 100);
+	wait_children(&pid, &pidfd, 1, bounded_now_ms() + 100);
 	if (pid > 0)
 		keep_stray(pid);
 	if (pidfd >= 0)
@@ -134,10 +148,7 @@ int bounded_run(int (*fn)(void *arg, void *out), void *arg, void *out, size_t si
 	memcpy(mem, out, size);
 	pid_t pid = fork();
 	if (pid == 0) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != self)
-			_exit(1);
-		(void)syscall(SYS_close_range, 0U, ~0U, 0U);
+		bounded_child_init(self, -1);
 		tail->ret = fn(arg, mem);
 		__atomic_store_n(&tail->done, 1, __ATOMIC_RELEASE);
 		_exit(0);
@@ -146,7 +157,7 @@ int bounded_run(int (*fn)(void *arg, void *out), void *arg, void *out, size_t si
 	if (pid > 0) {
 		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 		pid_t p = pid;
-		wait_children(&p, &pidfd, 1, now_ms() + timeout_ms);
+		wait_children(&p, &pidfd, 1, bounded_now_ms() + timeout_ms);
 		if (pidfd >= 0)
 			close(pidfd);
 		bool done = __atomic_load_n(&tail->done, __ATOMIC_ACQUIRE);
@@ -177,18 +188,7 @@ static int target(const BoundedStatfs *q)
 
 static _Noreturn void ask(const BoundedStatfs *q, Answer *a, pid_t parent)
 {
-	int fd = q->fd;
-	/*
-	 * A child must never outlive us, nor hold more than it asks about: a
-	 * copy of our fds in a child stuck in a filesystem would keep those
-	 * files (and orphaned filesystems) alive after we are gone.
-	 */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	if (fd > 0)
-		(void)syscall(SYS_close_range, 0U, (unsigned)fd - 1, 0U);
-	(void)syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0U);
+	bounded_child_init(parent, q->fd);
 	/* A filesystem that never answers keeps the child here until it is killed. */
 	int t = target(q);
 	a->err = t < 0 ? -t : fstatfs(t, &a->sf) < 0 ? errno : 0;
@@ -212,7 +212,7 @@ int bounded_fstatfs(BoundedStatfs *q, size_t n, int timeout_ms)
 		r = -ENOMEM;
 		goto out;
 	}
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = bounded_now_ms() + timeout_ms;
 	pid_t self = getpid();
 	for (size_t i = 0; i < n; i++) {
 		q[i].answered = false;
@@ -244,7 +244,7 @@ int bounded_fstatfs(BoundedStatfs *q, size_t n, int timeout_ms)
 		}
 	}
 	/* A killed FUSE or NFS request ends at once; give the kills a moment, then let go. */
-	wait_children(pids, pidfds, n, now_ms() + 100);
+	wait_children(pids, pidfds, n, bounded_now_ms() + 100);
 	for (size_t i = 0; i < n; i++)
 		if (pids[i] > 0)
 			keep_stray(pids[i]);

@@ -49,6 +49,17 @@ int bounded_fstatfs(BoundedStatfs *q, size_t n, int timeout_ms);
  */
 int bounded_run(int (*fn)(void *arg, void *out), void *arg, void *out, size_t size, int timeout_ms);
 
+/*
+ * In a child forked to ask something that may never answer: die with the
+ * process that forked it (@parent; exit now if it is already gone), and close
+ * every fd but @keep (-1: all), for a copy of ours in a child stuck in a
+ * filesystem would keep those files, and orphaned filesystems, alive.
+ */
+void bounded_child_init(pid_t parent, int keep);
+
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+int64_t bounded_now_ms(void);
+
 /* Reap children of earlier calls that had not exited yet; never waits. */
 void bounded_reap(void);
 

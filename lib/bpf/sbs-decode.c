@@ -91,6 +91,7 @@ int inflight_decode(Snapshot *s, const void *recs, size_t len)
 			.ino = r[i].kind == RS_INFLIGHT_FILE ? r[i].ino : 0,
 			.file_sk = r[i].file_sk,
 			.kind = (uint8_t)r[i].kind,
+			.owner_proc = -1,
 		};
 		bool dup = false;
 		for (size_t j = 0; j < s->n_inflight && !dup; j++) {

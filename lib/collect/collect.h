@@ -100,8 +100,12 @@ int collect_unheld_superblocks(Snapshot *s);
 /* Every bound loop device and its backing file's device and inode, into @s->loops. */
 int collect_loop_devices(Snapshot *s);
 int collect_loop_orphans(Snapshot *s, const ScanOptions *o);
-/* Trace each file in flight on a superblock mounted nowhere to the process that can receive it. */
-int collect_inflight(Snapshot *s);
+/*
+ * Read every unix socket's files in flight (BPF iter/unix: a gap if it
+ * cannot) and trace each on a superblock mounted nowhere to the process that
+ * can receive it.
+ */
+int collect_inflight(Snapshot *s, struct RefsBpf *b);
 /* Is @dev mounted in the mount namespace of any task now (each one's mountinfo)? 1, 0 or -ENOMEM. */
 int dev_mounted_now(Snapshot *s, uint64_t dev);
 /* Unheld superblocks no loop device names: one gap (GAP_WHAT_UNHELD_SB), not orphans. */

@@ -21,6 +21,7 @@
 #include "base/array.h"
 #include "base/macro.h"
 #include "base/u64set.h"
+#include "bpf/refs-loader.h"
 #include "collect.h"
 
 #define VIA_DEPTH_MAX 8
@@ -50,14 +51,14 @@ typedef struct SockOwner {
 } SockOwner;
 
 /* Who holds each socket of @want (by inode) in an fd table: one pass over /proc/PID/fd. */
-static int find_owners(SockOwner *want, size_t n)
+static void find_owners(SockOwner *want, size_t n)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = procfd >= 0 ? fdopendir(dup(procfd)) : NULL;
 	size_t left = n;
 
 	if (!d)
-		return 0;
+		return;
 	for (struct dirent *de; left && (de = readdir(d));) {
 		char path[300], link[64];
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
@@ -88,13 +89,19 @@ static int find_owners(SockOwner *want, size_t n)
 		closedir(f);
 	}
 	closedir(d);
-	return 0;
 }
 
-int collect_inflight(Snapshot *s)
+int collect_inflight(Snapshot *s, RefsBpf *b)
 {
 	_cleanup_free_ SockOwner *want = NULL;
 	size_t n_want = 0, cap = 0;
+
+	int r = refs_bpf_inflight(b, s);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return snapshot_add_gap(s, "files in flight in unix sockets (BPF iter/unix)",
+					"iter/unix", -r);
 
 	/* Each file on a superblock mounted nowhere: the chain of sockets up to one with a file. */
 	for (size_t i = 0; i < s->n_inflight; i++) {
@@ -127,9 +134,7 @@ int collect_inflight(Snapshot *s)
 	}
 	if (n_want == 0)
 		return 0;
-	int r = find_owners(want, n_want);
-	if (r < 0)
-		return r;
+	find_owners(want, n_want);
 	for (size_t i = 0; i < s->n_inflight; i++) {
 		Inflight *f = &s->inflight[i];
 		for (size_t j = 0; f->owner_sock_ino && j < n_want; j++)
@@ -138,6 +143,10 @@ int collect_inflight(Snapshot *s)
 				f->owner_pid = want[j].pid;
 				f->owner_fd = want[j].fd;
 			}
+		/* Its comm and cgroup, as a holder's, from the process list (-1: born since). */
+		for (size_t j = 0; f->resolved && f->owner_proc < 0 && j < s->n_procs; j++)
+			if (s->procs[j].pid == f->owner_pid)
+				f->owner_proc = (int32_t)j;
 	}
 	return 0;
 }

@@ -117,7 +117,7 @@ static int ask_all(Snapshot *s, LoopAsk *a, size_t n)
 	return 0;
 }
 
-/* Its sysfs side: own device, backing path, users.  Not bound (no backing_file): false. */
+/* A loop device whose backing file @a answered: its own device, backing path and users from sysfs. */
 static int add_loop(Snapshot *s, int sysfd, const char *name, const LoopAsk *a)
 {
 	char buf[4096];

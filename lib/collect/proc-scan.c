@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,6 @@
 #include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/bounded.h"
@@ -43,10 +41,6 @@
 #define REFS_COMM "residue-refs"
 /* As long as a filesystem gets to answer statfs (probe.c): no local one takes it. */
 #define REFS_STALL_MS 1500
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
 struct linux_dirent64 {
 	uint64_t d_ino;
@@ -83,15 +77,20 @@ static int for_each_dent(int dfd, dent_fn fn, void *ctx)
 
 /* What the watching scan reads of the child's progress (a shared mapping). */
 typedef struct RefsProgress {
-	volatile uint64_t steps; /* references and processes begun */
 	volatile uint64_t refs; /* references looked at (Snapshot.n_refs) */
 	volatile uint32_t proc; /* index of the process being read */
 } RefsProgress;
 
+/* Both only grow: their sum changes exactly when the child made progress. */
+static uint64_t progress(const RefsProgress *pr)
+{
+	return pr->refs + pr->proc;
+}
+
 enum {
 	REC_HOLDER = 1,
 	REC_GAP,
-	REC_SCM, /* a unix socket with files in flight: pid, and its fd in err */
+	REC_SCM, /* a unix socket with files in flight, in process pid */
 	REC_DONE
 };
 
@@ -137,7 +136,6 @@ static int ctx_gap(ProcCtx *c, const char *what, const char *call, int err)
 /* ref_stat(), counted as progress first: a statx that never returns shows as none. */
 static int ctx_stat(ProcCtx *c, int dirfd, const char *name, RefStat *rs)
 {
-	c->pr->steps++;
 	c->pr->refs++;
 	return ref_stat(dirfd, name, 0, rs);
 }
@@ -219,7 +217,7 @@ static int on_fd(void *ctx, const char *name)
 		snprintf(path, sizeof(path), "../fdinfo/%s", name);
 		ssize_t n = read_small_at(c->dirfd, path, buf, sizeof(buf));
 		if (n > 0 && parse_fdinfo(buf, (size_t)n, &fi) == 0 && fi.scm_fds > 0) {
-			RefRecord rec = { .kind = REC_SCM, .pid = c->pid, .err = atoi(name) };
+			RefRecord rec = { .kind = REC_SCM, .pid = c->pid };
 			if (emit(c, &rec) < 0)
 				return -EPIPE;
 		}
@@ -461,14 +459,9 @@ static int scan_references(ProcCtx *c, int procfd)
 static _Noreturn void refs_child(const Snapshot *s, size_t first, int out, RefsProgress *pr,
 				 pid_t parent, bool want_scm)
 {
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
+	bounded_child_init(parent, out);
 	(void)prctl(PR_SET_NAME, REFS_COMM);
-	if (dup2(out, 0) < 0)
-		_exit(1);
-	(void)syscall(SYS_close_range, 1U, ~0U, 0U);
-	ProcCtx c = { .s = s, .dirfd = -EBADF, .out = 0, .want_scm = want_scm, .pr = pr };
+	ProcCtx c = { .s = s, .dirfd = -EBADF, .out = out, .want_scm = want_scm, .pr = pr };
 	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0 && ctx_gap(&c, "/proc", "open", errno) < 0)
 		_exit(1);
@@ -477,7 +470,6 @@ static _Noreturn void refs_child(const Snapshot *s, size_t first, int out, RefsP
 		if (s->procs[i].pid == parent)
 			continue;
 		pr->proc = (uint32_t)i;
-		pr->steps++;
 		c.proc = (uint32_t)i;
 		c.pid = s->procs[i].pid;
 		c.cwd = (RefStat){ 0 };
@@ -489,13 +481,6 @@ static _Noreturn void refs_child(const Snapshot *s, size_t first, int out, RefsP
 	}
 	RefRecord done = { .kind = REC_DONE };
 	_exit(emit(&c, &done) < 0);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Apply the records in @buf (@n bytes, whole records); sets *@done on REC_DONE. */
@@ -547,8 +532,8 @@ static ssize_t watch_child(Snapshot *s, size_t first, RefsProgress *pr, bool wan
 		close(p[0]);
 		return -fork_err;
 	}
-	uint64_t seen = pr->steps;
-	int64_t last = now_ms();
+	uint64_t seen = progress(pr);
+	int64_t last = bounded_now_ms();
 	ssize_t next = -1;
 	for (;;) {
 		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
@@ -584,10 +569,10 @@ static ssize_t watch_child(Snapshot *s, size_t first, RefsProgress *pr, bool wan
 				memmove(buf, (char *)buf + whole * sizeof(RefRecord), have);
 			}
 		}
-		if (pr->steps != seen) {
-			seen = pr->steps;
-			last = now_ms();
-		} else if (now_ms() - last >= REFS_STALL_MS) {
+		if (progress(pr) != seen) {
+			seen = progress(pr);
+			last = bounded_now_ms();
+		} else if (bounded_now_ms() - last >= REFS_STALL_MS) {
 			/* Stuck in one reference of this process: it is a gap, the rest go on. */
 			if (snapshot_add_pid_gap(
 				    s,
@@ -734,9 +719,8 @@ int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache
 	}
 	/* The process that can receive a file in flight is named as its holder. */
 	for (size_t i = 0; i < s->n_inflight; i++)
-		for (size_t j = 0; s->inflight[i].resolved && j < s->n_procs; j++)
-			if (s->procs[j].pid == s->inflight[i].owner_pid)
-				wanted[j] = true;
+		if (inflight_owner(s, &s->inflight[i]))
+			wanted[s->inflight[i].owner_proc] = true;
 	if (representatives) {
 		U64Set reps = { 0 };
 		for (size_t i = 0; i < s->n_nss; i++)

@@ -228,15 +228,8 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		/* Who holds them: loop devices, and files in flight in unix sockets. */
 		if (r > 0) {
 			r = collect_loop_devices(s);
-			int e = r < 0 ? 0 : refs_bpf_inflight(o->refs_bpf, s);
-			if (e == -ENOMEM)
-				r = e;
-			else if (e < 0)
-				r = snapshot_add_gap(
-					s, "files in flight in unix sockets (BPF iter/unix)",
-					"iter/unix", -e);
-			else if (r >= 0)
-				r = collect_inflight(s);
+			if (r >= 0)
+				r = collect_inflight(s, o->refs_bpf);
 		}
 		if (r >= 0)
 			r = collect_unnamed_superblocks(s);

@@ -112,12 +112,11 @@ Process *snapshot_add_process(Snapshot *s)
 	return ARRAY_PUSH(s->procs, s->n_procs, s->cap_procs);
 }
 
-const Process *snapshot_find_process(const Snapshot *s, pid_t pid)
+const Process *inflight_owner(const Snapshot *s, const Inflight *f)
 {
-	for (size_t i = 0; i < s->n_procs; i++)
-		if (s->procs[i].pid == pid)
-			return &s->procs[i];
-	return NULL;
+	return f->resolved && f->owner_proc >= 0 && (size_t)f->owner_proc < s->n_procs ?
+		       &s->procs[f->owner_proc] :
+		       NULL;
 }
 
 Holder *snapshot_add_holder(Snapshot *s)

@@ -278,6 +278,7 @@ typedef struct Inflight {
 	uint64_t owner_sock_ino;
 	pid_t owner_pid;
 	int32_t owner_fd;
+	int32_t owner_proc; /* index of owner_pid in Snapshot.procs, -1 when not listed */
 } Inflight;
 
 /* A bound loop device: the file behind it (LOOP_GET_STATUS64) keeps that file's superblock. */
@@ -376,8 +377,8 @@ int gap_list_add(Gap **gaps, size_t *n, size_t *cap, const char *what, const cha
 int snapshot_add_gap(Snapshot *s, const char *what, const char *call, int err);
 int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int err, pid_t pid);
 Process *snapshot_add_process(Snapshot *s);
-/* The process with @pid, or NULL (a linear search: for the few holders named once). */
-const Process *snapshot_find_process(const Snapshot *s, pid_t pid);
+/* The process that can receive file in flight @f (resolved, and listed), or NULL. */
+const Process *inflight_owner(const Snapshot *s, const Inflight *f);
 Holder *snapshot_add_holder(Snapshot *s);
 MountNs *snapshot_add_ns(Snapshot *s);
 SbProbe *snapshot_find_sb(const Snapshot *s, uint64_t dev);

@@ -95,7 +95,7 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 	/* A file in flight: the process holding the socket that can receive it, when known. */
 	for (size_t i = 0; or->kernel_held && i < or->n_inflight; i++) {
 		const Inflight *fl = &s->inflight[or->inflight[i]];
-		const Process *p = fl->resolved ? snapshot_find_process(s, fl->owner_pid) : NULL;
+		const Process *p = inflight_owner(s, fl);
 		json_object *k = json_object_new_object();
 		char sock[48];
 		snprintf(sock, sizeof(sock), "socket:[%llu]",

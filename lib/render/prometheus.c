@@ -272,8 +272,8 @@ static int orphan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
 		/* The first holder; for a file in flight, the process that can receive it. */
 		const Process *p = or->n_holders ?
 					   &snap->procs[snap->holders[or->holders[0]].proc] :
-				   fl && fl->resolved ? snapshot_find_process(snap, fl->owner_pid) :
-							NULL;
+				   fl ? inflight_owner(snap, fl) :
+					NULL;
 		char dev[32], cont[CONTAINER_ID_SHORT_MAX] = "";
 		ContainerId c;
 		format_dev(or->dev, dev, sizeof(dev));

@@ -43,7 +43,7 @@ static const char *kernel_holder_cell(int col, const LoopDev *l, bool unknown)
 static const char *inflight_cell(const Snapshot *s, const Inflight *f, int col, char *buf,
 				 size_t size)
 {
-	const Process *p = f->resolved ? snapshot_find_process(s, f->owner_pid) : NULL;
+	const Process *p = inflight_owner(s, f);
 
 	switch (col) {
 	case COL_PID:

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const Inflight *f = &s->inflight[i];
 			FUZZ_ASSERT(f->kind == INFLIGHT_FILE || f->kind == INFLIGHT_EMBRYO);
 			FUZZ_ASSERT(f->kind == INFLIGHT_FILE || (f->dev == 0 && f->ino == 0));
-			FUZZ_ASSERT(!f->resolved && f->owner_pid == 0);
+			FUZZ_ASSERT(!f->resolved && f->owner_pid == 0 && f->owner_proc == -1);
 			for (size_t j = 0; j < i; j++) {
 				const Inflight *g = &s->inflight[j];
 				FUZZ_ASSERT(!(g->sk == f->sk && g->dev == f->dev &&

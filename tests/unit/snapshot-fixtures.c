@@ -475,8 +475,9 @@ static void fx_add_kernel_held(Snapshot *s)
 			.back_dev = devs[0],
 			.back_ino = 12,
 			.backing = fx_strdup("/held") };
-	(void)fx_process(s, 4242, "sender", "/system.slice/sender.service", FX_HOST_NS_ID);
-	static const Inflight in[] = {
+	uint32_t sender =
+		fx_process(s, 4242, "sender", "/system.slice/sender.service", FX_HOST_NS_ID);
+	const Inflight in[] = {
 		{ .sk = 0x1000,
 		  .sock_ino = 5001,
 		  .dev = FX_DEV(0, 71),
@@ -486,8 +487,13 @@ static void fx_add_kernel_held(Snapshot *s)
 		  .resolved = true,
 		  .owner_sock_ino = 5001,
 		  .owner_pid = 4242,
-		  .owner_fd = 5 },
-		{ .sk = 0x2000, .sock_ino = 5002, .file_sk = 0x3000, .kind = INFLIGHT_EMBRYO },
+		  .owner_fd = 5,
+		  .owner_proc = (int32_t)sender },
+		{ .sk = 0x2000,
+		  .sock_ino = 5002,
+		  .file_sk = 0x3000,
+		  .kind = INFLIGHT_EMBRYO,
+		  .owner_proc = -1 },
 		{ .sk = 0x3000,
 		  .dev = FX_DEV(0, 72),
 		  .ino = 2,
@@ -496,14 +502,16 @@ static void fx_add_kernel_held(Snapshot *s)
 		  .resolved = true,
 		  .owner_sock_ino = 5002,
 		  .owner_pid = 4242,
-		  .owner_fd = 6 },
+		  .owner_fd = 6,
+		  .owner_proc = (int32_t)sender },
 		{ .sk = 0x4000,
 		  .sock_ino = 5004,
 		  .dev = FX_DEV(0, 73),
 		  .ino = 2,
 		  .kind = INFLIGHT_FILE,
 		  .via = INFLIGHT_VIA_NESTED,
-		  .owner_sock_ino = 5005 },
+		  .owner_sock_ino = 5005,
+		  .owner_proc = -1 },
 	};
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		Inflight *f = ARRAY_PUSH(s->inflight, s->n_inflight, s->cap_inflight);
