@@ -392,6 +392,7 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 		tree_ran = true;
 	}
 	z->walk.fallback = z->walk.method == ZW_INODES ? fallback : NULL;
+	int d, p, q; /* a label cannot take a declaration before C23 (clang says so) */
 drain:
 	/*
 	 * Empty the maps this run's walks write, whatever happened, so that the next run starts
@@ -399,15 +400,15 @@ drain:
 	 * 1 << 20-entry maps here), and the agent's rescans walk the tree only, never the page
 	 * cache that fills pins and dentries.
 	 */
-	int d = tree_ran ? map_drain(skel->maps.memcgs.map_fd, sizeof(__u64),
-				     sizeof(struct zm_memcg), &memcgs) :
-			   0;
-	int p = want_cache ? map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
-				       sizeof(struct zm_pin), &pins) :
-			     0;
-	int q = want_cache ? map_drain(skel->maps.dentries.map_fd, sizeof(__u64),
-				       sizeof(struct zm_dentry), &dents) :
-			     0;
+	d = tree_ran ? map_drain(skel->maps.memcgs.map_fd, sizeof(__u64), sizeof(struct zm_memcg),
+				 &memcgs) :
+		       0;
+	p = want_cache ? map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
+				   sizeof(struct zm_pin), &pins) :
+			 0;
+	q = want_cache ? map_drain(skel->maps.dentries.map_fd, sizeof(__u64),
+				   sizeof(struct zm_dentry), &dents) :
+			 0;
 	r = r < 0 ? r : d < 0 ? d : p < 0 ? p : q;
 	if (r < 0)
 		goto out;
