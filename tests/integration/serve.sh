@@ -171,14 +171,18 @@ exec {slow2}<>/dev/tcp/127.0.0.1/"$PORT"
 printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&"$slow2" # and never the end of the headers
 curls=()
 for i in $(seq 100); do
-	curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' "$URL/report" >"$REPRO_DIR/many.$i" 2>&1 &
+	curl -s --max-time 20 -o /dev/null -w '%{http_code} %{exitcode}\n' "$URL/report" >"$REPRO_DIR/many.$i" 2>&1 &
 	curls+=($!)
 done
 wait "${curls[@]}"
 cat "$REPRO_DIR"/many.* >"$REPRO_DIR/many"
 t_log "100 clients at once: $(sort "$REPRO_DIR/many" | uniq -c | tr '\n' ' ')"
-t_check "100 clients at once: every answer is 200 or 503, none hangs" \
-	bash -c '(( $(wc -l <"$1") == 100 )) && ! grep -vqE "^(200|503)$" "$1"' sh "$REPRO_DIR/many"
+# Past the 32 connections one address may hold, libmicrohttpd closes a new one at once: on a
+# loaded host, where answers come slower, some of the 100 get that (curl: 000, exit 52 or 56)
+# instead of a 503.  A refusal is an answer; a time-out (exit 28) is the hang this looks for.
+t_check "100 clients at once: every one is answered (200, 503) or refused at once, none hangs" \
+	bash -c '(( $(wc -l <"$1") == 100 )) && ! grep -vqE "^((200|503) 0|000 (7|52|56))$" "$1" &&
+		grep -qE "^200 0$" "$1"' sh "$REPRO_DIR/many"
 before=$(t_metric residue_scans_total)
 kill -HUP "$SERVE_PID"
 t_check "with slow clients connected, scans go on" t_wait_metric residue_scans_total -gt "$before" 10
