@@ -80,8 +80,11 @@ void report_interfaces(const GlobalOptions *g, const Snapshot *s)
 		s->has_listmount ? "64-bit unique (STATX_MNT_ID_UNIQUE)" : "32-bit (STATX_MNT_ID)");
 	fprintf(stderr, "residue: %zu kernel-internal mounts calibrated; %s\n",
 		s->internal_mnt_ids.len,
-		s->live_devs_known ? "superblocks of all mounts read (statmount/mountinfo)" :
-				     "no unattached reference: mount details not needed");
+		!s->live_devs_known ?
+			"no unattached reference: mount details not needed" :
+		s->knsbinds_complete && s->has_listmount ?
+			"mounted superblocks and nsfs binds from the superblock walk" :
+			"superblocks of all mounts read (statmount/mountinfo)");
 	size_t mounts = 0;
 	for (size_t i = 0; i < s->n_nss; i++)
 		mounts += s->nss[i].n_mnt_ids;

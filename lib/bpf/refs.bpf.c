@@ -394,6 +394,14 @@ struct {
 	__type(value, struct rs_sb);
 } sbs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RS_NSBINDS_MAX);
+	__type(key, __u32);
+	__type(value, struct rs_nsbind);
+} nsbinds SEC(".maps");
+
 /* Set by residue before walk_sbs runs: the fd (a memfd of ours) whose superblock it starts from. */
 __s32 sb_walk_fd = -1;
 struct rs_sb_walk sw;
@@ -491,6 +499,24 @@ static __always_inline void mounts_done(void)
 	sw.phase = SW_INODE;
 }
 
+/* A bind mount of an nsfs file, attached in a namespace: what it keeps, and where. */
+static __noinline int note_nsbind(__u64 mp)
+{
+	struct mount *m = (void *)mp;
+	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
+	__u32 i = sw.nsbinds++;
+	struct rs_nsbind *b = bpf_map_lookup_elem(&nsbinds, &i);
+
+	if (!b)
+		return 0; /* counted: more binds than the map takes */
+	b->mnt_id = bpf_core_field_exists(m->mnt_id_unique) ? BPF_CORE_READ(m, mnt_id_unique) :
+							      (__u64)BPF_CORE_READ(m, mnt_id);
+	b->ns_id = ns_id_of(ns);
+	b->ns_ino = BPF_CORE_READ(ns, ns.inum);
+	b->target_ino = BPF_CORE_READ(m, mnt.mnt_root, d_inode, i_ino);
+	return 0;
+}
+
 static __noinline int mount_step(void)
 {
 	__u64 pos = sw.pos;
@@ -525,6 +551,8 @@ static __noinline int mount_step(void)
 	case RS_MNT_ATTACHED:
 		sw.rec.attached++;
 		note_ns((__u64)BPF_CORE_READ(m, mnt_ns));
+		if (sw.rec.magic == NSFS_MAGIC)
+			note_nsbind((__u64)m);
 		break;
 	case RS_MNT_DETACHED:
 		sw.rec.anon++;

@@ -23,6 +23,7 @@
 #include <linux/bpf.h>
 #include <sys/syscall.h>
 
+#include "base/compat.h"
 #include "base/macro.h"
 #include "loader-log.h"
 #include "refs-decode.h"
@@ -85,6 +86,7 @@ struct RefsBpf {
 	struct refs *skel;
 	int memfd; /* where the superblock walk starts: a file of ours */
 	const struct rs_sb *recs; /* map sbs, mmap'ed */
+	const struct rs_nsbind *binds; /* map nsbinds, mmap'ed */
 };
 
 int refs_bpf_open(RefsBpf **ret)
@@ -124,6 +126,8 @@ RefsBpf *refs_bpf_free(RefsBpf *b)
 		return NULL;
 	if (b->recs)
 		munmap((void *)b->recs, RS_SBS_MAX * sizeof(*b->recs));
+	if (b->binds)
+		munmap((void *)b->binds, RS_NSBINDS_MAX * sizeof(*b->binds));
 	if (b->memfd >= 0)
 		close(b->memfd);
 	refs__destroy(b->skel);
@@ -185,6 +189,13 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 			return -errno;
 		b->recs = m;
 	}
+	if (!b->binds) {
+		void *m = mmap(NULL, RS_NSBINDS_MAX * sizeof(*b->binds), PROT_READ, MAP_SHARED,
+			       skel->maps.nsbinds.map_fd, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		b->binds = m;
+	}
 	memset(&skel->bss->sw, 0, sizeof(skel->bss->sw));
 	skel->data->sb_walk_fd = b->memfd;
 	int link = own_files_link(skel->progs.walk_sbs.prog_fd);
@@ -204,6 +215,17 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 		return r;
 	s->sb_walk = true;
 	s->sb_walk_complete = w->done == 1 && w->dropped == 0;
+	r = nsbinds_decode(s, b->binds,
+			   MIN((size_t)w->nsbinds, RS_NSBINDS_MAX) * sizeof(*b->binds));
+	if (r < 0)
+		return r;
+	/* Every bind mount, if the walk took nsfs's whole mount list and the map held them. */
+	const KernelSb *nsfs = NULL;
+	for (size_t i = 0; i < s->n_ksbs && !nsfs; i++)
+		if (s->ksbs[i].magic == RS_NSFS_MAGIC)
+			nsfs = &s->ksbs[i];
+	s->knsbinds_complete =
+		s->sb_walk_complete && nsfs && !nsfs->mounts_cut && w->nsbinds <= RS_NSBINDS_MAX;
 	s->sb_walk_dropped = w->dropped;
 	s->sb_walk_rejected = w->rejected;
 	if (getenv("RESIDUE_BPF_LOG"))

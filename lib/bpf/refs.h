@@ -95,6 +95,22 @@ struct rs_sb {
 	__u32 s_active; /* active references: 0 while it is being shut down */
 };
 
+/*
+ * A bind mount of an nsfs file (what keeps a namespace with no process),
+ * met by the walk among the nsfs superblock's mounts: one record per mount
+ * attached in a namespace, in array map nsbinds.  residue keeps those whose
+ * target is a mount namespace and asks statmount for their mount points only.
+ */
+#define RS_NSBINDS_MAX 4096 /* more are counted in rs_sb_walk.nsbinds_dropped */
+
+struct rs_nsbind {
+	__u64 mnt_id; /* the bind mount (unique id, 6.8+) */
+	__u64 ns_id; /* the namespace it is attached in */
+	__u64 target_ino; /* inode of the nsfs file bound: the namespace it keeps */
+	__u32 ns_ino; /* nsfs inode of the namespace it is attached in */
+	__u32 pad;
+};
+
 /* The walk's state and counters, in .bss: refs.c reads the counters. */
 struct rs_sb_walk {
 	__u64 start, sb, pos, head;
@@ -102,7 +118,7 @@ struct rs_sb_walk {
 	__u64 unlisted; /* list nodes skipped: the head super_blocks, and superblocks being torn down */
 	__u32 phase, n; /* n: records written, or that would have been */
 	__u32 done; /* 1: back at the start; 2: a list step failed; 0: out of steps */
-	__u32 pad;
+	__u32 nsbinds; /* nsfs bind records written, or that would have been */
 	struct rs_sb rec;
 };
 

@@ -108,3 +108,33 @@ int inflight_decode(Snapshot *s, const void *recs, size_t len)
 	}
 	return 0;
 }
+
+int nsbinds_decode(Snapshot *s, const void *recs, size_t len)
+{
+	const struct rs_nsbind *r = recs;
+	size_t n = len / sizeof(*r);
+	U64Set seen = { 0 };
+	int e = 0;
+
+	if (len % sizeof(*r))
+		return -EBADMSG;
+	for (size_t i = 0; i < s->n_knsbinds && e == 0; i++)
+		e = MIN(u64set_add(&seen, s->knsbinds[i].mnt_id), 0);
+	for (size_t i = 0; i < n && e == 0; i++) {
+		if (!r[i].mnt_id || u64set_contains(&seen, r[i].mnt_id))
+			continue;
+		KernelNsBind *b = ARRAY_PUSH(s->knsbinds, s->n_knsbinds, s->cap_knsbinds);
+		if (!b || u64set_add(&seen, r[i].mnt_id) < 0) {
+			e = -ENOMEM;
+			break;
+		}
+		*b = (KernelNsBind){
+			.mnt_id = r[i].mnt_id,
+			.ns_id = r[i].ns_id,
+			.target_ino = r[i].target_ino,
+			.ns_ino = r[i].ns_ino,
+		};
+	}
+	u64set_done(&seen);
+	return e;
+}

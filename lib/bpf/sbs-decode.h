@@ -28,3 +28,11 @@ int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size);
  * untouched; -ENOMEM may leave part added.
  */
 int inflight_decode(Snapshot *s, const void *recs, size_t len);
+
+/*
+ * Append the nsfs bind mounts of refs.bpf.c's walk (struct rs_nsbind) to
+ * @s->knsbinds, each mount once; records without a mount id are skipped.
+ * -EBADMSG (@len is not whole records) leaves @s untouched; -ENOMEM may
+ * leave part added.
+ */
+int nsbinds_decode(Snapshot *s, const void *recs, size_t len);

@@ -320,7 +320,8 @@ static int statmount_one(Snapshot *s, uint64_t ns_id, uint64_t mnt_id, uint64_t 
 	return 0;
 }
 
-static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
+/* @binds: also nsfs bind mounts (not when the walk names them). */
+static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm, bool binds)
 {
 	ns->dev_ids_unique = true;
 	for (size_t i = 0; i < ns->n_mnt_ids; i++) {
@@ -333,7 +334,7 @@ static int details_statmount(Snapshot *s, MountNs *ns, struct rs_statmount *sm)
 		if (add_dev(s, ns, ns->mnt_ids[i], makedev(sm->sb_dev_major, sm->sb_dev_minor),
 			    NULL, sm->sb_magic) < 0)
 			return -ENOMEM;
-		if (sm->sb_magic != RS_NSFS_MAGIC)
+		if (!binds || sm->sb_magic != RS_NSFS_MAGIC)
 			continue;
 		if (statmount_one(s, ns->id, ns->mnt_ids[i],
 				  RS_STATMOUNT_MNT_ROOT | RS_STATMOUNT_MNT_POINT, sm) < 0)
@@ -378,6 +379,72 @@ static int details_from_table(Snapshot *s, MountNs *ns)
 	return 0;
 }
 
+/* The namespace whose nsfs inode is @ino, or NULL. */
+static const MountNs *ns_by_ino(const Snapshot *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->n_nss; i++)
+		if (s->nss[i].ino == ino)
+			return &s->nss[i];
+	return NULL;
+}
+
+/*
+ * The same from the BPF superblock walk, which met every superblock and
+ * every mount of it: which are mounted, and in namespaces with a process
+ * (ns_inos; a namespace the scan does not know, or more than the walk
+ * recorded, count as peopled, so that nothing is called pinned by a
+ * process-less namespace alone on a guess); where nsfs files are bound.
+ * Only process-less namespaces, whose filesystems are listed, and the few
+ * bind mounts of mount namespaces are asked of statmount: at 1 000
+ * namespaces that is a dozen calls instead of 30 000.  Needs the process
+ * scan's member counts.
+ */
+static int details_from_walk(Snapshot *s, struct rs_statmount *sm)
+{
+	for (size_t i = 0; i < s->n_ksbs; i++) {
+		const KernelSb *k = &s->ksbs[i];
+		if (!k->attached && !k->anon)
+			continue;
+		if (k->magic == RS_BTRFS_MAGIC || k->magic == RS_BCACHEFS_MAGIC)
+			s->live_devs_inexact = true;
+		if (u64set_add(&s->live_devs, k->dev) < 0)
+			return -ENOMEM;
+		bool peopled = k->ns_more;
+		for (size_t j = 0; j < k->n_ns && !peopled; j++) {
+			const MountNs *ns = ns_by_ino(s, k->ns_inos[j]);
+			peopled = !ns || ns->nr_procs > 0;
+		}
+		if (peopled && u64set_add(&s->peopled_devs, k->dev) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n_nss; i++) {
+		MountNs *ns = &s->nss[i];
+		if (ns->nr_procs == 0 && ns->listed) {
+			int r = details_statmount(s, ns, sm, false);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < s->n_knsbinds; i++) {
+		const KernelNsBind *k = &s->knsbinds[i];
+		const MountNs *in = ns_by_ino(s, k->ns_ino);
+		const char *point;
+		if (!in || !ns_by_ino(s, k->target_ino))
+			continue; /* not a mount namespace's file, or bound in one born after the walk */
+		if (statmount_one(s, in->id, k->mnt_id, RS_STATMOUNT_MNT_POINT, sm) < 0 ||
+		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
+				     &point) < 0)
+			continue; /* unmounted since */
+		NsBind *b = ARRAY_PUSH(s->nsbinds, s->n_nsbinds, s->cap_nsbinds);
+		if (!b || !(b->path = strdup(point)))
+			return -ENOMEM;
+		b->in_ns_id = in->id;
+		b->target_ino = k->target_ino;
+		b->mnt_id = k->mnt_id;
+	}
+	return 0;
+}
+
 int collect_mount_details(Snapshot *s, const ScanOptions *o)
 {
 	_cleanup_free_ struct rs_statmount *sm = NULL;
@@ -385,6 +452,15 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 
 	if (s->live_devs_known)
 		return 0;
+	if (s->knsbinds_complete && s->has_listmount) {
+		if (!(sm = malloc(STATMOUNT_BUF)))
+			return -ENOMEM;
+		int r = details_from_walk(s, sm);
+		if (r < 0)
+			return r;
+		s->live_devs_known = true;
+		return 0;
+	}
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		int r = 0;
@@ -394,7 +470,7 @@ int collect_mount_details(Snapshot *s, const ScanOptions *o)
 		} else if (s->has_listmount) {
 			if (!sm && !(sm = malloc(STATMOUNT_BUF)))
 				return -ENOMEM;
-			r = details_statmount(s, ns, sm);
+			r = details_statmount(s, ns, sm, true);
 		} else if (ns->pid > 0) {
 			char path[32];
 			snprintf(path, sizeof(path), "/proc/%d", ns->pid);

@@ -129,16 +129,6 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		if (r < 0)
 			goto fail;
 	}
-	/*
-	 * `residue orphans` (no census tables to take them from) reads every mount's
-	 * superblock if a namespace turns out to have no process: while the programs
-	 * load, this thread would only wait, so read them now.
-	 */
-	if (load.started && o->want_orphans && !o->want_census && s->has_listmount) {
-		r = collect_mount_details(s, o);
-		if (r < 0)
-			goto fail;
-	}
 	if (load.started) {
 		loaded = *o;
 		refs_load_join(&load, s, &loaded);

@@ -61,6 +61,7 @@ Snapshot *snapshot_free(Snapshot *s)
 	free(s->sbs);
 	free(s->gaps);
 	free(s->ksbs);
+	free(s->knsbinds);
 	for (size_t i = 0; i < s->n_loops; i++)
 		free(s->loops[i].backing);
 	free(s->inflight);

@@ -193,6 +193,18 @@ typedef struct NsBind {
 	char *path; /* mount point, as seen in in_ns_id */
 } NsBind;
 
+/*
+ * A bind mount of an nsfs file as the BPF superblock walk met it (any
+ * namespace type): its mount point is asked of statmount only for those
+ * that keep a mount namespace.
+ */
+typedef struct KernelNsBind {
+	uint64_t mnt_id;
+	uint64_t ns_id; /* the namespace it is attached in, as its MountNs.id */
+	uint64_t target_ino; /* nsfs inode of the namespace it keeps */
+	uint32_t ns_ino; /* nsfs inode of the namespace it is attached in */
+} KernelNsBind;
+
 typedef struct FileEntry {
 	char *path; /* relative to the filesystem root, starting with '/' */
 	uint64_t bytes; /* allocated bytes (st_blocks * 512) */
@@ -316,6 +328,9 @@ typedef struct Snapshot {
 	KernelSb *ksbs; /* the superblock walk (BPF tier), when sb_walk */
 	size_t n_ksbs, cap_ksbs;
 	bool sb_walk; /* ksbs holds the walk's records */
+	KernelNsBind *knsbinds; /* nsfs bind mounts the walk met */
+	size_t n_knsbinds, cap_knsbinds;
+	bool knsbinds_complete; /* every one of them: the walk serves as every mount's details */
 	LoopDev *loops; /* read only when some superblock has no process holder */
 	size_t n_loops, cap_loops;
 	Inflight *inflight; /* read only when some superblock has no process holder */

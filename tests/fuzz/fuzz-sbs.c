@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer target for sbs_decode() (lib/bpf/sbs-decode.c): arbitrary bytes
- * as the records of refs.bpf.c's superblock walk.  The input is a 2-byte
- * header, then the records:
+ * libFuzzer target for sbs_decode() and nsbinds_decode() (lib/bpf/sbs-decode.c):
+ * arbitrary bytes as the records of refs.bpf.c's superblock walk, and the same
+ * bytes as its nsfs bind records.  The input is a 2-byte header, then the records:
  *
  *   u8 page       0: page size 0 (refused); else 1 << (page % 24)
  *   u8 flags      bit 0: one KernelSb (dev 0:41) is already in the snapshot;
@@ -12,7 +12,8 @@
  * Checked after the call: failure leaves the snapshot as it was; success
  * means whole records, at most one KernelSb per record, no device twice,
  * namespace counts within the array, byte counts in whole pages; and the
- * classification of every entry runs.
+ * classification of every entry runs.  For the binds: whole records, at most
+ * one per record, no mount id 0 or twice.
  */
 #include "fuzz.h"
 
@@ -70,6 +71,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (ksb_is_unmounted(s, k))
 				FUZZ_ASSERT(k->attached == 0 && k->anon == 0 && !k->mounts_cut);
 		}
+	}
+	r = nsbinds_decode(s, recs, len);
+	FUZZ_ASSERT(r == 0 || r == -EBADMSG);
+	FUZZ_ASSERT(r < 0 ? s->n_knsbinds == 0 :
+			    len % sizeof(struct rs_nsbind) == 0 &&
+				    s->n_knsbinds <= len / sizeof(struct rs_nsbind));
+	for (size_t i = 0; i < s->n_knsbinds; i++) {
+		FUZZ_ASSERT(s->knsbinds[i].mnt_id != 0);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_ASSERT(s->knsbinds[j].mnt_id != s->knsbinds[i].mnt_id);
 	}
 	snapshot_free(s);
 	free(recs);

@@ -53,6 +53,36 @@ static void test_decode(void)
 	snapshot_free(s);
 }
 
+/* nsfs bind records: each mount once, mount id 0 (a torn record) skipped, counts kept. */
+static void test_nsbinds(void)
+{
+	struct rs_nsbind r[4] = {
+		{ .mnt_id = 0x100000001,
+		  .ns_id = 5,
+		  .target_ino = 4026532100,
+		  .ns_ino = 4026531841 },
+		{ .mnt_id = 0 },
+		{ .mnt_id = 0x100000001, .ns_id = 9 }, /* the list moved: seen twice */
+		{ .mnt_id = 0x100000002,
+		  .ns_id = 5,
+		  .target_ino = 4026532200,
+		  .ns_ino = 4026531841 },
+	};
+	Snapshot *s = snapshot_new();
+
+	CHECK_EQ_INT(nsbinds_decode(s, r, sizeof(r)), 0);
+	CHECK_EQ_U64(s->n_knsbinds, 2);
+	CHECK_EQ_U64(s->knsbinds[0].ns_id, 5);
+	CHECK_EQ_U64(s->knsbinds[0].target_ino, 4026532100);
+	CHECK_EQ_U64(s->knsbinds[0].ns_ino, 4026531841);
+	CHECK_EQ_U64(s->knsbinds[1].mnt_id, 0x100000002);
+	/* A second walk adds nothing it already has. */
+	CHECK_EQ_INT(nsbinds_decode(s, r, sizeof(r)), 0);
+	CHECK_EQ_U64(s->n_knsbinds, 2);
+	CHECK_EQ_INT(nsbinds_decode(s, r, sizeof(r) - 1), -EBADMSG);
+	snapshot_free(s);
+}
+
 static void test_place(void)
 {
 	Snapshot *s = snapshot_new();
@@ -122,6 +152,7 @@ int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
 	RUN(test_decode);
+	RUN(test_nsbinds);
 	RUN(test_place);
 	return tap_done();
 }
