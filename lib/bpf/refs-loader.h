@@ -26,6 +26,13 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s);
 RefsBpf *refs_bpf_free(RefsBpf *b);
 
 /*
+ * refs_bpf_collect() and refs_bpf_walk_sbs() at once, the mappings and the
+ * walk on a second thread: the return is the references' (on error nothing
+ * is added), *@ret_walk the walk's (an error leaves @s->sb_walk false).
+ */
+int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk);
+
+/*
  * Walk every superblock on the kernel's list and append where each is mounted
  * to @s->ksbs (sets @s->sb_walk).  Needs programs from refs_bpf_open; an
  * error leaves @s->sb_walk false.  -EOPNOTSUPP in builds without BPF.

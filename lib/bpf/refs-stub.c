@@ -23,6 +23,14 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s)
 	return -EOPNOTSUPP;
 }
 
+int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk)
+{
+	(void)b;
+	(void)s;
+	(void)ret_walk;
+	return -EOPNOTSUPP;
+}
+
 RefsBpf *refs_bpf_free(RefsBpf *b)
 {
 	(void)b;

@@ -85,10 +85,19 @@ static __noinline int sb_has_live_mount(__u64 sbp)
 }
 
 /*
- * The last mount looked at on this CPU.  References come in runs on one
- * mount (a process's sockets, a container's files), and a unique mount id
- * is never reused, so a hit saves the walk from vfsmount to its namespace.
+ * The last mount looked at on this CPU, by each program (MEMO_TASK,
+ * MEMO_FILE, MEMO_VMA: residue runs them side by side, and one preempted on a
+ * CPU must not find the other's half-written memo).  References come in runs
+ * on one mount (a process's sockets, a container's files), and a unique mount
+ * id is never reused, so a hit saves the walk from vfsmount to its namespace.
  */
+enum {
+	MEMO_TASK,
+	MEMO_FILE,
+	MEMO_VMA,
+	MEMO_SLOTS
+};
+
 struct mnt_memo {
 	__u64 vfsp; /* the vfsmount: a hit costs no read of the struct mount at all */
 	__u64 mnt_id;
@@ -100,14 +109,17 @@ struct mnt_memo {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, MEMO_SLOTS);
 	__type(key, __u32);
 	__type(value, struct mnt_memo);
 } memo SEC(".maps");
 
 /* Bumped by residue before each run of a skeleton it keeps loaded (residue serve). */
 __u64 run;
-/* References looked at in this run (residue zeroes it): most are never written out. */
+/*
+ * References looked at in this run (residue zeroes it): most are never written
+ * out.  Added to atomically: the programs run side by side.
+ */
 __u64 refs_seen;
 
 #define NSFS_MAGIC 0x6e736673
@@ -123,12 +135,11 @@ __u64 refs_seen;
  * vfsmount as a number, so its reads are probe reads; the memo makes most
  * of them one read of the unique id.
  */
-__noinline int fill_mount(struct rs_ref *r, __u64 vfsp)
+__noinline int fill_mount(struct rs_ref *r, __u64 vfsp, __u32 slot)
 {
 	struct vfsmount *vfs = (void *)vfsp;
 	struct mount *m = (void *)vfsp - bpf_core_field_offset(struct mount, mnt);
-	__u32 zero = 0;
-	struct mnt_memo *c = bpf_map_lookup_elem(&memo, &zero);
+	struct mnt_memo *c = bpf_map_lookup_elem(&memo, &slot);
 	__u8 unique = bpf_core_field_exists(m->mnt_id_unique);
 	__u64 id;
 
@@ -166,14 +177,13 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp)
 
 /* Typed pointers all the way: direct loads, no helper calls. */
 static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, struct vfsmount *vfs,
-				     struct dentry *d, struct inode *inode, __u8 kind)
+				     struct dentry *d, struct inode *inode, __u8 kind, __u32 slot)
 {
 	if (!vfs || !inode)
 		return;
 	/* Sockets, pipes and anon inodes (half the fds of a busy host) live on kernel mounts. */
 	unsigned long magic = inode->i_sb->s_magic;
-	/* An iterator's programs run one at a time, in the reader's thread: no atomics needed. */
-	refs_seen++;
+	__sync_fetch_and_add(&refs_seen, 1);
 	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC || magic == ANON_INODE_FS_MAGIC)
 		return;
 	r->kind = kind;
@@ -184,7 +194,7 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 	r->mode = inode->i_mode;
 	__u64 vfsp = 0;
 	bpf_core_read(&vfsp, sizeof(vfsp), &vfs); /* a number, for the global function */
-	fill_mount(r, vfsp);
+	fill_mount(r, vfsp, slot);
 	/*
 	 * Only what can keep a filesystem alive outside every namespace goes to
 	 * residue: references on mounts in no namespace or an anonymous one, and
@@ -198,9 +208,9 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 }
 
 static __always_inline void emit_file(struct seq_file *seq, struct rs_ref *r, struct file *f,
-				      __u8 kind)
+				      __u8 kind, __u32 slot)
 {
-	emit_ref(seq, r, f->f_path.mnt, f->f_path.dentry, f->f_inode, kind);
+	emit_ref(seq, r, f->f_path.mnt, f->f_path.dentry, f->f_inode, kind, slot);
 }
 
 /*
@@ -224,7 +234,7 @@ __noinline int task_ref(struct rs_ref *r, __u64 pathp, __u8 kind)
 	if (!r || !vfsp || !inode)
 		return 0;
 	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
-	refs_seen++;
+	__sync_fetch_and_add(&refs_seen, 1);
 	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC || magic == ANON_INODE_FS_MAGIC)
 		return 0;
 	r->kind = kind;
@@ -233,7 +243,7 @@ __noinline int task_ref(struct rs_ref *r, __u64 pathp, __u8 kind)
 	r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	r->ino = BPF_CORE_READ(inode, i_ino);
 	r->mode = BPF_CORE_READ(inode, i_mode);
-	fill_mount(r, vfsp);
+	fill_mount(r, vfsp, MEMO_TASK);
 	/* As emit_ref: only what can keep a filesystem alive outside every namespace. */
 	return r->mnt_state != RS_MNT_ATTACHED &&
 	       (r->mnt_state != RS_MNT_INTERNAL || magic == NSFS_MAGIC);
@@ -330,7 +340,7 @@ int dump_file(struct bpf_iter__task_file *ctx)
 	r.tid = r.pid;
 	r.fd = (__s32)ctx->fd;
 	r.flags = file->f_flags;
-	emit_file(seq, &r, file, RS_REF_FD);
+	emit_file(seq, &r, file, RS_REF_FD, MEMO_FILE);
 	return 0;
 }
 
@@ -352,7 +362,7 @@ int dump_vma(struct bpf_iter__task_vma *ctx)
 	r.fd = -1;
 	r.addr = vma->vm_start;
 	r.flags = (__u32)vma->vm_flags;
-	emit_file(seq, &r, file, RS_REF_MMAP);
+	emit_file(seq, &r, file, RS_REF_MMAP, MEMO_VMA);
 	return 0;
 }
 

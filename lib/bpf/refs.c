@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,29 +136,6 @@ RefsBpf *refs_bpf_free(RefsBpf *b)
 	return NULL;
 }
 
-int refs_bpf_collect(RefsBpf *b, Snapshot *s)
-{
-	Buf tasks = { 0 }, files = { 0 }, vmas = { 0 };
-	int r;
-
-	b->skel->bss->run++; /* forget the mount states of the last run */
-	b->skel->bss->refs_seen = 0;
-	r = run_iter(b->skel->links.dump_task_fd, &tasks);
-	if (r == 0)
-		r = run_iter(b->skel->links.dump_file_fd, &files);
-	if (r == 0)
-		r = run_iter(b->skel->links.dump_vma_fd, &vmas);
-	if (r == 0)
-		r = refs_decode(s, tasks.data, tasks.len, files.data, files.len, vmas.data,
-				vmas.len, getpid());
-	if (r == 0)
-		s->n_refs += b->skel->bss->refs_seen;
-	free(tasks.data);
-	free(files.data);
-	free(vmas.data);
-	return r;
-}
-
 /* An iter/task_file link that visits our own process only. */
 static int own_files_link(int prog_fd)
 {
@@ -172,7 +150,8 @@ static int own_files_link(int prog_fd)
 	return fd < 0 ? -errno : fd;
 }
 
-int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
+/* Run the walk: its records are left in the maps sbs and nsbinds. */
+static int walk_run(RefsBpf *b)
 {
 	struct refs *skel = b->skel;
 	Buf none = { 0 };
@@ -206,11 +185,15 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 	free(none.data);
 	if (r < 0)
 		return r;
-	const struct rs_sb_walk *w = &skel->bss->sw;
-	if (w->start == 0)
-		return -ENOTRECOVERABLE; /* the program never met our memfd */
+	return skel->bss->sw.start ? 0 : -ENOTRECOVERABLE; /* it never met our memfd */
+}
+
+/* What the walk left in the maps, into @s. */
+static int walk_decode(RefsBpf *b, Snapshot *s)
+{
+	const struct rs_sb_walk *w = &b->skel->bss->sw;
 	size_t n = MIN((size_t)w->n, (size_t)RS_SBS_MAX);
-	r = sbs_decode(s, b->recs, n * sizeof(*b->recs), (uint64_t)sysconf(_SC_PAGESIZE));
+	int r = sbs_decode(s, b->recs, n * sizeof(*b->recs), (uint64_t)sysconf(_SC_PAGESIZE));
 	if (r < 0)
 		return r;
 	s->sb_walk = true;
@@ -246,6 +229,76 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 				b->recs[i].orphaned, b->recs[i].internal, b->recs[i].n_ns,
 				(unsigned long long)b->recs[i].nrpages, b->recs[i].flags);
 	return 0;
+}
+
+int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
+{
+	int r = walk_run(b);
+	return r < 0 ? r : walk_decode(b, s);
+}
+
+/*
+ * The mappings and the superblock walk, on a thread of their own while the
+ * caller's runs the task and file iterators: on two CPUs the scan's kernel
+ * work takes the time of the longest, not of all four.
+ */
+typedef struct Side {
+	RefsBpf *b;
+	bool walk;
+	Buf vmas;
+	int r, walk_r;
+} Side;
+
+static void *side_run(void *userdata)
+{
+	Side *d = userdata;
+	d->r = run_iter(d->b->skel->links.dump_vma_fd, &d->vmas);
+	if (d->walk)
+		d->walk_r = walk_run(d->b);
+	return NULL;
+}
+
+int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk)
+{
+	Buf tasks = { 0 }, files = { 0 };
+	Side side = { .b = b, .walk = ret_walk != NULL };
+	pthread_t thread;
+	int r;
+
+	b->skel->bss->run++; /* forget the mount states of the last run */
+	b->skel->bss->refs_seen = 0;
+	bool threaded = pthread_create(&thread, NULL, side_run, &side) == 0;
+	r = run_iter(b->skel->links.dump_task_fd, &tasks);
+	if (r == 0)
+		r = run_iter(b->skel->links.dump_file_fd, &files);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		side_run(&side);
+	if (r == 0)
+		r = side.r;
+	if (r == 0)
+		r = refs_decode(s, tasks.data, tasks.len, files.data, files.len, side.vmas.data,
+				side.vmas.len, getpid());
+	if (r == 0)
+		s->n_refs += b->skel->bss->refs_seen;
+	if (ret_walk) {
+		int w = side.walk_r;
+		if (w == 0)
+			w = walk_decode(b, s);
+		if (w == -ENOMEM && r == 0)
+			r = w;
+		*ret_walk = w;
+	}
+	free(tasks.data);
+	free(files.data);
+	free(side.vmas.data);
+	return r;
+}
+
+int refs_bpf_collect(RefsBpf *b, Snapshot *s)
+{
+	return refs_bpf_collect_and_walk(b, s, NULL);
 }
 
 int refs_bpf_inflight(RefsBpf *b, Snapshot *s)

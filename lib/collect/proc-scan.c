@@ -676,7 +676,15 @@ int collect_processes(Snapshot *s, const ScanOptions *o)
 	/* The BPF tier reads every reference in three passes; /proc is the fallback. */
 	if (o->want_orphans && !o->no_bpf && s->has_listmount) {
 		size_t first = s->n_procs;
-		int r = o->refs_bpf ? refs_bpf_collect(o->refs_bpf, s) : bpf_collect_references(s);
+		int r;
+		if (o->refs_bpf && o->want_orphans) {
+			/* The superblock walk too, side by side with the references. */
+			r = refs_bpf_collect_and_walk(o->refs_bpf, s, &s->sb_walk_error);
+			s->sb_walk_ran = r == 0;
+		} else {
+			r = o->refs_bpf ? refs_bpf_collect(o->refs_bpf, s) :
+					  bpf_collect_references(s);
+		}
 		s->bpf_error = r < 0 ? -r : 0;
 		if (r == 0) {
 			s->used_bpf = true;

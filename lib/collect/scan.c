@@ -145,8 +145,12 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	 * listmount (6.1): the programs loaded, and the walk needs none of it.
 	 */
 	if (o->want_orphans && o->refs_bpf && !o->no_bpf) {
-		r = refs_bpf_walk_sbs(o->refs_bpf, s);
-		phase(s, "superblock walk", &t);
+		if (s->sb_walk_ran) {
+			r = s->sb_walk_error; /* it ran beside the references */
+		} else {
+			r = refs_bpf_walk_sbs(o->refs_bpf, s);
+			phase(s, "superblock walk", &t);
+		}
 		if (r == 0) {
 			r = collect_sb_walk_confirm(s, o->refs_bpf);
 			if (r > 0) {

@@ -328,6 +328,8 @@ typedef struct Snapshot {
 	KernelSb *ksbs; /* the superblock walk (BPF tier), when sb_walk */
 	size_t n_ksbs, cap_ksbs;
 	bool sb_walk; /* ksbs holds the walk's records */
+	bool sb_walk_ran; /* the walk ran with the process scan; sb_walk_error is its result */
+	int sb_walk_error;
 	KernelNsBind *knsbinds; /* nsfs bind mounts the walk met */
 	size_t n_knsbinds, cap_knsbinds;
 	bool knsbinds_complete; /* every one of them: the walk serves as every mount's details */
