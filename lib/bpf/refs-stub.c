@@ -44,6 +44,13 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 	return -EOPNOTSUPP;
 }
 
+int refs_bpf_fputs(RefsBpf *b, Snapshot *s)
+{
+	(void)b;
+	(void)s;
+	return -EOPNOTSUPP;
+}
+
 int refs_bpf_inflight(RefsBpf *b, Snapshot *s)
 {
 	(void)b;

@@ -527,6 +527,16 @@ static __noinline int note_nsbind(__u64 mp)
 	return 0;
 }
 
+/*
+ * A kernel address (x86_64: the top half), not NULL nor a list poison value
+ * (LIST_POISON2 is 0x122 plus 0xdead000000000000 on Debian's kernels): a
+ * mount's mnt_umount.pprev is one while umount_tree() has it on its list.
+ */
+static __always_inline bool is_kernel_ptr(__u64 p)
+{
+	return (p >> 48) == 0xffff;
+}
+
 static __noinline int mount_step(void)
 {
 	__u64 pos = sw.pos;
@@ -557,7 +567,12 @@ static __noinline int mount_step(void)
 		sw.rec.mnt_id = bpf_core_field_exists(m->mnt_id_unique) ?
 					BPF_CORE_READ(m, mnt_id_unique) :
 					(__u64)BPF_CORE_READ(m, mnt_id);
-	switch (mount_state(m)) {
+	__u8 state = mount_state(m);
+	if ((BPF_CORE_READ(m, mnt.mnt_flags) & MNT_DOOMED) ||
+	    (state == RS_MNT_ORPHANED && !BPF_CORE_READ(m, mnt_mp) &&
+	     is_kernel_ptr((__u64)BPF_CORE_READ(m, mnt_umount.pprev))))
+		sw.rec.dying++;
+	switch (state) {
 	case RS_MNT_ATTACHED:
 		sw.rec.attached++;
 		note_ns((__u64)BPF_CORE_READ(m, mnt_ns));
@@ -762,6 +777,46 @@ int dump_inflight(struct bpf_iter__unix *ctx)
 		if (next == skbp)
 			return 0; /* unlinked under us */
 		skbp = next;
+	}
+	return 0;
+}
+
+/* ---- files that exiting or returning tasks are still closing ---- */
+
+extern const void ____fput __ksym __weak;
+
+#define TASK_WORKS_MAX 16
+
+/* ____fput's address, as the program resolved it: 0 says every answer was empty for want of it. */
+__u64 fputs_symbol;
+
+/*
+ * Every task's pending task_works that are ____fput (fs/file_table.c): the
+ * file in each, found around its f_task_work.  Run by residue only to
+ * confirm an orphan no process holds: a superblock that such a file is on
+ * is being let go of, not kept.  Without the symbol, nothing is written.
+ */
+SEC("iter/task")
+int dump_fputs(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	__u64 fput = (__u64)&____fput;
+
+	fputs_symbol = fput;
+	if (!task || !fput)
+		return 0;
+	struct rs_fput r = { .pid = BPF_CORE_READ(task, tgid), .tid = BPF_CORE_READ(task, pid) };
+	struct callback_head *cb = BPF_CORE_READ(task, task_works);
+	for (int i = 0; i < TASK_WORKS_MAX && cb; i++) {
+		if ((__u64)BPF_CORE_READ(cb, func) == fput) {
+			struct file *f =
+				(void *)cb - bpf_core_field_offset(struct file, f_task_work);
+			r.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+			r.ino = BPF_CORE_READ(f, f_inode, i_ino);
+			bpf_seq_write(seq, &r, sizeof(r));
+		}
+		cb = BPF_CORE_READ(cb, next);
 	}
 	return 0;
 }

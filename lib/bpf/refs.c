@@ -301,6 +301,17 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s)
 	return refs_bpf_collect_and_walk(b, s, NULL);
 }
 
+int refs_bpf_fputs(RefsBpf *b, Snapshot *s)
+{
+	Buf out = { 0 };
+	b->skel->bss->fputs_symbol = 0;
+	int r = run_iter(b->skel->links.dump_fputs_fd, &out);
+	if (r == 0)
+		r = b->skel->bss->fputs_symbol ? fputs_decode(s, out.data, out.len) : -ENOENT;
+	free(out.data);
+	return r;
+}
+
 int refs_bpf_inflight(RefsBpf *b, Snapshot *s)
 {
 	Buf out = { 0 };

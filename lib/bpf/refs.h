@@ -93,6 +93,26 @@ struct rs_sb {
 	__u16 n_ns;
 	__u16 flags; /* enum rs_sb_flags */
 	__u32 s_active; /* active references: 0 while it is being shut down */
+	/*
+	 * Mounts being torn down: MNT_DOOMED (the last reference is gone), or
+	 * unmounted and still on umount_tree()'s list, waiting out the RCU grace
+	 * period of namespace_unlock() (mnt_umount hashed, no mountpoint).
+	 */
+	__u32 dying;
+};
+
+/*
+ * A file whose last reference a task has dropped and will close on its way
+ * back to user space, or out of do_exit(): fput() queued ____fput on the
+ * task's task_works (refs.bpf.c dump_fputs).  A dying container's last
+ * process holds its tmpfs this way after its namespace is gone, for as long
+ * as a loaded host takes to run it.
+ */
+struct rs_fput {
+	__u64 dev; /* kernel dev_t */
+	__u64 ino;
+	__u32 pid;
+	__u32 tid;
 };
 
 /*

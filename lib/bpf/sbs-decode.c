@@ -53,6 +53,7 @@ int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size)
 			.ns_old_ids = r[i].flags & RS_SB_F_OLD_NS_ID,
 			.mounts_cut = r[i].flags & RS_SB_F_MOUNTS_CUT,
 			.no_root = r[i].flags & RS_SB_F_NO_ROOT,
+			.dying = r[i].dying,
 			.bytes_known = r[i].flags & RS_SB_F_PAGES,
 		};
 		/* More namespaces claimed than recorded: some are unknown, as with ns_more. */
@@ -137,4 +138,19 @@ int nsbinds_decode(Snapshot *s, const void *recs, size_t len)
 	}
 	u64set_done(&seen);
 	return e;
+}
+
+int fputs_decode(Snapshot *s, const void *recs, size_t len)
+{
+	const struct rs_fput *r = recs;
+	size_t n = len / sizeof(*r);
+
+	if (len % sizeof(*r))
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t dev = makedev((unsigned)(r[i].dev >> 20), (unsigned)(r[i].dev & 0xfffff));
+		if (u64set_add(&s->fput_devs, dev) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -36,3 +36,10 @@ int inflight_decode(Snapshot *s, const void *recs, size_t len);
  * leave part added.
  */
 int nsbinds_decode(Snapshot *s, const void *recs, size_t len);
+
+/*
+ * Add the device of every file of refs.bpf.c's dump_fputs (struct rs_fput: a
+ * task is still closing it) to @s->fput_devs.  -EBADMSG (@len is not whole
+ * records) leaves @s untouched; -ENOMEM may leave part added.
+ */
+int fputs_decode(Snapshot *s, const void *recs, size_t len);

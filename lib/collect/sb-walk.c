@@ -84,7 +84,15 @@ int collect_sb_walk_confirm(Snapshot *s, struct RefsBpf *b)
 	s->n_ksbs = s->cap_ksbs = 0;
 	struct timespec ts = { 0, SB_WALK_CONFIRM_MS * 1000000L };
 	nanosleep(&ts, NULL);
-	r = refs_bpf_walk_sbs(b, s);
+	/*
+	 * Files tasks are still closing, read after the first walk and before the
+	 * second: a file a dying container's last task let go of before the first
+	 * walk is either still queued now, or closed, and then its superblock's
+	 * last mount is MNT_DOOMED or the superblock is gone by the second.
+	 */
+	r = refs_bpf_fputs(b, s);
+	if (r >= 0)
+		r = refs_bpf_walk_sbs(b, s);
 	if (r < 0) {
 		/* The first walk alone: its candidates unconfirmed, none is reported. */
 		free(s->ksbs);

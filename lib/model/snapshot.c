@@ -70,6 +70,7 @@ Snapshot *snapshot_free(Snapshot *s)
 	u64set_done(&s->internal_mnt_ids);
 	u64set_done(&s->live_devs);
 	u64set_done(&s->peopled_devs);
+	u64set_done(&s->fput_devs);
 	free(s);
 	return NULL;
 }
@@ -233,8 +234,8 @@ KsbPlace ksb_place(const Snapshot *s, const KernelSb *k)
 bool ksb_is_unmounted(const Snapshot *s, const KernelSb *k)
 {
 	return ksb_place(s, k) == KSB_NOWHERE && !k->mounts_cut && !k->no_root && !k->transient &&
-	       k->s_active > 0 && (k->sb_flags & KSB_SB_ACTIVE) &&
-	       !(k->sb_flags & KSB_SB_KERNMOUNT);
+	       k->dying == 0 && k->s_active > 0 && (k->sb_flags & KSB_SB_ACTIVE) &&
+	       !(k->sb_flags & KSB_SB_KERNMOUNT) && !u64set_contains(&s->fput_devs, k->dev);
 }
 
 KernelSb *snapshot_find_ksb(const Snapshot *s, uint64_t dev)

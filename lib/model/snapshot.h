@@ -260,6 +260,7 @@ typedef struct KernelSb {
 	bool ns_old_ids; /* ns_ids are pre-6.18 sequence numbers: match by inode */
 	bool mounts_cut; /* its mount list was not walked to the end */
 	bool no_root; /* s_root NULL: being set up or torn down */
+	uint32_t dying; /* mounts MNT_DOOMED or on umount_tree()'s list: being torn down */
 	bool transient; /* mounted nowhere in one walk only: a namespace being torn down */
 	bool bytes_known; /* cached_bytes sums every inode's page cache */
 	uint64_t cached_bytes;
@@ -333,6 +334,7 @@ typedef struct Snapshot {
 	KernelNsBind *knsbinds; /* nsfs bind mounts the walk met */
 	size_t n_knsbinds, cap_knsbinds;
 	bool knsbinds_complete; /* every one of them: the walk serves as every mount's details */
+	U64Set fput_devs; /* superblocks of files some task is still closing (____fput queued) */
 	LoopDev *loops; /* read only when some superblock has no process holder */
 	size_t n_loops, cap_loops;
 	Inflight *inflight; /* read only when some superblock has no process holder */

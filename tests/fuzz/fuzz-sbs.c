@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer target for sbs_decode() and nsbinds_decode() (lib/bpf/sbs-decode.c):
- * arbitrary bytes as the records of refs.bpf.c's superblock walk, and the same
- * bytes as its nsfs bind records.  The input is a 2-byte header, then the records:
+ * libFuzzer target for sbs_decode(), nsbinds_decode() and fputs_decode()
+ * (lib/bpf/sbs-decode.c): arbitrary bytes as the records of refs.bpf.c's
+ * superblock walk, and the same bytes as its nsfs bind records and its
+ * files being closed.  The input is a 2-byte header, then the records:
  *
  *   u8 page       0: page size 0 (refused); else 1 << (page % 24)
  *   u8 flags      bit 0: one KernelSb (dev 0:41) is already in the snapshot;
@@ -82,6 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t j = 0; j < i; j++)
 			FUZZ_ASSERT(s->knsbinds[j].mnt_id != s->knsbinds[i].mnt_id);
 	}
+	r = fputs_decode(s, recs, len);
+	FUZZ_ASSERT(r == 0 || r == -EBADMSG);
+	FUZZ_ASSERT(r < 0 || len % sizeof(struct rs_fput) == 0);
+	FUZZ_ASSERT(s->fput_devs.len <= len / sizeof(struct rs_fput));
 	snapshot_free(s);
 	free(recs);
 	return 0;

@@ -30,6 +30,7 @@ static void test_decode(void)
 	Snapshot *s = snapshot_new();
 
 	r[0].mounts = r[0].orphaned = 1;
+	r[0].dying = 1;
 	r[0].flags = RS_SB_F_PAGES;
 	r[0].nrpages = 2560;
 	r[1].n_ns = 7; /* more than recorded: the rest are unknown */
@@ -42,6 +43,7 @@ static void test_decode(void)
 	CHECK(s->ksbs[0].bytes_known);
 	CHECK_EQ_U64(s->ksbs[0].cached_bytes, 2560 * 4096ULL);
 	CHECK_EQ_U64(s->ksbs[0].s_active, 1);
+	CHECK_EQ_U64(s->ksbs[0].dying, 1);
 	CHECK_EQ_U64(s->ksbs[1].dev, makedev(7, 3));
 	CHECK_EQ_U64(s->ksbs[1].n_ns, KSB_NS_MAX);
 	CHECK(s->ksbs[1].ns_more);
@@ -83,6 +85,22 @@ static void test_nsbinds(void)
 	snapshot_free(s);
 }
 
+/* Files tasks are still closing: their devices, dev_t as the kernel packs it. */
+static void test_fputs(void)
+{
+	struct rs_fput r[2] = {
+		{ .dev = 41, .ino = 2, .pid = 100, .tid = 100 },
+		{ .dev = (7ULL << 20) | 3, .ino = 12, .pid = 100, .tid = 101 },
+	};
+	Snapshot *s = snapshot_new();
+
+	CHECK_EQ_INT(fputs_decode(s, r, sizeof(r)), 0);
+	CHECK(u64set_contains(&s->fput_devs, makedev(0, 41)));
+	CHECK(u64set_contains(&s->fput_devs, makedev(7, 3)));
+	CHECK_EQ_INT(fputs_decode(s, r, sizeof(r) - 1), -EBADMSG);
+	snapshot_free(s);
+}
+
 static void test_place(void)
 {
 	Snapshot *s = snapshot_new();
@@ -105,6 +123,16 @@ static void test_place(void)
 	KernelSb once = k;
 	once.transient = true;
 	CHECK(!ksb_is_unmounted(s, &once));
+	/* A mount MNT_DOOMED or still on umount_tree()'s list: torn down now, not kept. */
+	KernelSb doomed = k;
+	doomed.dying = 1;
+	CHECK(!ksb_is_unmounted(s, &doomed));
+	/* A file of it that a task is still closing (____fput queued): being let go of. */
+	KernelSb closing = k;
+	closing.dev = makedev(0, 77);
+	CHECK(ksb_is_unmounted(s, &closing));
+	CHECK_EQ_INT(u64set_add(&s->fput_devs, makedev(0, 77)), 1);
+	CHECK(!ksb_is_unmounted(s, &closing));
 	/* The kernel's own mounts (shm_mnt, sockfs…) are no orphans. */
 	KernelSb kern = { .s_active = 1, .sb_flags = KERNMOUNT, .mounts = 1, .internal = 1 };
 	CHECK(!ksb_is_unmounted(s, &kern));
@@ -153,6 +181,7 @@ int main(int argc, char **argv)
 	tap_init(argc, argv);
 	RUN(test_decode);
 	RUN(test_nsbinds);
+	RUN(test_fputs);
 	RUN(test_place);
 	return tap_done();
 }
