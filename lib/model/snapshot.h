@@ -320,6 +320,8 @@ typedef struct Snapshot {
 	uint64_t n_refs; /* references looked at; at least n_holders */
 	MountNs *nss;
 	size_t n_nss, cap_nss;
+	struct NsIndex
+		*ns_index; /* snapshot_find_ns()'s cache; namespaces are only ever appended */
 	NsBind *nsbinds;
 	size_t n_nsbinds, cap_nsbinds;
 	SbProbe *sbs;
