@@ -155,15 +155,46 @@ static char *orphan_hint(const Snapshot *s, const Orphan *o)
 	return r < 0 ? NULL : hint;
 }
 
-/*
- * Which kernel object keeps @o: loop devices bound to files of it (the one kind
- * named so far), else "unnamed"; and the hint that goes with it.
- */
 const char *inflight_how(const Inflight *f)
 {
 	return f->via == INFLIGHT_VIA_NESTED ? "inflight-nested" :
 	       f->via == INFLIGHT_VIA_EMBRYO ? "inflight-embryo" :
 					       "inflight";
+}
+
+const char *kholder_how(const KHolder *k)
+{
+	return k->kind == KHOLDER_FSCONTEXT ? "fscontext" : "io_uring";
+}
+
+/*
+ * What frees a superblock an io_uring ring or an fsopen context keeps: the fd
+ * of the process behind it.  A ring's file can also be unregistered, but only
+ * by the process (or through pidfd_getfd, which residue does not do for you).
+ */
+static int kholder_hint(const Snapshot *s, Orphan *o, const char *bytes)
+{
+	const KHolder *k = &s->kholders[o->kholders[0]];
+	const Process *p = kholder_owner(s, k);
+	char frees[48] = "frees it", others[64] = "";
+	const char *comm = p && p->comm[0] ? p->comm : "?";
+
+	if (bytes[0])
+		snprintf(frees, sizeof(frees), "frees it (%s)", bytes);
+	if (o->n_kholders > 1)
+		snprintf(others, sizeof(others), " (and %zu other kernel holder%s)",
+			 o->n_kholders - 1, o->n_kholders > 2 ? "s" : "");
+	if (k->kind == KHOLDER_FSCONTEXT)
+		return asprintf(&o->hint,
+				"an fsopen() context of pid %d (%s), fd %d, created it and holds "
+				"it%s: closing fd %d, or stopping the process, %s",
+				k->pid, comm, k->fd, others, k->fd, frees);
+	return asprintf(&o->hint,
+			"a file of it is registered in the io_uring ring of pid %d (%s), fd %d, as "
+			"fixed file %u%s: closing the ring (fd %d and any copy of it), "
+			"unregistering its files (IORING_UNREGISTER_FILES) or stopping the process "
+			"%s",
+			k->pid, comm, k->fd, k->index, others, k->fd, frees);
 }
 
 /* What frees a superblock kept by files in flight: the process that holds their socket. */
@@ -202,6 +233,11 @@ static int inflight_hint(const Snapshot *s, Orphan *o, const char *bytes)
 			f->owner_pid, f->owner_fd, ino, frees);
 }
 
+/*
+ * Which kernel objects keep @o: loop devices bound to files of it, files of it
+ * in flight, io_uring rings and fsopen contexts, else "unnamed"; and the hint
+ * that goes with them.
+ */
 static int name_kernel_holders(const Snapshot *s, Orphan *o)
 {
 	const LoopDev *idle = NULL;
@@ -228,11 +264,20 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 			return -ENOMEM;
 		*slot = i;
 	}
+	cap = 0;
+	for (size_t i = 0; i < s->n_kholders; i++) {
+		if (s->kholders[i].dev != o->dev)
+			continue;
+		size_t *slot = ARRAY_PUSH(o->kholders, o->n_kholders, cap);
+		if (!slot)
+			return -ENOMEM;
+		*slot = i;
+	}
 	if (o->pinned_known) {
 		fmt_bytes(o->pinned_bytes, bytes, sizeof(bytes));
 		snprintf(gain, sizeof(gain), " to free %s", bytes);
 	}
-	if (o->holder_unknown && o->n_loops == 0 && o->n_inflight == 0)
+	if (o->holder_unknown && o->n_loops == 0 && o->n_inflight == 0 && o->n_kholders == 0)
 		r = asprintf(
 			&o->hint,
 			"no process residue could read holds it: one it could not read may, or "
@@ -250,6 +295,8 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 			s->loops[o->loops[0]].name, s->loops[o->loops[0]].name, gain);
 	else if (o->n_loops == 0 && o->n_inflight > 0)
 		r = inflight_hint(s, o, bytes);
+	else if (o->n_loops == 0 && o->n_kholders > 0)
+		r = kholder_hint(s, o, bytes);
 	else if (o->n_loops > 1)
 		r = asprintf(&o->hint,
 			     "%zu loop devices are bound to files of it (%s, …): losetup -d each, "
@@ -259,7 +306,8 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 		r = asprintf(
 			&o->hint,
 			"no process holds it: a kernel object does (a loop device on a file of "
-			"it, a file sent over a unix socket and never received, io_uring…)%s%s",
+			"it, a file sent over a unix socket and never received, an io_uring "
+			"ring, an fsopen context…)%s%s",
 			o->pinned_known ? "; it pins " : "", bytes);
 	if (r < 0) {
 		o->hint = NULL;
@@ -533,6 +581,7 @@ OrphanReport *orphan_report_free(OrphanReport *r)
 		free(r->orphans[i].holders);
 		free(r->orphans[i].loops);
 		free(r->orphans[i].inflight);
+		free(r->orphans[i].kholders);
 		free(r->orphans[i].hint);
 	}
 	for (size_t i = 0; i < r->n_nss; i++) {

@@ -26,6 +26,8 @@ typedef enum Risk {
 
 /* How an Inflight holder reaches its owner: "inflight", "inflight-nested", "inflight-embryo". */
 const char *inflight_how(const Inflight *f);
+/* A KHolder's how: "io_uring" or "fscontext". */
+const char *kholder_how(const KHolder *k);
 
 typedef struct Orphan {
 	uint64_t dev;
@@ -51,6 +53,8 @@ typedef struct Orphan {
 	size_t n_loops;
 	size_t *inflight; /* kernel_held: indices into Snapshot.inflight of its files in flight */
 	size_t n_inflight;
+	size_t *kholders; /* kernel_held: indices into Snapshot.kholders (io_uring, fsopen contexts) */
+	size_t n_kholders;
 	char *hint;
 } Orphan;
 

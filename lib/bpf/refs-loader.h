@@ -46,10 +46,3 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s);
  * resolve ____fput (then it sees nothing).  -EOPNOTSUPP in builds without BPF.
  */
 int refs_bpf_fputs(RefsBpf *b, Snapshot *s);
-
-/*
- * Every file in flight in a unix socket, and every connection waiting to be
- * accepted, into @s->inflight (sets @s->inflight_known).  Needs programs from
- * refs_bpf_open.  -EOPNOTSUPP in builds without BPF.
- */
-int refs_bpf_inflight(RefsBpf *b, Snapshot *s);

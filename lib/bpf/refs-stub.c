@@ -50,10 +50,3 @@ int refs_bpf_fputs(RefsBpf *b, Snapshot *s)
 	(void)s;
 	return -EOPNOTSUPP;
 }
-
-int refs_bpf_inflight(RefsBpf *b, Snapshot *s)
-{
-	(void)b;
-	(void)s;
-	return -EOPNOTSUPP;
-}

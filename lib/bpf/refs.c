@@ -26,62 +26,12 @@
 
 #include "base/compat.h"
 #include "base/macro.h"
+#include "iter-run.h"
 #include "loader-log.h"
 #include "refs-decode.h"
 #include "sbs-decode.h"
 #include "refs.h"
 #include "refs.lskel.h"
-
-typedef struct Buf {
-	char *data;
-	size_t len, cap;
-} Buf;
-
-/* Run one iterator, whose link the skeleton made, to the end, appending its records to @b. */
-static int run_iter(int link_fd, Buf *b)
-{
-	union bpf_attr attr = { .iter_create = { .link_fd = (__u32)link_fd } };
-	int r = 0;
-
-	if (link_fd < 0)
-		return -EBADF;
-	int fd = (int)syscall(__NR_bpf, BPF_ITER_CREATE, &attr, sizeof(attr));
-	if (fd < 0)
-		return -errno;
-	{
-		for (;;) {
-			if (b->cap - b->len < 65536) {
-				size_t ncap = b->cap ? b->cap * 2 : 1 << 20;
-				char *n = realloc(b->data, ncap);
-				if (!n) {
-					r = -ENOMEM;
-					break;
-				}
-				b->data = n;
-				b->cap = ncap;
-			}
-			ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
-			if (n < 0) {
-				/*
-				 * EAGAIN: one read() met MAX_ITER_OBJECTS (1 000 000) objects and
-				 * wrote nothing (bpf_seq_read(), kernel/bpf/bpf_iter.c); the
-				 * iterator kept its place, so read on.  The programs write out
-				 * only what can be a finding, so a host with a million
-				 * descriptors on attached mounts meets it.
-				 */
-				if (errno == EINTR || errno == EAGAIN)
-					continue;
-				r = -errno;
-				break;
-			}
-			if (n == 0)
-				break;
-			b->len += (size_t)n;
-		}
-	}
-	close(fd);
-	return r;
-}
 
 struct RefsBpf {
 	struct refs *skel;
@@ -136,25 +86,11 @@ RefsBpf *refs_bpf_free(RefsBpf *b)
 	return NULL;
 }
 
-/* An iter/task_file link that visits our own process only. */
-static int own_files_link(int prog_fd)
-{
-	union bpf_iter_link_info info = { .task = { .pid = (__u32)getpid() } };
-	union bpf_attr a = { 0 };
-
-	a.link_create.prog_fd = (__u32)prog_fd;
-	a.link_create.attach_type = BPF_TRACE_ITER;
-	a.link_create.iter_info = (__u64)(uintptr_t)&info;
-	a.link_create.iter_info_len = sizeof(info);
-	int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
-	return fd < 0 ? -errno : fd;
-}
-
 /* Run the walk: its records are left in the maps sbs and nsbinds. */
 static int walk_run(RefsBpf *b)
 {
 	struct refs *skel = b->skel;
-	Buf none = { 0 };
+	BpfBuf none = { 0 };
 	int r;
 
 	if (b->memfd < 0)
@@ -177,10 +113,10 @@ static int walk_run(RefsBpf *b)
 	}
 	memset(&skel->bss->sw, 0, sizeof(skel->bss->sw));
 	skel->data->sb_walk_fd = b->memfd;
-	int link = own_files_link(skel->progs.walk_sbs.prog_fd);
+	int link = bpf_iter_own_files_link(skel->progs.walk_sbs.prog_fd);
 	if (link < 0)
 		return link;
-	r = run_iter(link, &none); /* the program writes to its map, not to the output */
+	r = bpf_iter_run(link, &none); /* the program writes to its map, not to the output */
 	close(link);
 	free(none.data);
 	if (r < 0)
@@ -245,14 +181,14 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s)
 typedef struct Side {
 	RefsBpf *b;
 	bool walk;
-	Buf vmas;
+	BpfBuf vmas;
 	int r, walk_r;
 } Side;
 
 static void *side_run(void *userdata)
 {
 	Side *d = userdata;
-	d->r = run_iter(d->b->skel->links.dump_vma_fd, &d->vmas);
+	d->r = bpf_iter_run(d->b->skel->links.dump_vma_fd, &d->vmas);
 	if (d->walk)
 		d->walk_r = walk_run(d->b);
 	return NULL;
@@ -260,7 +196,7 @@ static void *side_run(void *userdata)
 
 int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk)
 {
-	Buf tasks = { 0 }, files = { 0 };
+	BpfBuf tasks = { 0 }, files = { 0 };
 	Side side = { .b = b, .walk = ret_walk != NULL };
 	pthread_t thread;
 	int r;
@@ -268,9 +204,9 @@ int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk)
 	b->skel->bss->run++; /* forget the mount states of the last run */
 	b->skel->bss->refs_seen = 0;
 	bool threaded = pthread_create(&thread, NULL, side_run, &side) == 0;
-	r = run_iter(b->skel->links.dump_task_fd, &tasks);
+	r = bpf_iter_run(b->skel->links.dump_task_fd, &tasks);
 	if (r == 0)
-		r = run_iter(b->skel->links.dump_file_fd, &files);
+		r = bpf_iter_run(b->skel->links.dump_file_fd, &files);
 	if (threaded)
 		pthread_join(thread, NULL);
 	else
@@ -303,33 +239,13 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s)
 
 int refs_bpf_fputs(RefsBpf *b, Snapshot *s)
 {
-	Buf out = { 0 };
+	BpfBuf out = { 0 };
 	b->skel->bss->fputs_symbol = 0;
-	int r = run_iter(b->skel->links.dump_fputs_fd, &out);
+	int r = bpf_iter_run(b->skel->links.dump_fputs_fd, &out);
 	if (r == 0)
 		r = b->skel->bss->fputs_symbol ? fputs_decode(s, out.data, out.len) : -ENOENT;
 	free(out.data);
 	return r;
-}
-
-int refs_bpf_inflight(RefsBpf *b, Snapshot *s)
-{
-	Buf out = { 0 };
-
-	b->skel->bss->inflight_cut = 0;
-	int r = run_iter(b->skel->links.dump_inflight_fd, &out);
-	if (r == 0)
-		r = inflight_decode(s, out.data, out.len);
-	free(out.data);
-	if (r < 0)
-		return r;
-	s->inflight_known = b->skel->bss->inflight_cut == 0;
-	if (b->skel->bss->inflight_cut > 0)
-		r = snapshot_add_gap(s,
-				     "files in flight in unix sockets: queues longer than read (8 "
-				     "messages, 4 files each)",
-				     "iter/unix", EAGAIN);
-	return r < 0 ? r : 0;
 }
 
 int bpf_collect_references(Snapshot *s)

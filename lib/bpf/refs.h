@@ -141,35 +141,3 @@ struct rs_sb_walk {
 	__u32 nsbinds; /* nsfs bind records written, or that would have been */
 	struct rs_sb rec;
 };
-
-/*
- * Files in flight in unix sockets (refs.bpf.c dump_inflight, iter/unix): sent
- * with SCM_RIGHTS and not received, they are held by the socket's receive
- * queue, not by any fd table.  One record per file in flight, and one per
- * connection not yet accepted (its socket, an embryo, waits in the
- * listener's queue and may hold files of its own).  Sockets are named by
- * their struct sock address, which only joins records of one run.
- */
-enum rs_inflight_kind {
-	RS_INFLIGHT_FILE = 1, /* a file in sk's queue: dev, ino; file_sk if it is a socket */
-	RS_INFLIGHT_EMBRYO, /* sk listens; file_sk is a connection waiting in its queue */
-};
-
-#define RS_INFLIGHT_F_CUT 1 /* the message had more files than the program reads */
-/*
- * Messages read per socket, files per message: the verifier checks each
- * step, and 32 x 8 cost every scan 25-35 ms of load time here, 8 x 4 a few.
- * A queue longer is counted in inflight_cut (a gap).
- */
-#define RS_INFLIGHT_SKBS_MAX 8
-#define RS_INFLIGHT_FDS_MAX 4
-
-struct rs_inflight {
-	__u64 sk; /* the socket whose queue holds it */
-	__u64 sock_ino; /* that socket's inode (socket:[INO]), 0 when it has no file yet */
-	__u64 dev; /* kernel dev_t of the file in flight */
-	__u64 ino;
-	__u64 file_sk; /* the file is a socket: its sk; RS_INFLIGHT_EMBRYO: the embryo */
-	__u32 kind;
-	__u32 flags;
-};

@@ -72,44 +72,6 @@ int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size)
 	return e;
 }
 
-int inflight_decode(Snapshot *s, const void *recs, size_t len)
-{
-	const struct rs_inflight *r = recs;
-	size_t n = len / sizeof(*r);
-
-	if (len % sizeof(*r))
-		return -EBADMSG;
-	for (size_t i = 0; i < n; i++) {
-		if (r[i].kind != RS_INFLIGHT_FILE && r[i].kind != RS_INFLIGHT_EMBRYO)
-			continue;
-		Inflight f = {
-			.sk = r[i].sk,
-			.sock_ino = r[i].sock_ino,
-			.dev = r[i].kind == RS_INFLIGHT_FILE ?
-				       makedev((unsigned)(r[i].dev >> 20),
-					       (unsigned)(r[i].dev & 0xfffff)) :
-				       0,
-			.ino = r[i].kind == RS_INFLIGHT_FILE ? r[i].ino : 0,
-			.file_sk = r[i].file_sk,
-			.kind = (uint8_t)r[i].kind,
-			.owner_proc = -1,
-		};
-		bool dup = false;
-		for (size_t j = 0; j < s->n_inflight && !dup; j++) {
-			const Inflight *g = &s->inflight[j];
-			dup = g->sk == f.sk && g->dev == f.dev && g->ino == f.ino &&
-			      g->file_sk == f.file_sk && g->kind == f.kind;
-		}
-		if (dup)
-			continue;
-		Inflight *slot = ARRAY_PUSH(s->inflight, s->n_inflight, s->cap_inflight);
-		if (!slot)
-			return -ENOMEM;
-		*slot = f;
-	}
-	return 0;
-}
-
 int nsbinds_decode(Snapshot *s, const void *recs, size_t len)
 {
 	const struct rs_nsbind *r = recs;

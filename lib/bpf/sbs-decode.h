@@ -22,14 +22,6 @@
 int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size);
 
 /*
- * Append the records of refs.bpf.c's dump_inflight (struct rs_inflight) to
- * @s->inflight, each once (the iterator may show a socket twice).  Unknown
- * kinds are skipped.  -EBADMSG (@len is not whole records) leaves @s
- * untouched; -ENOMEM may leave part added.
- */
-int inflight_decode(Snapshot *s, const void *recs, size_t len);
-
-/*
  * Append the nsfs bind mounts of refs.bpf.c's walk (struct rs_nsbind) to
  * @s->knsbinds, each mount once; records without a mount id are skipped.
  * -EBADMSG (@len is not whole records) leaves @s untouched; -ENOMEM may

@@ -89,6 +89,8 @@ int collect_calibrate(Snapshot *s)
 	learn_fd(s, sock);
 	_cleanup_close_ int efd = eventfd(0, EFD_CLOEXEC);
 	learn_fd(s, efd);
+	if (efd >= 0 && ref_stat(efd, "", AT_EMPTY_PATH, &r) == 0)
+		s->anon_dev = r.dev; /* where io_uring rings and fsopen contexts live too */
 	_cleanup_close_ int memfd = memfd_create("residue-calibrate", MFD_CLOEXEC);
 	learn_fd(s, memfd); /* shm_mnt: also SysV shm and MAP_SHARED|MAP_ANONYMOUS */
 	static const unsigned huge[] = { MFD_HUGETLB, MFD_HUGETLB | MFD_HUGE_2MB,

@@ -12,6 +12,7 @@
 #include "model/snapshot.h"
 
 struct RefsBpf;
+struct KholdersBpf;
 struct MemcgBpf;
 
 /*
@@ -105,10 +106,18 @@ int collect_loop_orphans(Snapshot *s, const ScanOptions *o);
  * cannot) and trace each on a superblock mounted nowhere to the process that
  * can receive it.
  */
-int collect_inflight(Snapshot *s, struct RefsBpf *b);
+int collect_inflight(Snapshot *s, struct KholdersBpf *b);
+/*
+ * Who, other than a loop device, holds the superblocks the walk found mounted
+ * nowhere and no process holds: loads the kernel-holder programs (a second
+ * skeleton, only now) and reads files in flight (collect_inflight), io_uring
+ * fixed files and fsopen contexts into @s->kholders, each with its process.
+ * A gap for what could not be read; -ENOMEM only.
+ */
+int collect_kernel_holders(Snapshot *s);
 /* Is @dev mounted in the mount namespace of any task now (each one's mountinfo)? 1, 0 or -ENOMEM. */
 int dev_mounted_now(Snapshot *s, uint64_t dev);
-/* Unheld superblocks no loop device names: one gap (GAP_WHAT_UNHELD_SB), not orphans. */
+/* Unheld superblocks no kernel holder names: one gap (GAP_WHAT_UNHELD_SB), not orphans. */
 int collect_unnamed_superblocks(Snapshot *s);
 
 /*

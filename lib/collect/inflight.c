@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Files in flight in unix sockets, as a holder of a superblock no process
- * holds: the BPF tier reads every unix socket's receive queue (refs.bpf.c
+ * holds: the BPF tier reads every unix socket's receive queue (kholders.bpf.c
  * dump_inflight), and here each file of such a superblock is traced to the
  * process that can receive it: the one holding the socket whose queue holds
  * it, or, when that socket is itself in flight or a connection not yet
@@ -21,7 +21,7 @@
 #include "base/array.h"
 #include "base/macro.h"
 #include "base/u64set.h"
-#include "bpf/refs-loader.h"
+#include "bpf/kholders-loader.h"
 #include "collect.h"
 
 #define VIA_DEPTH_MAX 8
@@ -91,12 +91,12 @@ static void find_owners(SockOwner *want, size_t n)
 	closedir(d);
 }
 
-int collect_inflight(Snapshot *s, RefsBpf *b)
+int collect_inflight(Snapshot *s, KholdersBpf *b)
 {
 	_cleanup_free_ SockOwner *want = NULL;
 	size_t n_want = 0, cap = 0;
 
-	int r = refs_bpf_inflight(b, s);
+	int r = kholders_bpf_inflight(b, s);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)

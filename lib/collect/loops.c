@@ -263,6 +263,8 @@ int collect_unnamed_superblocks(Snapshot *s)
 		for (size_t j = 0; j < s->n_inflight && !named; j++)
 			named = s->inflight[j].kind == INFLIGHT_FILE &&
 				s->inflight[j].dev == k->dev;
+		for (size_t j = 0; j < s->n_kholders && !named; j++)
+			named = s->kholders[j].dev == k->dev;
 		if (named)
 			continue;
 		k->transient = true; /* not an orphan this scan can name */

@@ -203,6 +203,34 @@ static int ref_gap(ProcCtx *c, const char *what, int r)
 	return r == -EACCES || r == -EPERM ? -ECANCELED : 0;
 }
 
+/*
+ * An io_uring ring with registered files, or an fsopen() context: either may
+ * keep a superblock no process holds, which only the BPF tier can name (the
+ * ring's fdinfo lists its files' paths, not their devices).  A gap per ring
+ * or context, so that the report says what it could not see.
+ */
+static int anon_fd_gap(ProcCtx *c, const char *name)
+{
+	_cleanup_free_ char *info = NULL;
+	char link[64], path[64];
+
+	ssize_t n = readlinkat(c->dirfd, name, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (strcmp(link, "anon_inode:[fscontext]") == 0)
+		return ctx_gap(c, GAP_WHAT_FSCONTEXT, "readlink", EOPNOTSUPP) < 0 ? -EPIPE : 0;
+	if (strcmp(link, "anon_inode:[io_uring]") != 0)
+		return 0;
+	snprintf(path, sizeof(path), "../fdinfo/%s", name);
+	if (read_all_at(c->dirfd, path, &info) <= 0)
+		return 0;
+	const char *u = strstr(info, "\nUserFiles:");
+	if (!u || strtoul(u + strlen("\nUserFiles:"), NULL, 10) == 0)
+		return 0;
+	return ctx_gap(c, GAP_WHAT_IO_URING, "fdinfo", EOPNOTSUPP) < 0 ? -EPIPE : 0;
+}
+
 static int on_fd(void *ctx, const char *name)
 {
 	ProcCtx *c = ctx;
@@ -221,6 +249,11 @@ static int on_fd(void *ctx, const char *name)
 			if (emit(c, &rec) < 0)
 				return -EPIPE;
 		}
+	}
+	if (c->want_scm && c->s->anon_dev && rs.dev == c->s->anon_dev) {
+		r = anon_fd_gap(c, name);
+		if (r < 0)
+			return r;
 	}
 	return add_holder(c, HOLD_FD, &rs, atoi(name), 0, NULL);
 }
@@ -729,6 +762,9 @@ int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache
 	for (size_t i = 0; i < s->n_inflight; i++)
 		if (inflight_owner(s, &s->inflight[i]))
 			wanted[s->inflight[i].owner_proc] = true;
+	for (size_t i = 0; i < s->n_kholders; i++)
+		if (kholder_owner(s, &s->kholders[i]))
+			wanted[s->kholders[i].proc] = true;
 	if (representatives) {
 		U64Set reps = { 0 };
 		for (size_t i = 0; i < s->n_nss; i++)

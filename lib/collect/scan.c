@@ -219,11 +219,12 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	}
 	if (o->want_orphans && s->sb_walk) {
 		r = collect_unheld_superblocks(s);
-		/* Who holds them: loop devices, and files in flight in unix sockets. */
+		/* Who holds them: loop devices; files in flight, io_uring, fsopen contexts. */
 		if (r > 0) {
 			r = collect_loop_devices(s);
 			if (r >= 0)
-				r = collect_inflight(s, o->refs_bpf);
+				r = collect_kernel_holders(s);
+			phase(s, "kernel holders", &t);
 		}
 		if (r >= 0)
 			r = collect_unnamed_superblocks(s);

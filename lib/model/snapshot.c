@@ -91,6 +91,9 @@ Snapshot *snapshot_free(Snapshot *s)
 	for (size_t i = 0; i < s->n_loops; i++)
 		free(s->loops[i].backing);
 	free(s->inflight);
+	for (size_t i = 0; i < s->n_kholders; i++)
+		free(s->kholders[i].path);
+	free(s->kholders);
 	free(s->loops);
 	u64set_done(&s->live_mnt_ids);
 	u64set_done(&s->internal_mnt_ids);
@@ -145,6 +148,11 @@ const Process *inflight_owner(const Snapshot *s, const Inflight *f)
 	return f->resolved && f->owner_proc >= 0 && (size_t)f->owner_proc < s->n_procs ?
 		       &s->procs[f->owner_proc] :
 		       NULL;
+}
+
+const Process *kholder_owner(const Snapshot *s, const KHolder *k)
+{
+	return k->proc >= 0 && (size_t)k->proc < s->n_procs ? &s->procs[k->proc] : NULL;
 }
 
 Holder *snapshot_add_holder(Snapshot *s)

@@ -22,18 +22,27 @@
 /* Without the walk: a unix socket with files in flight (fdinfo scm_fds), one gap per socket. */
 #define GAP_WHAT_SCM_FDS                                                                           \
 	"unix sockets with files in flight (fdinfo scm_fds): the superblocks they keep need the BPF tier"
+/* Without the walk: an io_uring ring with registered files (fdinfo UserFiles), per ring. */
+#define GAP_WHAT_IO_URING                                                                          \
+	"io_uring rings with registered files (fdinfo UserFiles): the superblocks they keep need " \
+	"the BPF tier"
+/* Without the walk: an fsopen() context (anon_inode:[fscontext]), per context. */
+#define GAP_WHAT_FSCONTEXT                                                                         \
+	"filesystem contexts (fsopen, anon_inode:[fscontext]): the superblock each may keep "      \
+	"needs the BPF tier"
 #define GAP_WHAT_NO_SB_WALK                                                                        \
 	"superblocks with no process holder, other than a loop device's: needs the BPF tier"
 /*
- * Superblocks the walk found mounted nowhere that no process and no loop
- * device holds: a file in flight or io_uring may keep one, or its namespace
- * is still being torn down (which, under load, outlasts any pause residue
- * can afford).  Not told apart yet, so not reported as orphans.
+ * Superblocks the walk found mounted nowhere that no process, loop device,
+ * file in flight, io_uring ring or fsopen context holds: another kernel
+ * object may keep one, or its namespace is still being torn down (which,
+ * under load, outlasts any pause residue can afford).  Not told apart yet,
+ * so not reported as orphans.
  */
 #define GAP_WHAT_UNHELD_SB                                                                         \
-	"superblocks mounted nowhere that no process, loop device or file in flight holds: not "   \
-	"reported (io_uring, another kernel object... or a namespace still being torn down: not "  \
-	"told apart)"
+	"superblocks mounted nowhere that no process, loop device, file in flight, io_uring ring " \
+	"or fsopen context holds: not reported (another kernel object... or a namespace still "    \
+	"being torn down: not told apart)"
 
 /* Something that could not be read: shown to the user, never fatal. */
 typedef struct Gap {
@@ -294,6 +303,26 @@ typedef struct Inflight {
 	int32_t owner_proc; /* index of owner_pid in Snapshot.procs, -1 when not listed */
 } Inflight;
 
+/*
+ * A kernel object behind a process's fd that holds a file of a superblock
+ * (BPF, read only for superblocks no process holds): an io_uring ring's
+ * registered (fixed) file, or the superblock an fsopen() context created.
+ */
+typedef enum KHolderKind {
+	KHOLDER_IO_URING = 1, /* fd is the ring, index the fixed-file slot */
+	KHOLDER_FSCONTEXT, /* fd is the [fscontext] file */
+} KHolderKind;
+
+typedef struct KHolder {
+	uint64_t dev, ino; /* the held superblock (makedev()), the held file (io_uring) */
+	pid_t pid;
+	int32_t fd;
+	uint32_t index;
+	uint8_t kind; /* KHolderKind */
+	int32_t proc; /* index of pid in Snapshot.procs, -1 when not listed */
+	char *path; /* io_uring: the fixed file's path, from the ring's fdinfo; NULL unknown */
+} KHolder;
+
 /* A bound loop device: the file behind it (LOOP_GET_STATUS64) keeps that file's superblock. */
 typedef struct LoopDev {
 	char name[64]; /* "/dev/loop3" */
@@ -342,6 +371,8 @@ typedef struct Snapshot {
 	Inflight *inflight; /* read only when some superblock has no process holder */
 	size_t n_inflight, cap_inflight;
 	bool inflight_known; /* the BPF tier read every unix socket's queue */
+	KHolder *kholders; /* read only when some superblock has no process holder */
+	size_t n_kholders, cap_kholders;
 	bool sb_walk_complete; /* back at its start, every record kept */
 	uint64_t sb_walk_dropped; /* records the map could not take */
 	uint64_t sb_walk_rejected; /* list steps that changed under the walk */
@@ -362,6 +393,8 @@ typedef struct Snapshot {
 	 */
 	bool live_devs_inexact;
 	uint64_t nsfs_dev; /* st_dev of nsfs: recognises namespace fds */
+	uint64_t
+		anon_dev; /* st_dev of anon_inodefs: io_uring rings, fsopen contexts (/proc tier) */
 
 	unsigned procs_ns_unknown; /* processes whose ns/mnt could not be read */
 	uint64_t mount_max; /* fs.mount-max, the per-namespace limit; 0 unknown */
@@ -398,6 +431,8 @@ int gap_list_add(Gap **gaps, size_t *n, size_t *cap, const char *what, const cha
 int snapshot_add_gap(Snapshot *s, const char *what, const char *call, int err);
 int snapshot_add_pid_gap(Snapshot *s, const char *what, const char *call, int err, pid_t pid);
 Process *snapshot_add_process(Snapshot *s);
+/* The process behind kernel holder @k (listed), or NULL. */
+const Process *kholder_owner(const Snapshot *s, const KHolder *k);
 /* The process that can receive file in flight @f (resolved, and listed), or NULL. */
 const Process *inflight_owner(const Snapshot *s, const Inflight *f);
 Holder *snapshot_add_holder(Snapshot *s);

@@ -46,6 +46,7 @@ static json_object *holder_json(const Snapshot *s, const Holder *h)
 	add(o, "path", str_or_null(h->path));
 	add(o, "mode", str_or_null(holder_mode_string(h, mode)));
 	add(o, "loop", NULL);
+	add(o, "index", NULL);
 	return o;
 }
 
@@ -78,8 +79,10 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 	for (size_t i = 0; i < or->n_holders; i++)
 		json_object_array_add(holders, holder_json(s, &s->holders[or->holders[i]]));
 	/* A kernel holder has every key of a holder, so that consumers need no second shape. */
-	static const char *const nulls[] = { "pid", "comm", "cgroup", "tid", "fd", "mode" };
-	size_t n_named = or->n_loops + or->n_inflight;
+	static const char *const nulls[] = {
+		"pid", "comm", "cgroup", "tid", "fd", "mode", "index"
+	};
+	size_t n_named = or->n_loops + or->n_inflight + or->n_kholders;
 	for (size_t i = 0; or->kernel_held && i < (n_named ? or->n_loops : 1); i++) {
 		const LoopDev *l = or->n_loops ? &s->loops[or->loops[i]] : NULL;
 		json_object *k = json_object_new_object();
@@ -109,6 +112,25 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 		add(k, "how", json_object_new_string(inflight_how(fl)));
 		add(k, "loop", NULL);
 		add(k, "path", fl->owner_sock_ino ? json_object_new_string(sock) : NULL);
+		add(k, "index", NULL);
+		json_object_array_add(holders, k);
+	}
+	/* An io_uring ring or an fsopen context: the process and the fd behind it. */
+	for (size_t i = 0; or->kernel_held && i < or->n_kholders; i++) {
+		const KHolder *kh = &s->kholders[or->kholders[i]];
+		const Process *p = kholder_owner(s, kh);
+		json_object *k = json_object_new_object();
+		add(k, "pid", json_object_new_int(kh->pid));
+		add(k, "comm", str_or_null(p && p->comm[0] ? p->comm : NULL));
+		add(k, "cgroup", str_or_null(p ? p->cgroup : NULL));
+		add(k, "tid", NULL);
+		add(k, "fd", json_object_new_int(kh->fd));
+		add(k, "mode", NULL);
+		add(k, "how", json_object_new_string(kholder_how(kh)));
+		add(k, "loop", NULL);
+		add(k, "path", str_or_null(kh->path));
+		add(k, "index",
+		    kh->kind == KHOLDER_IO_URING ? json_object_new_int64(kh->index) : NULL);
 		json_object_array_add(holders, k);
 	}
 	add(o, "holders", holders);

@@ -72,13 +72,43 @@ static const char *inflight_cell(const Snapshot *s, const Inflight *f, int col, 
 	}
 }
 
+/* An io_uring ring or an fsopen context: the process, its fd, and the ring's file. */
+static const char *kholder_cell(const Snapshot *s, const KHolder *k, int col, char *buf,
+				size_t size)
+{
+	const Process *p = kholder_owner(s, k);
+
+	switch (col) {
+	case COL_PID:
+		snprintf(buf, size, "%d", k->pid);
+		return buf;
+	case COL_COMM:
+		return p ? p->comm : "";
+	case COL_CGROUP:
+		return p && p->cgroup ? p->cgroup : "";
+	case COL_HOW:
+		return kholder_how(k);
+	case COL_FD:
+		snprintf(buf, size, "%d", k->fd);
+		return buf;
+	case COL_PATH:
+		return k->path ? k->path : "";
+	default:
+		return "";
+	}
+}
+
 static const char *orphan_cell(const Snapshot *s, const Orphan *o, const Holder *h,
-			       const LoopDev *loop, const Inflight *fl, int col, bool exact,
-			       char *buf, size_t size)
+			       const LoopDev *loop, const Inflight *fl, const KHolder *kh, int col,
+			       bool exact, char *buf, size_t size)
 {
 	const Process *p = h ? &s->procs[h->proc] : NULL;
 	char mode[8];
 
+	if (!h && kh &&
+	    (col == COL_PID || col == COL_COMM || col == COL_CGROUP || col == COL_HOW ||
+	     col == COL_FD || col == COL_MODE || col == COL_PATH))
+		return kholder_cell(s, kh, col, buf, size);
 	if (!h && fl &&
 	    (col == COL_PID || col == COL_COMM || col == COL_CGROUP || col == COL_HOW ||
 	     col == COL_FD || col == COL_MODE || col == COL_PATH))
@@ -164,16 +194,20 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 		return -ENOMEM;
 	for (size_t i = 0; i < r->n_orphans; i++) {
 		const Orphan * or = &r->orphans[i];
-		size_t named = or->n_loops + or->n_inflight;
+		size_t in_flight = or->n_loops + or->n_inflight;
+		size_t named = in_flight + or->n_kholders;
 		size_t rows = or->n_holders + (or->kernel_held ? MAX(named, (size_t)1) : 0);
 		for (size_t k = 0; k < rows; k++) {
 			const Holder *h = k < or->n_holders ? &s->holders[or->holders[k]] : NULL;
 			size_t li = k - or->n_holders;
 			const LoopDev *loop =
 				!h && li < or->n_loops ? &s->loops[or->loops[li]] : NULL;
-			const Inflight *fl = !h && li >= or->n_loops && li < named ?
+			const Inflight *fl = !h && li >= or->n_loops && li < in_flight ?
 						     &s->inflight[or->inflight[li - or->n_loops]] :
 						     NULL;
+			const KHolder *kh = !h && li >= in_flight && li < named ?
+						    &s->kholders[or->kholders[li - in_flight]] :
+						    NULL;
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
 			if (!ln) {
 				ret = -ENOMEM;
@@ -181,7 +215,7 @@ int render_orphans_table(const Snapshot *s, const OrphanReport *r, const TableOp
 			}
 			for (size_t c = 0; c < o->n_cols; c++) {
 				char buf[PATH_MAX];
-				const char *v = orphan_cell(s, or, h, loop, fl, o->cols[c],
+				const char *v = orphan_cell(s, or, h, loop, fl, kh, o->cols[c],
 							    o->bytes, buf, sizeof(buf));
 				if (scols_line_set_data(ln, c, v) < 0) {
 					ret = -ENOMEM;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer target for inflight_decode() (lib/bpf/sbs-decode.c): arbitrary
- * bytes as the records of refs.bpf.c's unix-socket iterator (struct
+ * libFuzzer target for inflight_decode() (lib/bpf/kholders-decode.c): arbitrary
+ * bytes as the records of kholders.bpf.c's unix-socket iterator (struct
  * rs_inflight), decoded twice into one snapshot (an iterator may show a
  * socket twice).
  *
@@ -13,8 +13,8 @@
 
 #include <errno.h>
 
-#include "bpf/refs.h"
-#include "bpf/sbs-decode.h"
+#include "bpf/kholders.h"
+#include "bpf/kholders-decode.h"
 #include "model/snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

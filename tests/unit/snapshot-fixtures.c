@@ -446,16 +446,18 @@ void fx_add_no_probe(Snapshot *s)
 }
 
 /*
- * (k, l) Kept by the kernel alone: a tmpfs a loop device is bound to a file
- * of, and three that files in flight in unix sockets keep: in a socket pid
+ * (k, l, m) Kept by the kernel alone: a tmpfs a loop device is bound to a file
+ * of, three that files in flight in unix sockets keep: in a socket pid
  * 4242 holds, in a connection its listener has not accepted, and inside a
- * socket in flight that no process residue read holds.
+ * socket in flight that no process residue read holds; one whose file is
+ * fixed file 2 of pid 4343's io_uring ring (fd 7), and one an fsopen context
+ * of pid 4343 (fd 8) created.
  */
 static void fx_add_kernel_held(Snapshot *s)
 {
 	static const uint64_t devs[] = { FX_DEV(0, 70), FX_DEV(0, 71), FX_DEV(0, 72),
-					 FX_DEV(0, 73) };
-	for (size_t i = 0; i < 4; i++) {
+					 FX_DEV(0, 73), FX_DEV(0, 74), FX_DEV(0, 75) };
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		KernelSb *k = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
 		fx_ok(k ? 0 : -ENOMEM);
 		*k = (KernelSb){ .dev = devs[i],
@@ -518,6 +520,29 @@ static void fx_add_kernel_held(Snapshot *s)
 		fx_ok(f ? 0 : -ENOMEM);
 		*f = in[i];
 	}
+	uint32_t ringer =
+		fx_process(s, 4343, "ringer", "/system.slice/ringer.service", FX_HOST_NS_ID);
+	const KHolder kh[] = {
+		{ .dev = FX_DEV(0, 74),
+		  .ino = 2,
+		  .pid = 4343,
+		  .fd = 7,
+		  .index = 2,
+		  .kind = KHOLDER_IO_URING,
+		  .proc = (int32_t)ringer },
+		{ .dev = FX_DEV(0, 75),
+		  .pid = 4343,
+		  .fd = 8,
+		  .kind = KHOLDER_FSCONTEXT,
+		  .proc = -1 },
+	};
+	for (size_t i = 0; i < sizeof(kh) / sizeof(kh[0]); i++) {
+		KHolder *k = ARRAY_PUSH(s->kholders, s->n_kholders, s->cap_kholders);
+		fx_ok(k ? 0 : -ENOMEM);
+		*k = kh[i];
+	}
+	s->kholders[0].path = fx_strdup("/held");
+	s->kholders[1].proc = (int32_t)ringer;
 }
 
 static void fx_add_nothing(Snapshot *s)

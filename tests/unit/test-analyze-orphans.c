@@ -464,15 +464,18 @@ static void test_kernel_held_named(void)
 		"pid 4242 holds that socket as fd 5 (socket:[5001])",
 		"pid 4242, listening on fd 6 (socket:[5002]), has not accepted",
 		"no process residue could read holds that socket",
+		"io_uring ring of pid 4343 (ringer), fd 7, as fixed file 2",
+		"fsopen() context of pid 4343 (ringer), fd 8",
 	};
 
-	if (CHECK_EQ_U64(r->n_orphans, 4))
-		for (size_t i = 0; i < 4; i++) {
+	if (CHECK_EQ_U64(r->n_orphans, 6))
+		for (size_t i = 0; i < 6; i++) {
 			const Orphan *o = &r->orphans[i];
 			CHECK(o->kernel_held);
 			CHECK_EQ_U64(o->n_holders, 0);
 			CHECK_EQ_U64(o->n_loops, i == 0);
-			CHECK_EQ_U64(o->n_inflight, i > 0);
+			CHECK_EQ_U64(o->n_inflight, i > 0 && i < 4);
+			CHECK_EQ_U64(o->n_kholders, i >= 4);
 			CHECK_EQ_INT(o->risk, RISK_MEMORY);
 			CHECK_EQ_U64(o->pinned_bytes, 4096 * (i + 1));
 			CHECK(o->hint && strstr(o->hint, hints[i]));
@@ -484,9 +487,10 @@ static void test_kernel_held_named(void)
 static void test_host(void)
 {
 	static const uint64_t devs[] = {
-		FX_DEV_TMPFS_FD,   FX_DEV_MMAP,	     FX_DEV_CWD,    FX_DEV_ROOTDIR, FX_DEV_DETACHED,
-		FX_DEV_LOOP_WRITE, FX_DEV_LOOP_READ, FX_DEV_SHARED, FX_DEV_SHARED2, FX_DEV_NOPROBE,
-		FX_DEV(0, 70),	   FX_DEV(0, 71),    FX_DEV(0, 72), FX_DEV(0, 73),
+		FX_DEV_TMPFS_FD, FX_DEV_MMAP,	    FX_DEV_CWD,	      FX_DEV_ROOTDIR,
+		FX_DEV_DETACHED, FX_DEV_LOOP_WRITE, FX_DEV_LOOP_READ, FX_DEV_SHARED,
+		FX_DEV_SHARED2,	 FX_DEV_NOPROBE,    FX_DEV(0, 70),    FX_DEV(0, 71),
+		FX_DEV(0, 72),	 FX_DEV(0, 73),	    FX_DEV(0, 74),    FX_DEV(0, 75),
 	};
 	Snapshot *s = fixture_host();
 	OrphanReport *r = analyze(s);

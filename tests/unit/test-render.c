@@ -442,12 +442,15 @@ static void test_json_contract(void)
 				json_object *h = json_object_array_get_idx(b, k), *how, *fd;
 				check_one_of(h, "how", "fd", "mmap", "cwd", "root", "exe",
 					     "mount-fd", "loop", "inflight", "inflight-nested",
-					     "inflight-embryo", "kernel", "unknown", NULL);
+					     "inflight-embryo", "io_uring", "fscontext", "kernel",
+					     "unknown", NULL);
 				const char *hs = json_object_object_get_ex(h, "how", &how) ?
 							 json_object_get_string(how) :
 							 "";
 				bool inflight = !strncmp(hs, "inflight", 8);
 				/* No process holds it: the kernel does; for a file in flight, maybe one can receive it. */
+				bool ring = !strcmp(hs, "io_uring");
+				bool kfile = ring || !strcmp(hs, "fscontext");
 				bool kernel = inflight || !strcmp(hs, "loop") ||
 					      !strcmp(hs, "kernel") || !strcmp(hs, "unknown");
 				check_key(h, "pid", json_type_int, kernel, NULL);
@@ -458,8 +461,15 @@ static void test_json_contract(void)
 				check_key(h, "mode", json_type_string, true, NULL);
 				check_key(h, "loop", json_type_string, strcmp(hs, "loop") != 0,
 					  NULL);
-				/* fd is a number exactly for fd holders, and for the socket of a file in flight. */
-				bool is_fd = !strcmp(hs, "fd") || !strcmp(hs, "mount-fd");
+				/* The fixed-file slot: a number exactly for io_uring. */
+				json_object *ix = NULL;
+				check_key(h, "index", json_type_int, !ring, &ix);
+				CHECK(ring == (ix != NULL));
+				/*
+				 * fd is a number exactly for fd holders, for the socket of a file in
+				 * flight, and for a ring or a context.
+				 */
+				bool is_fd = !strcmp(hs, "fd") || !strcmp(hs, "mount-fd") || kfile;
 				if (!inflight)
 					CHECK(is_fd == (fd != NULL));
 			}
