@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fuse.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
@@ -28,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -68,6 +70,7 @@ static void usage(void)
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    join NSPATH |\n"
 	      "                    inflight PATH | inflight-nested PATH | inflight-embryo PATH |\n"
+	      "                    io_uring PATH | fscontext NAME [FILE:BYTES...] |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit) |\n"
 	      "                    stop-child PID COMM   (SIGSTOP PID's first child named COMM, print its pid)\n",
 	      stderr);
@@ -199,6 +202,77 @@ static void write_bytes(int fd, long long n, const char *what)
  * i.e. until the last /dev/fuse fd is closed.  Returns the /dev/fuse fd; @dev gets MAJ:MIN, read
  * with AT_STATX_DONT_SYNC because a plain stat of the root would itself wait for the daemon.
  */
+/*
+ * PATH as fixed file IO_URING_SLOT of a new io_uring ring (IORING_REGISTER_FILES,
+ * raw syscalls: no liburing), the slots before it empty (-1, 5.5+); PATH itself
+ * is closed, so only the ring's table holds it.  Returns the ring's fd.
+ */
+#define IO_URING_SLOT 2
+
+static int ring_with_file(const char *path)
+{
+	struct io_uring_params p = { 0 };
+	int files[IO_URING_SLOT + 1];
+	int f = open(path, O_RDONLY);
+
+	if (f < 0)
+		die("open", path);
+	int ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	if (ring < 0)
+		die("io_uring_setup", path); /* ENOSYS, or EPERM: kernel.io_uring_disabled */
+	for (int i = 0; i < IO_URING_SLOT; i++)
+		files[i] = -1;
+	files[IO_URING_SLOT] = f;
+	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_FILES, files, IO_URING_SLOT + 1) <
+	    0)
+		die("io_uring_register IORING_REGISTER_FILES", path);
+	close(f);
+	return ring;
+}
+
+/*
+ * A tmpfs made by fsopen() + FSCONFIG_CMD_CREATE and held only by that context:
+ * mounted once (fsmount, detached) to write the FILE:BYTES specs into it, then
+ * that mount is closed.  The superblock was never in a namespace.  Returns the
+ * context's fd; its device in @dev.
+ */
+static int context_with_files(const char *name, char **specs, int n, char *dev, size_t size)
+{
+	struct stat st;
+	int fc = fsopen("tmpfs", FSOPEN_CLOEXEC);
+
+	if (fc < 0)
+		die("fsopen", "tmpfs");
+	if (fsconfig(fc, FSCONFIG_SET_STRING, "source", name, 0) < 0 ||
+	    fsconfig(fc, FSCONFIG_SET_STRING, "size", "64m", 0) < 0 ||
+	    fsconfig(fc, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die("fsconfig", name);
+	int mnt = fsmount(fc, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0 || fstat(mnt, &st) < 0)
+		die("fsmount", name);
+	for (int i = 0; i < n; i++) {
+		char *colon = strrchr(specs[i], ':');
+		if (!colon)
+			usage();
+		*colon = '\0';
+		char *slash = strrchr(specs[i], '/');
+		if (slash) {
+			*slash = '\0';
+			if (mkdirat(mnt, specs[i], 0755) < 0 && errno != EEXIST)
+				die("mkdirat", specs[i]);
+			*slash = '/';
+		}
+		int f = openat(mnt, specs[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (f < 0)
+			die("openat", specs[i]);
+		write_bytes(f, atoll(colon + 1), specs[i]);
+		close(f);
+	}
+	close(mnt);
+	snprintf(dev, size, "%u:%u", major(st.st_dev), minor(st.st_dev));
+	return fc;
+}
+
 static void *fuse_serve(void *arg);
 
 static int mount_fuse(const char *dir, bool answer, char *dev, size_t size)
@@ -702,6 +776,15 @@ int main(int argc, char **argv)
 		close(f);
 		close(c);
 		snprintf(extra, sizeof(extra), " sock=%d", l);
+	} else if (!strcmp(mode, "io_uring") && argc == 3) {
+		/* ring= is the ring's fd, index= the slot PATH is registered in. */
+		int ring = ring_with_file(arg);
+		snprintf(extra, sizeof(extra), " ring=%d index=%d", ring, IO_URING_SLOT);
+	} else if (!strcmp(mode, "fscontext") && argc >= 3) {
+		/* fd= is the context, dev= its superblock. */
+		char dev[32];
+		fd = context_with_files(arg, argv + 3, argc - 3, dev, sizeof(dev));
+		snprintf(extra, sizeof(extra), " dev=%s", dev);
 	} else if (!strcmp(mode, "shm-deleted") && argc == 3) {
 		fd = open(arg, O_RDWR | O_CREAT | O_EXCL, 0600);
 		if (fd < 0)

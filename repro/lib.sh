@@ -535,6 +535,37 @@ repro_case_orphan_inflight() {
 	fi
 }
 
+# (m) A tmpfs no process holds, kept by a kernel object behind a process's fd.  MODE
+# (residue-hold's): io_uring, a dead container's tmpfs whose file /held is a registered (fixed)
+# file of a ring the holder keeps (IORING_REGISTER_FILES, slot INDEX; the file itself closed);
+# fscontext, a tmpfs made with fsopen() + FSCONFIG_CMD_CREATE by the holder, filled through a
+# detached mount it then closed: only the context holds it, and it was never in a namespace.
+repro_case_orphan_kholder() {
+	local mode=${1:-io_uring} f
+	if [[ $mode == io_uring ]]; then
+		repro_container C tmpfs "orphan-$mode" || return
+		repro_holder H io_uring "/proc/$C_PID/root$C_DIR/held" || return
+		repro_kill "$C_PID"
+		repro_set DEV="$C_DEV" FD="$(repro_field "$H_READY" ring)" \
+			INDEX="$(repro_field "$H_READY" index)" HPATH=/held
+		grep -q '^UserFiles:[[:space:]]*3$' "/proc/$H_PID/fdinfo/$FD" ||
+			repro_fail "ring fd $FD of pid $H_PID has not 3 registered files" || return
+	else
+		# shellcheck disable=SC2086 # the file specs, one argument each
+		repro_holder H fscontext "repro-$mode" $REPRO_FILES || return
+		repro_set DEV="$(repro_field "$H_READY" dev)" INDEX=null HPATH=""
+		[[ $(readlink "/proc/$H_PID/fd/$H_FD") == "anon_inode:[fscontext]" ]] ||
+			repro_fail "fd $H_FD of pid $H_PID is no fsopen context" || return
+		repro_set FD="$H_FD"
+	fi
+	repro_set FSTYPE=tmpfs STATE=orphaned RISK=memory HOW="$mode" HOLDER_PID="$H_PID"
+	repro_tmpfs_expect
+	! repro_dev_mounted "$DEV" || repro_fail "$DEV is still mounted in a namespace" || return
+	for f in /proc/"$H_PID"/fd/*; do
+		[[ $(repro_link_dev "$f") != "$DEV" ]] || repro_fail "$f is on $DEV: the file was not closed" || return
+	done
+}
+
 # Facts about the mount namespace of a container about to lose its last process.
 repro_ns_facts() {
 	local pid=$1 id
