@@ -547,9 +547,15 @@ repro_case_orphan_kholder() {
 		repro_holder H io_uring "/proc/$C_PID/root$C_DIR/held" || return
 		repro_kill "$C_PID"
 		repro_set DEV="$C_DEV" FD="$(repro_field "$H_READY" ring)" \
-			INDEX="$(repro_field "$H_READY" index)" HPATH=/held
+			INDEX="$(repro_field "$H_READY" index)" HPATH=""
 		grep -q '^UserFiles:[[:space:]]*3$' "/proc/$H_PID/fdinfo/$FD" ||
 			repro_fail "ring fd $FD of pid $H_PID has not 3 registered files" || return
+		# 6.6+ lists a slot's path (/held); older kernels the file's name alone (held).
+		if grep -q "^ *$INDEX: /held$" "/proc/$H_PID/fdinfo/$FD"; then
+			repro_set HPATH=/held
+		elif ! grep -q "^ *$INDEX: held$" "/proc/$H_PID/fdinfo/$FD"; then
+			repro_fail "ring fd $FD of pid $H_PID does not list held in slot $INDEX" || return
+		fi
 	else
 		# shellcheck disable=SC2086 # the file specs, one argument each
 		repro_holder H fscontext "repro-$mode" $REPRO_FILES || return

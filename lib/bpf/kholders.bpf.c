@@ -175,7 +175,8 @@ static int slot_step(__u32 i, void *data)
 	}
 	if (!ptr)
 		return 0;
-	if (rw.new_layout) {
+	/* A constant after relocation (not rw.new_layout): 6.1's verifier drops the dead branch. */
+	if (bpf_core_field_exists(struct io_rsrc_node, file_ptr)) {
 		struct io_rsrc_node *node = (void *)ptr;
 		ptr = BPF_CORE_READ(node, file_ptr) & ~3ULL;
 	} else {
@@ -198,13 +199,12 @@ static __noinline int walk_ring(__u64 ctxp)
 
 	if (!ctx)
 		return 0;
-	if (bpf_core_field_exists(struct io_file_table, data)) {
-		rw.new_layout = 1;
+	if (bpf_core_field_exists(struct io_file_table, data) &&
+	    bpf_core_field_exists(struct io_rsrc_node, file_ptr)) {
 		rw.nr = BPF_CORE_READ(ctx, file_table.data.nr);
 		rw.table = (__u64)BPF_CORE_READ(ctx, file_table.data.nodes);
 	} else if (bpf_core_field_exists(struct io_ring_ctx___old, nr_user_files)) {
 		struct io_ring_ctx___old *old = (void *)ctx;
-		rw.new_layout = 0;
 		rw.nr = BPF_CORE_READ(old, nr_user_files);
 		rw.table = (__u64)BPF_CORE_READ(old, file_table.files);
 	} else {

@@ -82,5 +82,5 @@ struct rs_ring_walk {
 	__u32 nr;
 	__u32 pid;
 	__s32 fd;
-	__u32 new_layout;
+	__u32 pad;
 };

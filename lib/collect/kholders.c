@@ -59,7 +59,8 @@ static int unheld_devs(const Snapshot *s, uint64_t **ret, size_t *ret_n)
 /*
  * The path of fixed file @index of the ring at fd @fd of @pid, from its
  * fdinfo ("UserFiles:\tN" then "%5u: PATH" a slot): the kernel takes the
- * ring's lock with a trylock there and lists nothing when it is busy.
+ * ring's lock with a trylock there and lists nothing when it is busy.  NULL
+ * when it is not listed, or not as a path.
  */
 static char *ring_file_path(pid_t pid, int fd, uint32_t index)
 {
@@ -81,9 +82,10 @@ static char *ring_file_path(pid_t pid, int fd, uint32_t index)
 		unsigned long slot = strtoul(line, &after, 10);
 		if (after == line || errno || after[0] != ':' || after[1] != ' ')
 			return NULL; /* past the list */
+		/* Before 6.6 (Debian's 6.1) a slot shows the file's name alone, not its path. */
 		if (slot == index) {
 			size_t len = end ? (size_t)(end - after - 2) : strlen(after + 2);
-			return strndup(after + 2, len);
+			return after[2] == '/' ? strndup(after + 2, len) : NULL;
 		}
 		p = end;
 	}

@@ -60,7 +60,7 @@ else
 	# shellcheck disable=SC2086
 	"$RESIDUE" orphans ${RESIDUE_SCAN_ARGS:-} -r -n -o DEV,PID,COMMAND,HOW,FD,PATH >"$REPRO_DIR/table" ||
 		t_bail "residue orphans -r failed"
-	t_check "table: io_uring row" grep -qx "${dev[io_uring]} ${pid[io_uring]} residue-hold io_uring ${fd[io_uring]} /held" "$REPRO_DIR/table"
+	t_check "table: io_uring row" grep -qx "${dev[io_uring]} ${pid[io_uring]} residue-hold io_uring ${fd[io_uring]} ${hpath[io_uring]}" "$REPRO_DIR/table"
 	t_check "table: fscontext row" grep -qx "${dev[fscontext]} ${pid[fscontext]} residue-hold fscontext ${fd[fscontext]} " "$REPRO_DIR/table"
 	# The metrics: one series each, named by the process behind the ring or context.
 	# shellcheck disable=SC2086
