@@ -40,6 +40,30 @@ echo "ready $$ dev=$(stat -c %Hd:%Ld "$dir") mounts=$(wc -l </proc/self/mountinf
 exec sleep infinity
 '
 
+# Runs inside `unshare -m --propagation private`: a tmpfs on $1/lower filled with the PATH:BYTES
+# specs, an overlay on $1/merged with that lower layer (upper and work on a tmpfs of their own),
+# then the lower tmpfs unmounted (the overlay keeps a private clone of its mount), then sleep until
+# killed.  (A layer must be mounted in the mounter's namespace: clone_private_mount().)
+# shellcheck disable=SC2016
+REPRO_OVERLAY_SH='
+set -e
+dir=$1
+shift
+mount -t tmpfs repro-overlay-upper "$dir"
+mkdir "$dir/lower" "$dir/up" "$dir/work" "$dir/merged"
+mount -t tmpfs -o size=64m repro-overlay-lower "$dir/lower"
+for spec; do
+	p=$dir/lower/${spec%%:*}
+	mkdir -p "${p%/*}"
+	head -c "${spec##*:}" /dev/zero >"$p"
+done
+dev=$(stat -c %Hd:%Ld "$dir/lower")
+mount -t overlay repro-overlay -o "lowerdir=$dir/lower,upperdir=$dir/up,workdir=$dir/work" "$dir/merged"
+umount "$dir/lower"
+echo "ready $$ dev=$dev ovl=$(stat -c %Hd:%Ld "$dir/merged")"
+exec sleep infinity
+'
+
 repro_log() { echo "repro: $*" >&2; }
 
 # Sum of REPRO_FILES sizes and how many files there are (the pinned-bytes tolerance is a page each).
@@ -535,11 +559,12 @@ repro_case_orphan_inflight() {
 	fi
 }
 
-# (m) A tmpfs no process holds, kept by a kernel object behind a process's fd.  MODE
-# (residue-hold's): io_uring, a dead container's tmpfs whose file /held is a registered (fixed)
-# file of a ring the holder keeps (IORING_REGISTER_FILES, slot INDEX; the file itself closed);
-# fscontext, a tmpfs made with fsopen() + FSCONFIG_CMD_CREATE by the holder, filled through a
-# detached mount it then closed: only the context holds it, and it was never in a namespace.
+# (m) A tmpfs no process holds, kept by a kernel object.  MODE: io_uring, a dead container's tmpfs
+# whose file /held is a registered (fixed) file of a ring the holder keeps (IORING_REGISTER_FILES,
+# slot INDEX; the file itself closed); fscontext, a tmpfs made with fsopen() + FSCONFIG_CMD_CREATE
+# by the holder, filled through a detached mount it then closed: only the context holds it, and it
+# was never in a namespace; overlay, a tmpfs unmounted from a living namespace where it stays the
+# lower layer (INDEX 1) of an overlay mounted at HPATH, whose process is the holder.
 repro_case_orphan_kholder() {
 	local mode=${1:-io_uring} f
 	if [[ $mode == io_uring ]]; then
@@ -556,6 +581,16 @@ repro_case_orphan_kholder() {
 		elif ! grep -q "^ *$INDEX: held$" "/proc/$H_PID/fdinfo/$FD"; then
 			repro_fail "ring fd $FD of pid $H_PID does not list held in slot $INDEX" || return
 		fi
+	elif [[ $mode == overlay ]]; then
+		local odir=$REPRO_DIR/overlay-live
+		mkdir -p "$odir"
+		# shellcheck disable=SC2086 # the file specs, one argument each
+		repro_start H unshare -m --propagation private -- sh -c "$REPRO_OVERLAY_SH" sh \
+			"$odir" $REPRO_FILES || return
+		repro_set DEV="$(repro_field "$H_READY" dev)" FD=null INDEX=1 HPATH="$odir/merged" \
+			OVL_DEV="$(repro_field "$H_READY" ovl)"
+		[[ -e /proc/$H_PID/root$odir/merged/held ]] ||
+			repro_fail "the overlay at $odir/merged does not show /held" || return
 	else
 		# shellcheck disable=SC2086 # the file specs, one argument each
 		repro_holder H fscontext "repro-$mode" $REPRO_FILES || return

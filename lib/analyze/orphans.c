@@ -164,13 +164,40 @@ const char *inflight_how(const Inflight *f)
 
 const char *kholder_how(const KHolder *k)
 {
-	return k->kind == KHOLDER_FSCONTEXT ? "fscontext" : "io_uring";
+	return k->kind == KHOLDER_FSCONTEXT ? "fscontext" :
+	       k->kind == KHOLDER_OVERLAY   ? "overlay" :
+					      "io_uring";
+}
+
+/* An overlay with a layer on it: unmount the overlay, where it is mounted. */
+static int overlay_hint(const Snapshot *s, Orphan *o, const KHolder *k, const char *others,
+			const char *frees)
+{
+	const Process *p = kholder_owner(s, k);
+	char layer[32];
+
+	if (k->index == 0)
+		snprintf(layer, sizeof(layer), "the upper layer");
+	else
+		snprintf(layer, sizeof(layer), "lower layer %u", k->index);
+	if (!k->pid || !k->path)
+		return asprintf(&o->hint,
+				"it is %s of the overlay %u:%u%s, mounted in no namespace residue "
+				"could enter: unmounting that overlay everywhere %s",
+				layer, major(k->ovl_dev), minor(k->ovl_dev), others, frees);
+	return asprintf(&o->hint,
+			"it is %s of the overlay %u:%u%s, mounted at %s in the mount namespace of "
+			"pid %d (%s): unmounting it there (nsenter -t %d -m umount %s), and "
+			"wherever else it is mounted, %s",
+			layer, major(k->ovl_dev), minor(k->ovl_dev), others, k->path, k->pid,
+			p && p->comm[0] ? p->comm : "?", k->pid, k->path, frees);
 }
 
 /*
  * What frees a superblock an io_uring ring or an fsopen context keeps: the fd
  * of the process behind it.  A ring's file can also be unregistered, but only
  * by the process (or through pidfd_getfd, which residue does not do for you).
+ * An overlay's layer: unmounting the overlay.
  */
 static int kholder_hint(const Snapshot *s, Orphan *o, const char *bytes)
 {
@@ -184,6 +211,8 @@ static int kholder_hint(const Snapshot *s, Orphan *o, const char *bytes)
 	if (o->n_kholders > 1)
 		snprintf(others, sizeof(others), " (and %zu other kernel holder%s)",
 			 o->n_kholders - 1, o->n_kholders > 2 ? "s" : "");
+	if (k->kind == KHOLDER_OVERLAY)
+		return overlay_hint(s, o, k, others, frees);
 	if (k->kind == KHOLDER_FSCONTEXT)
 		return asprintf(&o->hint,
 				"an fsopen() context of pid %d (%s), fd %d, created it and holds "

@@ -61,15 +61,19 @@ int kholders_decode(Snapshot *s, const void *recs, size_t len)
 	if (len % sizeof(*r))
 		return -EBADMSG;
 	for (size_t i = 0; i < n; i++) {
-		if (r[i].kind != RS_KHOLDER_IO_URING && r[i].kind != RS_KHOLDER_FSCONTEXT)
+		if (r[i].kind != RS_KHOLDER_IO_URING && r[i].kind != RS_KHOLDER_FSCONTEXT &&
+		    r[i].kind != RS_KHOLDER_OVERLAY)
 			continue;
 		bool ring = r[i].kind == RS_KHOLDER_IO_URING;
+		bool ovl = r[i].kind == RS_KHOLDER_OVERLAY;
 		KHolder k = {
 			.dev = dev_of_kernel(r[i].dev),
 			.ino = ring ? r[i].ino : 0,
-			.pid = (pid_t)r[i].pid,
-			.fd = r[i].fd,
-			.index = ring ? r[i].index : 0,
+			.ovl_dev = ovl ? dev_of_kernel(r[i].ovl_dev) : 0,
+			/* An overlay's process is found later, from where it is mounted. */
+			.pid = ovl ? 0 : (pid_t)r[i].pid,
+			.fd = ovl ? -1 : r[i].fd,
+			.index = ring || ovl ? r[i].index : 0,
 			.kind = (uint8_t)r[i].kind,
 			.proc = -1,
 		};
@@ -77,7 +81,8 @@ int kholders_decode(Snapshot *s, const void *recs, size_t len)
 		for (size_t j = 0; j < s->n_kholders && !dup; j++) {
 			const KHolder *g = &s->kholders[j];
 			dup = g->dev == k.dev && g->ino == k.ino && g->pid == k.pid &&
-			      g->fd == k.fd && g->index == k.index && g->kind == k.kind;
+			      g->fd == k.fd && g->index == k.index && g->kind == k.kind &&
+			      g->ovl_dev == k.ovl_dev;
 		}
 		if (dup)
 			continue;

@@ -22,10 +22,11 @@
 int inflight_decode(Snapshot *s, const void *recs, size_t len);
 
 /*
- * Append the records of dump_kfiles (struct rs_kholder) to @s->kholders, each
- * once (an iterator's element may run twice), with no process index (-1) and
- * no path yet.  Unknown kinds are skipped; a context has no file (ino 0) and
- * no slot (index 0).  -EBADMSG (@len is not whole records) leaves @s
- * untouched; -ENOMEM may leave part added.
+ * Append the records of dump_kfiles and walk_overlays (struct rs_kholder) to
+ * @s->kholders, each once (an iterator's element may run twice), with no
+ * process index (-1) and no path yet.  Unknown kinds are skipped; a context
+ * has no file (ino 0) and no slot (index 0); an overlay no file, no process
+ * (pid 0, fd -1) but its own device.  -EBADMSG (@len is not whole records)
+ * leaves @s untouched; -ENOMEM may leave part added.
  */
 int kholders_decode(Snapshot *s, const void *recs, size_t len);

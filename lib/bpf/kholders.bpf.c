@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "kholders.h"
+#include "sb-list.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -146,7 +147,7 @@ struct io_ring_ctx___old {
 /* The ring being read: state of the bpf_loop over its slots (one program runs at a time). */
 struct rs_ring_walk rw;
 
-static __noinline int note(__u64 dev, __u64 ino, __u32 index, __u32 kind)
+static __noinline int note(__u64 dev, __u64 ino, __u32 index, __u32 kind, __u64 ovl_dev)
 {
 	__u32 i = kfiles_n;
 	struct rs_kholder *v = bpf_map_lookup_elem(&kfiles, &i);
@@ -160,6 +161,7 @@ static __noinline int note(__u64 dev, __u64 ino, __u32 index, __u32 kind)
 	v->fd = rw.fd;
 	v->index = index;
 	v->kind = kind;
+	v->ovl_dev = ovl_dev;
 	return 0;
 }
 
@@ -188,7 +190,7 @@ static int slot_step(__u32 i, void *data)
 	__u32 dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
 	if (!bpf_map_lookup_elem(&want_devs, &dev))
 		return 0;
-	note(dev, BPF_CORE_READ(f, f_inode, i_ino), i, RS_KHOLDER_IO_URING);
+	note(dev, BPF_CORE_READ(f, f_inode, i_ino), i, RS_KHOLDER_IO_URING, 0);
 	return 0;
 }
 
@@ -231,7 +233,7 @@ static __noinline int check_context(__u64 fcp)
 		return 0;
 	__u32 dev = BPF_CORE_READ(root, d_sb, s_dev);
 	if (bpf_map_lookup_elem(&want_devs, &dev))
-		note(dev, 0, 0, RS_KHOLDER_FSCONTEXT);
+		note(dev, 0, 0, RS_KHOLDER_FSCONTEXT, 0);
 	return 0;
 }
 
@@ -269,11 +271,94 @@ int dump_kfiles(struct bpf_iter__task_file *ctx)
 	__u32 tail = 0;
 	__builtin_memcpy(&head, name, sizeof(head));
 	__builtin_memcpy(&tail, name + 8, sizeof(tail));
+	/* Only the name's own bytes: after its NUL, an inline name's buffer holds old bytes. */
 	if (len == 10 && head == LE8('[', 'i', 'o', '_', 'u', 'r', 'i', 'n') &&
-	    tail == (']' << 8 | 'g'))
+	    (tail & 0xffff) == (']' << 8 | 'g'))
 		return walk_ring(priv);
 	if (len == 11 && head == LE8('[', 'f', 's', 'c', 'o', 'n', 't', 'e') &&
-	    tail == (']' << 16 | 't' << 8 | 'x'))
+	    (tail & 0xffffff) == (']' << 16 | 't' << 8 | 'x'))
 		return check_context(priv);
+	return 0;
+}
+
+/* ---- overlays whose layer is a wanted superblock ---- */
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define OVL_WALK_STEPS (1 << 23) /* bpf_loop's own limit */
+
+/* Set by residue before walk_overlays runs: the fd (a memfd of ours) the walk starts from. */
+__s32 ovl_anchor_fd = -1;
+struct rs_ovl_walk ow;
+
+/* The next step: one layer of the overlay at ow.sb, or the next superblock on s_list. */
+static int ovl_step(__u32 step, void *ctx)
+{
+	(void)step;
+	(void)ctx;
+	if (ow.i < ow.n) {
+		struct ovl_layer *layer = (void *)(ow.layers + (__u64)ow.i * ow.stride);
+		struct vfsmount *mnt = BPF_CORE_READ(layer, mnt);
+		__u32 dev = mnt ? BPF_CORE_READ(mnt, mnt_sb, s_dev) : 0;
+		if (dev && bpf_map_lookup_elem(&want_devs, &dev))
+			note(dev, 0, ow.i, RS_KHOLDER_OVERLAY, ow.ovl_dev);
+		ow.i++;
+		return 0;
+	}
+	struct super_block *sb = (void *)ow.sb;
+	__u64 next = (__u64)BPF_CORE_READ(sb, s_list.next);
+	if (next)
+		next -= bpf_core_field_offset(struct super_block, s_list);
+	if (next == ow.start) {
+		ow.done = 1;
+		return 1;
+	}
+	if (!next || next == ow.sb) {
+		ow.rejected++;
+		ow.done = 2;
+		return 1;
+	}
+	ow.sb = next;
+	ow.sbs++;
+	ow.n = ow.i = 0;
+	if (!sb_is_listed(next))
+		return 0; /* the list head super_blocks, or one being torn down */
+	struct super_block *nsb = (void *)next;
+	if (BPF_CORE_READ(nsb, s_magic) != OVERLAYFS_SUPER_MAGIC ||
+	    !bpf_core_type_exists(struct ovl_fs))
+		return 0;
+	struct ovl_fs *ofs = BPF_CORE_READ(nsb, s_fs_info);
+	if (!ofs)
+		return 0;
+	__u32 n = BPF_CORE_READ(ofs, numlayer);
+	ow.n = n < RS_OVL_LAYERS_MAX ? n : RS_OVL_LAYERS_MAX;
+	ow.layers = (__u64)BPF_CORE_READ(ofs, layers);
+	ow.stride = bpf_core_type_size(struct ovl_layer); /* 40 bytes on 6.18, 32 on 6.1 */
+	ow.ovl_dev = BPF_CORE_READ(nsb, s_dev);
+	if (!ow.layers)
+		ow.n = 0;
+	return 0;
+}
+
+/*
+ * Every overlay on the superblock list, from the superblock of our fd
+ * ovl_anchor_fd (no data symbols to find super_blocks by), and each of its
+ * layers' mounts: unlocked, every list step checked and bounded, as in
+ * refs.bpf.c's walk.  Overlay is a module on some kernels: without its BTF
+ * (not loaded) no superblock can be one.
+ */
+SEC("iter/task_file")
+int walk_overlays(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	struct task_struct *task = ctx->task;
+
+	if (!file || !task || (__s32)ctx->fd != ovl_anchor_fd || ow.start)
+		return 0; /* show() can run twice for one element */
+	if (task->tgid != bpf_get_current_pid_tgid() >> 32)
+		return 0;
+	rw.pid = 0;
+	rw.fd = -1;
+	ow.start = ow.sb = (__u64)file->f_inode->i_sb;
+	bpf_loop(OVL_WALK_STEPS, ovl_step, NULL, 0);
 	return 0;
 }

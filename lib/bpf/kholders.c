@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -27,6 +28,7 @@
 struct KholdersBpf {
 	struct kholders *skel;
 	const struct rs_kholder *recs; /* map kfiles, mmap'ed */
+	int memfd; /* where the overlay walk starts: a file of ours */
 };
 
 int kholders_bpf_open(KholdersBpf **ret)
@@ -36,6 +38,7 @@ int kholders_bpf_open(KholdersBpf **ret)
 
 	if (!b)
 		return -ENOMEM;
+	b->memfd = -1;
 	b->skel = kholders__open();
 	if (!b->skel) {
 		r = errno ? -errno : -EOPNOTSUPP;
@@ -65,6 +68,8 @@ KholdersBpf *kholders_bpf_free(KholdersBpf *b)
 		return NULL;
 	if (b->recs)
 		munmap((void *)b->recs, RS_KHOLDER_RECS_MAX * sizeof(*b->recs));
+	if (b->memfd >= 0)
+		close(b->memfd);
 	kholders__destroy(b->skel);
 	free(b);
 	return NULL;
@@ -108,6 +113,27 @@ static int want_devs(KholdersBpf *b, const uint64_t *devs, size_t n)
 	return 0;
 }
 
+/* Every overlay's layers, along the superblock list from our memfd's superblock. */
+static int walk_overlays(KholdersBpf *b, BpfBuf *out)
+{
+	struct kholders *skel = b->skel;
+
+	if (b->memfd < 0)
+		b->memfd = memfd_create("residue-ovl-walk", MFD_CLOEXEC);
+	if (b->memfd < 0)
+		return -errno;
+	memset(&skel->bss->ow, 0, sizeof(skel->bss->ow));
+	skel->data->ovl_anchor_fd = b->memfd;
+	int link = bpf_iter_own_files_link(skel->progs.walk_overlays.prog_fd);
+	if (link < 0)
+		return link;
+	int r = bpf_iter_run(link, out);
+	close(link);
+	if (r == 0 && skel->bss->ow.start == 0)
+		r = -ENOTRECOVERABLE; /* the program never met our memfd */
+	return r;
+}
+
 int kholders_bpf_files(KholdersBpf *b, Snapshot *s, const uint64_t *devs, size_t n)
 {
 	struct kholders *skel = b->skel;
@@ -129,6 +155,8 @@ int kholders_bpf_files(KholdersBpf *b, Snapshot *s, const uint64_t *devs, size_t
 	skel->bss->kfiles_n = 0;
 	skel->bss->kfiles_cut = 0;
 	r = bpf_iter_run(skel->links.dump_kfiles_fd, &none); /* records go to the map */
+	if (r == 0)
+		r = walk_overlays(b, &none);
 	free(none.data);
 	if (r < 0)
 		return r;
@@ -142,5 +170,10 @@ int kholders_bpf_files(KholdersBpf *b, Snapshot *s, const uint64_t *devs, size_t
 			"io_uring fixed files and fsopen contexts: a ring's table or the "
 			"records were longer than read",
 			"iter/task_file", EAGAIN);
+	if (r >= 0 && skel->bss->ow.done != 1)
+		r = snapshot_add_gap(s,
+				     "overlays with a layer on a superblock no process holds: the "
+				     "superblock list changed under the walk",
+				     "walk_overlays", EAGAIN);
 	return r < 0 ? r : 0;
 }

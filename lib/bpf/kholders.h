@@ -50,11 +50,14 @@ struct rs_inflight {
  * reported only for superblocks residue asked about (map want_devs):
  * an io_uring ring's registered (fixed) files, and an fsopen() context's
  * superblock (fs_context.root), which exists with no mount at all until
- * fsmount() and stays held by the context after it.
+ * fsmount() and stays held by the context after it.  And overlays whose
+ * layer is such a superblock (walk_overlays, along the superblock list):
+ * an overlay keeps a private clone of each layer's mount, in no namespace.
  */
 enum rs_kholder_kind {
 	RS_KHOLDER_IO_URING = 1, /* fd is the ring; index is the fixed-file slot */
 	RS_KHOLDER_FSCONTEXT, /* fd is the [fscontext] file; index 0 */
+	RS_KHOLDER_OVERLAY, /* an overlay (ovl_dev) has it as layer index; no pid, fd -1 */
 };
 
 /* Superblocks residue asks about (dump_kfiles' filter): a few, unheld ones. */
@@ -72,8 +75,20 @@ struct rs_kholder {
 	__u64 ino; /* the held file's inode (io_uring); 0 for a context */
 	__u32 pid; /* tgid, in the initial pid namespace */
 	__s32 fd; /* the ring's or the context's fd in pid */
-	__u32 index; /* io_uring: the fixed-file slot */
+	__u32 index; /* io_uring: the fixed-file slot; overlay: the layer (0: upper) */
 	__u32 kind; /* enum rs_kholder_kind */
+	__u64 ovl_dev; /* overlay: the overlay's own superblock (kernel dev_t) */
+};
+
+#define RS_OVL_LAYERS_MAX 512 /* OVL_MAX_STACK is 500 */
+
+/* walk_overlays' state, in .bss: the superblock it is at, the layer it reads. */
+struct rs_ovl_walk {
+	__u64 start, sb, layers;
+	__u64 sbs, rejected;
+	__u32 n, i, stride, ovl_dev;
+	__u32 done; /* 1: back at the start; 2: a list step failed; 0: out of steps */
+	__u32 pad;
 };
 
 /* dump_kfiles' state while it reads one ring's table, in .bss (a bpf_loop's cursor). */

@@ -4,10 +4,12 @@
  * process holds, read only when there is such a superblock: the programs
  * (kholders.bpf.c, a light skeleton of their own) are loaded here, not with
  * the reference iterators, so that a scan without one pays nothing for them.
- * Files in flight in unix sockets (inflight.c), and behind the fds of
- * processes: an io_uring ring's registered (fixed) files and an fsopen()
+ * Files in flight in unix sockets (inflight.c); behind the fds of
+ * processes, an io_uring ring's registered (fixed) files and an fsopen()
  * context's superblock, each named with the process, the fd and (io_uring)
- * the slot and the file's path as the ring's fdinfo lists it.
+ * the slot and the file's path as the ring's fdinfo lists it; and overlays
+ * mounted in a namespace that have such a superblock as a layer, named with
+ * a process of that namespace and the overlay's mount point there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/array.h"
 #include "base/fileio.h"
 #include "base/macro.h"
+#include "base/procfmt.h"
 #include "base/u64set.h"
 #include "bpf/kholders-loader.h"
 #include "collect.h"
@@ -92,7 +96,40 @@ static char *ring_file_path(pid_t pid, int fd, uint32_t index)
 	return NULL;
 }
 
-/* io_uring fixed files and fsopen contexts on @devs, each tied to its process. */
+/*
+ * Where the overlay @ovl_dev is mounted: a user process of a namespace that
+ * mounts it (the walk recorded the first few) and its mount point there, from
+ * that process's mountinfo.  Unmounting it everywhere releases its layers.
+ */
+static void overlay_place(const Snapshot *s, KHolder *k)
+{
+	const KernelSb *o = snapshot_find_ksb(s, k->ovl_dev);
+	_cleanup_free_ char *info = NULL;
+	char path[64];
+
+	for (size_t i = 0; o && i < o->n_ns && i < KSB_NS_MAX && !k->pid; i++) {
+		const MountNs *ns = o->ns_old_ids ? snapshot_find_ns_by_ino(s, o->ns_inos[i]) :
+						    snapshot_find_ns(s, o->ns_ids[i]);
+		if (ns && ns->pid > 0 && !ns->pid_is_kthread)
+			k->pid = ns->pid;
+	}
+	if (!k->pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", k->pid);
+	ssize_t n = read_all_at(AT_FDCWD, path, &info);
+	for (char *line = n > 0 ? info : NULL, *end; line && *line; line = end ? end + 1 : NULL) {
+		MountinfoEntry e;
+		end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		if (parse_mountinfo_line(line, len, &e) == 0 &&
+		    makedev(e.major, e.minor) == k->ovl_dev) {
+			k->path = strdup(e.mount_point); /* NULL: unknown */
+			return;
+		}
+	}
+}
+
+/* io_uring fixed files, fsopen contexts and overlays on @devs, each tied to its process. */
 static int collect_kfiles(Snapshot *s, KholdersBpf *b, const uint64_t *devs, size_t n)
 {
 	size_t first = s->n_kholders;
@@ -106,7 +143,9 @@ static int collect_kfiles(Snapshot *s, KholdersBpf *b, const uint64_t *devs, siz
 			"iter/task_file", -r);
 	for (size_t i = first; i < s->n_kholders; i++) {
 		KHolder *k = &s->kholders[i];
-		for (size_t j = 0; j < s->n_procs && k->proc < 0; j++)
+		if (k->kind == KHOLDER_OVERLAY)
+			overlay_place(s, k);
+		for (size_t j = 0; j < s->n_procs && k->proc < 0 && k->pid; j++)
 			if (s->procs[j].pid == k->pid)
 				k->proc = (int32_t)j;
 		if (k->kind == KHOLDER_IO_URING)

@@ -304,23 +304,28 @@ typedef struct Inflight {
 } Inflight;
 
 /*
- * A kernel object behind a process's fd that holds a file of a superblock
- * (BPF, read only for superblocks no process holds): an io_uring ring's
- * registered (fixed) file, or the superblock an fsopen() context created.
+ * A kernel object that holds a superblock (BPF, read only for superblocks no
+ * process holds): an io_uring ring's registered (fixed) file, the superblock
+ * an fsopen() context created, both behind a process's fd; or an overlay
+ * that has it as a layer (its private clone of the layer's mount).
  */
 typedef enum KHolderKind {
 	KHOLDER_IO_URING = 1, /* fd is the ring, index the fixed-file slot */
 	KHOLDER_FSCONTEXT, /* fd is the [fscontext] file */
+	KHOLDER_OVERLAY, /* the overlay ovl_dev, layer index (0: upper); pid: a process of a
+			    namespace that mounts it, path: its mount point there */
 } KHolderKind;
 
 typedef struct KHolder {
 	uint64_t dev, ino; /* the held superblock (makedev()), the held file (io_uring) */
-	pid_t pid;
-	int32_t fd;
+	uint64_t ovl_dev; /* overlay: the overlay's superblock (makedev()) */
+	pid_t pid; /* 0 when unknown (an overlay mounted in no namespace residue knows) */
+	int32_t fd; /* -1 for an overlay */
 	uint32_t index;
 	uint8_t kind; /* KHolderKind */
 	int32_t proc; /* index of pid in Snapshot.procs, -1 when not listed */
-	char *path; /* io_uring: the fixed file's path, from the ring's fdinfo; NULL unknown */
+	/* io_uring: the fixed file's path, from the ring's fdinfo; overlay: its mount point */
+	char *path; /* NULL when unknown */
 } KHolder;
 
 /* A bound loop device: the file behind it (LOOP_GET_STATUS64) keeps that file's superblock. */

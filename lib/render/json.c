@@ -115,22 +115,25 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 		add(k, "index", NULL);
 		json_object_array_add(holders, k);
 	}
-	/* An io_uring ring or an fsopen context: the process and the fd behind it. */
+	/*
+	 * An io_uring ring or an fsopen context: the process and the fd behind it;
+	 * an overlay: a process of a namespace it is mounted in, and where.
+	 */
 	for (size_t i = 0; or->kernel_held && i < or->n_kholders; i++) {
 		const KHolder *kh = &s->kholders[or->kholders[i]];
 		const Process *p = kholder_owner(s, kh);
 		json_object *k = json_object_new_object();
-		add(k, "pid", json_object_new_int(kh->pid));
+		add(k, "pid", kh->pid ? json_object_new_int(kh->pid) : NULL);
 		add(k, "comm", str_or_null(p && p->comm[0] ? p->comm : NULL));
 		add(k, "cgroup", str_or_null(p ? p->cgroup : NULL));
 		add(k, "tid", NULL);
-		add(k, "fd", json_object_new_int(kh->fd));
+		add(k, "fd", kh->fd >= 0 ? json_object_new_int(kh->fd) : NULL);
 		add(k, "mode", NULL);
 		add(k, "how", json_object_new_string(kholder_how(kh)));
 		add(k, "loop", NULL);
 		add(k, "path", str_or_null(kh->path));
 		add(k, "index",
-		    kh->kind == KHOLDER_IO_URING ? json_object_new_int64(kh->index) : NULL);
+		    kh->kind != KHOLDER_FSCONTEXT ? json_object_new_int64(kh->index) : NULL);
 		json_object_array_add(holders, k);
 	}
 	add(o, "holders", holders);

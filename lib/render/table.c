@@ -72,7 +72,7 @@ static const char *inflight_cell(const Snapshot *s, const Inflight *f, int col, 
 	}
 }
 
-/* An io_uring ring or an fsopen context: the process, its fd, and the ring's file. */
+/* An io_uring ring, an fsopen context or an overlay: the process, its fd, the file or mount. */
 static const char *kholder_cell(const Snapshot *s, const KHolder *k, int col, char *buf,
 				size_t size)
 {
@@ -80,6 +80,8 @@ static const char *kholder_cell(const Snapshot *s, const KHolder *k, int col, ch
 
 	switch (col) {
 	case COL_PID:
+		if (!k->pid)
+			return "";
 		snprintf(buf, size, "%d", k->pid);
 		return buf;
 	case COL_COMM:
@@ -89,6 +91,8 @@ static const char *kholder_cell(const Snapshot *s, const KHolder *k, int col, ch
 	case COL_HOW:
 		return kholder_how(k);
 	case COL_FD:
+		if (k->fd < 0)
+			return "";
 		snprintf(buf, size, "%d", k->fd);
 		return buf;
 	case COL_PATH:

@@ -1,19 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# (m) tmpfs superblocks kept only by a kernel object behind a process's fd: a dead container's
-# file registered as fixed file 2 of an io_uring ring (how "io_uring"), and a tmpfs an fsopen()
-# context created and still holds, never mounted in a namespace (how "fscontext").  No fd table,
-# mapping or mount points at them; the BPF superblock walk sees them mounted nowhere, and the
-# kernel-holder programs (loaded only then) name the process, the fd of the ring or context and,
-# for the ring, the slot and the file.  Each: exactly one orphan, tmpfs, orphaned, risk memory,
-# its bytes, one holder, the hint; the same in the table and the metrics.  A ring whose
-# registered file is on a mounted filesystem (a look-alike) is named nowhere.  Without the walk
-# (-proc): no orphan, and a gap for each kind says what could not be seen.
+# (m) tmpfs superblocks kept only by a kernel object: a dead container's file registered as fixed
+# file 2 of an io_uring ring (how "io_uring"), a tmpfs an fsopen() context created and still
+# holds, never mounted in a namespace (how "fscontext"), and a tmpfs unmounted from a living
+# namespace where it stays the lower layer of an overlay (how "overlay").  No fd table, mapping
+# or mount in a namespace points at them; the BPF superblock walk sees them mounted nowhere, and
+# the kernel-holder programs (loaded only then) name the process, the fd of the ring or context
+# and, for the ring, the slot and the file; for the overlay, a process of its namespace, the
+# layer and its mount point.  Each: exactly one orphan, tmpfs, orphaned, risk memory, its bytes,
+# one holder, the hint; the same in the table and the metrics.  A ring whose registered file is
+# on a mounted filesystem (a look-alike) is named nowhere.  Without the walk (-proc): no orphan,
+# and a gap for each kind behind an fd says what could not be seen.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 t_init
-declare -A dev pid fd index hpath
-for mode in io_uring fscontext; do
+modes="io_uring fscontext overlay"
+declare -A dev pid fd index hpath comm=([io_uring]=residue-hold [fscontext]=residue-hold [overlay]=sleep)
+for mode in $modes; do
 	t_repro repro_case_orphan_kholder "$mode"
 	dev[$mode]=$DEV pid[$mode]=$HOLDER_PID fd[$mode]=$FD index[$mode]=$INDEX hpath[$mode]=$HPATH
 done
@@ -23,8 +26,8 @@ t_repro repro_controls
 t_residue
 tol=$((NFILES * REPRO_PAGE))
 o='.orphans[] | select(.dev == $dev)'
-for mode in io_uring fscontext; do
-	a=(--arg dev "${dev[$mode]}" --arg how "$mode" --argjson pid "${pid[$mode]}"
+for mode in $modes; do
+	a=(--arg dev "${dev[$mode]}" --arg how "$mode" --argjson pid "${pid[$mode]}" --arg comm "${comm[$mode]}"
 		--argjson fd "${fd[$mode]}" --argjson index "${index[$mode]}" --arg path "${hpath[$mode]}")
 	if t_no_sb_walk; then
 		t_expect "/proc tier: no orphan has dev ${dev[$mode]} ($mode)" "${a[@]}" "[$o] | length == 0"
@@ -34,8 +37,13 @@ for mode in io_uring fscontext; do
 		"${a[@]}" "[$o | [.fstype, .state, .risk]] == [[\"tmpfs\", \"orphaned\", \"memory\"]]"
 	t_expect "$mode: its pinned_bytes is $BYTES +- $tol" "${a[@]}" --argjson want "$BYTES" \
 		--argjson tol "$tol" "$t_abs_le [$o | absle(.pinned_bytes - \$want; \$tol)] == [true]"
-	t_expect "$mode: one holder, how $mode, pid ${pid[$mode]} (residue-hold), fd ${fd[$mode]}, index ${index[$mode]}, path ${hpath[$mode]:-null}" \
-		"${a[@]}" "[$o | .holders[] | [.how, .pid, .comm, .fd, .index, .path, .loop, .tid, .mode]] == [[\$how, \$pid, \"residue-hold\", \$fd, \$index, (if \$path == \"\" then null else \$path end), null, null, null]]"
+	t_expect "$mode: one holder, how $mode, pid ${pid[$mode]} (${comm[$mode]}), fd ${fd[$mode]}, index ${index[$mode]}, path ${hpath[$mode]:-null}" \
+		"${a[@]}" "[$o | .holders[] | [.how, .pid, .comm, .fd, .index, .path, .loop, .tid, .mode]] == [[\$how, \$pid, \$comm, \$fd, \$index, (if \$path == \"\" then null else \$path end), null, null, null]]"
+	if [[ $mode == overlay ]]; then
+		t_expect "$mode: the hint says to unmount the overlay at ${hpath[$mode]} in pid ${pid[$mode]}'s namespace" \
+			"${a[@]}" "[$o | .hint | contains(\"lower layer 1 of the overlay $OVL_DEV\") and contains(\"nsenter -t \\(\$pid) -m umount \\(\$path)\")] == [true]"
+		continue
+	fi
 	t_expect "$mode: the hint names pid ${pid[$mode]} and fd ${fd[$mode]}" "${a[@]}" \
 		"[$o | .hint | test(\"pid \\(\$pid)\\\\b\") and test(\"fd \\(\$fd)\\\\b\")] == [true]"
 done
@@ -62,12 +70,13 @@ else
 		t_bail "residue orphans -r failed"
 	t_check "table: io_uring row" grep -qx "${dev[io_uring]} ${pid[io_uring]} residue-hold io_uring ${fd[io_uring]} ${hpath[io_uring]}" "$REPRO_DIR/table"
 	t_check "table: fscontext row" grep -qx "${dev[fscontext]} ${pid[fscontext]} residue-hold fscontext ${fd[fscontext]} " "$REPRO_DIR/table"
+	t_check "table: overlay row" grep -qxF "${dev[overlay]} ${pid[overlay]} sleep overlay  ${hpath[overlay]}" "$REPRO_DIR/table"
 	# The metrics: one series each, named by the process behind the ring or context.
 	# shellcheck disable=SC2086
 	"$RESIDUE" ${RESIDUE_SCAN_ARGS:-} --prometheus >"$REPRO_DIR/metrics.prom" || t_bail "residue --prometheus failed"
-	for mode in io_uring fscontext; do
-		t_check "metrics: residue_orphan_info for ${dev[$mode]} names residue-hold" \
-			grep -q "^residue_orphan_info{dev=\"${dev[$mode]}\",fstype=\"tmpfs\",state=\"orphaned\",risk=\"memory\",holder_comm=\"residue-hold\"" "$REPRO_DIR/metrics.prom"
+	for mode in $modes; do
+		t_check "metrics: residue_orphan_info for ${dev[$mode]} names ${comm[$mode]}" \
+			grep -q "^residue_orphan_info{dev=\"${dev[$mode]}\",fstype=\"tmpfs\",state=\"orphaned\",risk=\"memory\",holder_comm=\"${comm[$mode]}\"" "$REPRO_DIR/metrics.prom"
 	done
 fi
 t_assert_no_orphan_holder "$CR_PID"

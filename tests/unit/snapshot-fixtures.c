@@ -450,13 +450,14 @@ void fx_add_no_probe(Snapshot *s)
  * of, three that files in flight in unix sockets keep: in a socket pid
  * 4242 holds, in a connection its listener has not accepted, and inside a
  * socket in flight that no process residue read holds; one whose file is
- * fixed file 2 of pid 4343's io_uring ring (fd 7), and one an fsopen context
- * of pid 4343 (fd 8) created.
+ * fixed file 2 of pid 4343's io_uring ring (fd 7), one an fsopen context
+ * of pid 4343 (fd 8) created, and the lower layer 1 of the overlay 0:80
+ * mounted at /merged in the namespace of pid 4444.
  */
 static void fx_add_kernel_held(Snapshot *s)
 {
-	static const uint64_t devs[] = { FX_DEV(0, 70), FX_DEV(0, 71), FX_DEV(0, 72),
-					 FX_DEV(0, 73), FX_DEV(0, 74), FX_DEV(0, 75) };
+	static const uint64_t devs[] = { FX_DEV(0, 70), FX_DEV(0, 71), FX_DEV(0, 72), FX_DEV(0, 73),
+					 FX_DEV(0, 74), FX_DEV(0, 75), FX_DEV(0, 76) };
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		KernelSb *k = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
 		fx_ok(k ? 0 : -ENOMEM);
@@ -535,6 +536,13 @@ static void fx_add_kernel_held(Snapshot *s)
 		  .fd = 8,
 		  .kind = KHOLDER_FSCONTEXT,
 		  .proc = -1 },
+		{ .dev = FX_DEV(0, 76),
+		  .ovl_dev = FX_DEV(0, 80),
+		  .pid = 4444,
+		  .fd = -1,
+		  .index = 1,
+		  .kind = KHOLDER_OVERLAY,
+		  .proc = -1 },
 	};
 	for (size_t i = 0; i < sizeof(kh) / sizeof(kh[0]); i++) {
 		KHolder *k = ARRAY_PUSH(s->kholders, s->n_kholders, s->cap_kholders);
@@ -543,6 +551,8 @@ static void fx_add_kernel_held(Snapshot *s)
 	}
 	s->kholders[0].path = fx_strdup("/held");
 	s->kholders[1].proc = (int32_t)ringer;
+	s->kholders[2].path = fx_strdup("/merged");
+	s->kholders[2].proc = (int32_t)fx_process(s, 4444, "sleep", NULL, FX_HOST_NS_ID);
 }
 
 static void fx_add_nothing(Snapshot *s)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Unit tests for the kernel-holder programs' pure half (kholders-decode.c):
- * kholders_decode() (io_uring fixed files and fsopen contexts → KHolder:
- * devices re-encoded, a context has no file or slot, duplicates and unknown
- * kinds dropped, torn input refused) and inflight_decode() (files in flight
+ * kholders_decode() (io_uring fixed files, fsopen contexts and overlays →
+ * KHolder: devices re-encoded, a context has no file or slot, an overlay no
+ * process yet, duplicates and unknown kinds dropped, torn input refused) and inflight_decode() (files in flight
  * → Inflight), on records shaped like those dump_kfiles and dump_inflight
  * wrote on this host (repro/orphan-kholder.sh, orphan-inflight.sh).
  */
@@ -50,11 +50,19 @@ static void test_kholders(void)
 		  .fd = 4,
 		  .index = 9,
 		  .kind = RS_KHOLDER_IO_URING },
+		/* lower layer 1 of the overlay 0:11050: no process or fd of its own */
+		{ .dev = KDEV(0, 11049),
+		  .ino = 5,
+		  .pid = 77,
+		  .fd = 3,
+		  .index = 1,
+		  .kind = RS_KHOLDER_OVERLAY,
+		  .ovl_dev = KDEV(0, 11050) },
 	};
 	Snapshot *s = snapshot_new();
 
 	CHECK_EQ_INT(kholders_decode(s, r, sizeof(r)), 0);
-	if (CHECK_EQ_U64(s->n_kholders, 3)) {
+	if (CHECK_EQ_U64(s->n_kholders, 4)) {
 		const KHolder *a = &s->kholders[0], *b = &s->kholders[1], *c = &s->kholders[2];
 		CHECK_EQ_U64(a->dev, makedev(0, 11048));
 		CHECK_EQ_INT(a->kind, KHOLDER_IO_URING);
@@ -69,13 +77,22 @@ static void test_kholders(void)
 		CHECK_EQ_U64(b->ino, 0);
 		CHECK_EQ_U64(b->index, 0);
 		CHECK_EQ_U64(c->index, 9);
+		CHECK_EQ_U64(c->ovl_dev, 0);
+		const KHolder *d = &s->kholders[3];
+		CHECK_EQ_INT(d->kind, KHOLDER_OVERLAY);
+		CHECK_EQ_U64(d->dev, makedev(0, 11049));
+		CHECK_EQ_U64(d->ovl_dev, makedev(0, 11050));
+		CHECK_EQ_U64(d->index, 1);
+		CHECK_EQ_INT(d->pid, 0);
+		CHECK_EQ_INT(d->fd, -1);
+		CHECK_EQ_U64(d->ino, 0);
 	}
 	/* Decoded again (a second run into the same snapshot): nothing new. */
 	CHECK_EQ_INT(kholders_decode(s, r, sizeof(r)), 0);
-	CHECK_EQ_U64(s->n_kholders, 3);
+	CHECK_EQ_U64(s->n_kholders, 4);
 	/* Not whole records: refused, the snapshot untouched. */
 	CHECK_EQ_INT(kholders_decode(s, r, sizeof(r) - 1), -EBADMSG);
-	CHECK_EQ_U64(s->n_kholders, 3);
+	CHECK_EQ_U64(s->n_kholders, 4);
 	CHECK_EQ_INT(kholders_decode(s, NULL, 0), 0);
 	snapshot_free(s);
 }

@@ -442,8 +442,8 @@ static void test_json_contract(void)
 				json_object *h = json_object_array_get_idx(b, k), *how, *fd;
 				check_one_of(h, "how", "fd", "mmap", "cwd", "root", "exe",
 					     "mount-fd", "loop", "inflight", "inflight-nested",
-					     "inflight-embryo", "io_uring", "fscontext", "kernel",
-					     "unknown", NULL);
+					     "inflight-embryo", "io_uring", "fscontext", "overlay",
+					     "kernel", "unknown", NULL);
 				const char *hs = json_object_object_get_ex(h, "how", &how) ?
 							 json_object_get_string(how) :
 							 "";
@@ -461,10 +461,11 @@ static void test_json_contract(void)
 				check_key(h, "mode", json_type_string, true, NULL);
 				check_key(h, "loop", json_type_string, strcmp(hs, "loop") != 0,
 					  NULL);
-				/* The fixed-file slot: a number exactly for io_uring. */
+				/* The fixed-file slot or the overlay's layer: a number exactly for those. */
+				bool layer = !strcmp(hs, "overlay");
 				json_object *ix = NULL;
-				check_key(h, "index", json_type_int, !ring, &ix);
-				CHECK(ring == (ix != NULL));
+				check_key(h, "index", json_type_int, !ring && !layer, &ix);
+				CHECK((ring || layer) == (ix != NULL));
 				/*
 				 * fd is a number exactly for fd holders, for the socket of a file in
 				 * flight, and for a ring or a context.
