@@ -25,7 +25,7 @@ const ColumnInfo orphan_columns[_COL_MAX] = {
 	[COL_CGROUP] = { "CGROUP", 0.2, SCOLS_FL_TRUNC, "holder's (memory) cgroup: its container" },
 	[COL_HOW] = { "HOW", 5, 0,
 		      "fd, mmap, cwd, root, exe, mount-fd; loop, inflight…, io_uring, fscontext, "
-		      "kernel: held by the kernel" },
+		      "overlay, kernel: held by the kernel" },
 	[COL_FD] = { "FD", 3, SCOLS_FL_RIGHT, "file descriptor number" },
 	[COL_MODE] = { "MODE", 4, 0, "open mode (r, w, rw, path) or mapping permissions" },
 	[COL_PATH] = { "PATH", 0.3, SCOLS_FL_NOEXTREMES,
