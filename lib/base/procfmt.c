@@ -110,6 +110,13 @@ int parse_fdinfo(const char *buf, size_t len, FdInfo *ret)
 			v = skip_blank(p + 4, le);
 			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le))
 				fi.pos = x;
+		} else if (has_prefix(p, le, "UserFiles:")) {
+			v = skip_blank(p + 10, le);
+			if (take_u64(&v, le, 10, &x) == 0 && at_line_end(v, le) &&
+			    x <= UINT32_MAX) {
+				fi.user_files = (uint32_t)x;
+				fi.has_user_files = true;
+			}
 		}
 		p = le < end ? le + 1 : end;
 	}
@@ -294,6 +301,44 @@ static void unescape_octal(char *s)
 		}
 	}
 	*w = '\0';
+}
+
+int parse_fdinfo_user_file(const char *buf, size_t len, uint32_t index, char **ret_path)
+{
+	const char *end = buf + len, *p = buf;
+	bool in_list = false;
+
+	for (; p < end; p = p < end ? p + 1 : end) {
+		const char *le = line_end(p, end), *v = p;
+		uint64_t slot;
+
+		if (!in_list) {
+			in_list = has_prefix(p, le, "UserFiles:");
+			p = le;
+			continue;
+		}
+		/* "%5u: PATH": the list ends at the first line of another shape. */
+		while (v < le && *v == ' ')
+			v++;
+		if (take_u64(&v, le, 10, &slot) < 0 || le - v < 2 || v[0] != ':' || v[1] != ' ')
+			break;
+		if (slot != index) {
+			p = le;
+			continue;
+		}
+		v += 2;
+		if (v == le || *v != '/') {
+			*ret_path = NULL; /* "<none>", or a name alone (before 6.6) */
+			return 0;
+		}
+		char *path = strndup(v, (size_t)(le - v));
+		if (!path)
+			return -ENOMEM;
+		unescape_octal(path);
+		*ret_path = path;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* Cut the next space-separated field from [*p, end), NUL-terminating it. */

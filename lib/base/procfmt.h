@@ -18,11 +18,22 @@ typedef struct FdInfo {
 	uint32_t mnt_id; /* the old 32-bit id mountinfo shows */
 	uint64_t ino;
 	uint32_t scm_fds; /* a unix socket: files in flight in its queue (6.x) */
-	bool has_flags, has_mnt_id, has_ino, has_scm_fds;
+	uint32_t user_files; /* an io_uring ring: its registered (fixed) file slots */
+	bool has_flags, has_mnt_id, has_ino, has_scm_fds, has_user_files;
 } FdInfo;
 
 /* /proc/PID/fdinfo/N */
 int parse_fdinfo(const char *buf, size_t len, FdInfo *ret);
+
+/*
+ * The fdinfo of an io_uring ring lists its fixed files after "UserFiles:", a
+ * line "%5u: PATH" each (\ooo-escaped, decoded here); before 6.6 the file's
+ * name alone, and "<none>" for an empty slot.  Fixed file @index: 0 with a
+ * malloc'd path in *@ret_path, or NULL there when the slot shows no path;
+ * -ENOENT when it is not listed (the kernel lists nothing while the ring is
+ * busy: it only trylocks it), -ENOMEM.
+ */
+int parse_fdinfo_user_file(const char *buf, size_t len, uint32_t index, char **ret_path);
 
 /*
  * /proc/PID/cgroup: the path a user would call "the container".  Prefers the

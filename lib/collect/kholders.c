@@ -60,40 +60,17 @@ static int unheld_devs(const Snapshot *s, uint64_t **ret, size_t *ret_n)
 	return 0;
 }
 
-/*
- * The path of fixed file @index of the ring at fd @fd of @pid, from its
- * fdinfo ("UserFiles:\tN" then "%5u: PATH" a slot): the kernel takes the
- * ring's lock with a trylock there and lists nothing when it is busy.  NULL
- * when it is not listed, or not as a path.
- */
+/* The path of fixed file @index of the ring at fd @fd of @pid, from its fdinfo; NULL unknown. */
 static char *ring_file_path(pid_t pid, int fd, uint32_t index)
 {
 	_cleanup_free_ char *buf = NULL;
-	char path[64];
+	char path[64], *ret = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
 	ssize_t n = read_all_at(AT_FDCWD, path, &buf);
-	if (n <= 0)
+	if (n <= 0 || parse_fdinfo_user_file(buf, (size_t)n, index, &ret) < 0)
 		return NULL;
-	const char *p = strstr(buf, "\nUserFiles:");
-	if (!p)
-		return NULL;
-	p = strchr(p + 1, '\n');
-	while (p && *p == '\n') {
-		const char *line = p + 1, *end = strchr(line, '\n');
-		char *after;
-		errno = 0;
-		unsigned long slot = strtoul(line, &after, 10);
-		if (after == line || errno || after[0] != ':' || after[1] != ' ')
-			return NULL; /* past the list */
-		/* Before 6.6 (Debian's 6.1) a slot shows the file's name alone, not its path. */
-		if (slot == index) {
-			size_t len = end ? (size_t)(end - after - 2) : strlen(after + 2);
-			return after[2] == '/' ? strndup(after + 2, len) : NULL;
-		}
-		p = end;
-	}
-	return NULL;
+	return ret;
 }
 
 /*

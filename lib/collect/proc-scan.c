@@ -223,10 +223,9 @@ static int anon_fd_gap(ProcCtx *c, const char *name)
 	if (strcmp(link, "anon_inode:[io_uring]") != 0)
 		return 0;
 	snprintf(path, sizeof(path), "../fdinfo/%s", name);
-	if (read_all_at(c->dirfd, path, &info) <= 0)
-		return 0;
-	const char *u = strstr(info, "\nUserFiles:");
-	if (!u || strtoul(u + strlen("\nUserFiles:"), NULL, 10) == 0)
+	FdInfo fi;
+	n = read_all_at(c->dirfd, path, &info);
+	if (n <= 0 || parse_fdinfo(info, (size_t)n, &fi) < 0 || fi.user_files == 0)
 		return 0;
 	return ctx_gap(c, GAP_WHAT_IO_URING, "fdinfo", EOPNOTSUPP) < 0 ? -EPIPE : 0;
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Unit tests for parse_fdinfo(): every fdinfo sample captured from a 6.18
- * kernel in tests/data/ (one per kind of fd the collectors meet, including
+ * Unit tests for parse_fdinfo() and parse_fdinfo_user_file(): every fdinfo
+ * sample captured from a 6.18 kernel (and an io_uring ring's from 6.1) in tests/data/ (one per kind of fd the collectors meet, including
  * the ones whose extra lines contain "pos:", "ino:" or "flags:" later in a
  * line), then hand-made edge cases for lengths, overflow and bad digits.
  */
 #include "tap.h"
 
+#include <errno.h>
 #include <fcntl.h>
 
 #include "base/procfmt.h"
@@ -37,6 +38,9 @@ static const struct fdinfo_case fdinfo_cases[] = {
 	{ "fdinfo-socket.txt", 0, 02000002, 10, 8181, 0 },
 	/* A socketpair's receiving end with three files in flight in two messages. */
 	{ "fdinfo-socket-inflight.txt", 0, 02000002, 10, 122732419, 3 },
+	/* io_uring rings with three fixed-file slots, on 6.18 and on Debian's 6.1. */
+	{ "fdinfo-io_uring.txt", 0, 02000002, 17, 124027854, -1 },
+	{ "fdinfo-io_uring-6.1.txt", 0, 02000002, 15, 11449, -1 },
 };
 
 static void test_captured(void)
@@ -61,6 +65,58 @@ static void test_captured(void)
 		}
 		free(buf);
 	}
+}
+
+/*
+ * A ring's fixed files: how many, and the path of one slot (6.18 lists the
+ * slots in use with their \ooo-escaped paths; 6.1 every slot, with the
+ * file's name alone or <none>).
+ */
+static void test_io_uring(void)
+{
+	size_t len;
+	char *buf = tap_data("fdinfo-io_uring.txt", &len), *path = NULL;
+	FdInfo fi;
+
+	if (CHECK_EQ_INT(parse_fdinfo(buf, len, &fi), 0)) {
+		CHECK(fi.has_user_files);
+		CHECK_EQ_U64(fi.user_files, 3);
+	}
+	if (CHECK_EQ_INT(parse_fdinfo_user_file(buf, len, 2, &path), 0))
+		CHECK_STREQ(path, "/tmp/kh/cap/mnt point/held file");
+	free(path);
+	path = NULL;
+	CHECK_EQ_INT(parse_fdinfo_user_file(buf, len, 0, &path), -ENOENT);
+	CHECK_EQ_INT(parse_fdinfo_user_file(buf, len, 3, &path), -ENOENT);
+	CHECK(path == NULL);
+	free(buf);
+
+	buf = tap_data("fdinfo-io_uring-6.1.txt", &len);
+	if (CHECK_EQ_INT(parse_fdinfo(buf, len, &fi), 0))
+		CHECK_EQ_U64(fi.user_files, 3);
+	path = (char *)"unset";
+	CHECK_EQ_INT(parse_fdinfo_user_file(buf, len, 2, &path), 0);
+	CHECK(path == NULL); /* "held": a name, not a path */
+	path = (char *)"unset";
+	CHECK_EQ_INT(parse_fdinfo_user_file(buf, len, 0, &path), 0);
+	CHECK(path == NULL); /* <none> */
+	free(buf);
+
+	/* Other fds have no such list; a list ends at the first line of another shape. */
+	buf = tap_data("fdinfo-socket.txt", &len);
+	CHECK_EQ_INT(parse_fdinfo_user_file(buf, len, 0, &path), -ENOENT);
+	free(buf);
+	static const char cut[] = "flags:\t0\nUserFiles:\t2\n    0: /a\nUserBufs:\t0\n    1: /b\n";
+	path = NULL;
+	CHECK_EQ_INT(parse_fdinfo_user_file(cut, sizeof(cut) - 1, 1, &path), -ENOENT);
+	if (CHECK_EQ_INT(parse_fdinfo_user_file(cut, sizeof(cut) - 1, 0, &path), 0))
+		CHECK_STREQ(path, "/a");
+	free(path);
+	static const char no_nl[] = "UserFiles:\t1\n    7: /x\\134y";
+	path = NULL;
+	if (CHECK_EQ_INT(parse_fdinfo_user_file(no_nl, sizeof(no_nl) - 1, 7, &path), 0))
+		CHECK_STREQ(path, "/x\\y");
+	free(path);
 }
 
 /* The flags the collectors derive a holder's mode from. */
@@ -196,6 +252,7 @@ int main(int argc, char **argv)
 	tap_init(argc, argv);
 	RUN(test_captured);
 	RUN(test_captured_modes);
+	RUN(test_io_uring);
 	RUN(test_minimal);
 	RUN(test_missing_flags);
 	RUN(test_ranges);
