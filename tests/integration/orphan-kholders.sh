@@ -71,6 +71,14 @@ else
 	t_check "table: io_uring row" grep -qx "${dev[io_uring]} ${pid[io_uring]} residue-hold io_uring ${fd[io_uring]} ${hpath[io_uring]}" "$REPRO_DIR/table"
 	t_check "table: fscontext row" grep -qx "${dev[fscontext]} ${pid[fscontext]} residue-hold fscontext ${fd[fscontext]} " "$REPRO_DIR/table"
 	t_check "table: overlay row" grep -qxF "${dev[overlay]} ${pid[overlay]} sleep overlay  ${hpath[overlay]}" "$REPRO_DIR/table"
+	# The whole report (residue --json) has the same holders.
+	# shellcheck disable=SC2086
+	"$RESIDUE" ${RESIDUE_SCAN_ARGS:-} --json >"$REPRO_DIR/report.json" || t_bail "residue --json failed"
+	for mode in $modes; do
+		t_check "--json: orphan ${dev[$mode]} has the same holders as orphans -J" test \
+			"$(jq -c --arg d "${dev[$mode]}" '[.orphans[] | select(.dev == $d) | .holders]' "$REPRO_DIR/report.json")" = \
+			"$(jq -c --arg d "${dev[$mode]}" '[.orphans[] | select(.dev == $d) | .holders]' "$T_JSON")"
+	done
 	# The metrics: one series each, named by the process behind the ring or context.
 	# shellcheck disable=SC2086
 	"$RESIDUE" ${RESIDUE_SCAN_ARGS:-} --prometheus >"$REPRO_DIR/metrics.prom" || t_bail "residue --prometheus failed"
