@@ -177,7 +177,7 @@ static int slot_step(__u32 i, void *data)
 	}
 	if (!ptr)
 		return 0;
-	/* A constant after relocation (not rw.new_layout): 6.1's verifier drops the dead branch. */
+	/* A constant after relocation, not a value in .bss: 6.1's verifier drops the dead branch. */
 	if (bpf_core_field_exists(struct io_rsrc_node, file_ptr)) {
 		struct io_rsrc_node *node = (void *)ptr;
 		ptr = BPF_CORE_READ(node, file_ptr) & ~3ULL;

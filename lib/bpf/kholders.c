@@ -167,7 +167,7 @@ int kholders_bpf_files(KholdersBpf *b, Snapshot *s, const uint64_t *devs, size_t
 	if (skel->bss->kfiles_n > RS_KHOLDER_RECS_MAX || skel->bss->kfiles_cut > 0)
 		r = snapshot_add_gap(
 			s,
-			"io_uring fixed files and fsopen contexts: a ring's table or the "
+			"io_uring fixed files, fsopen contexts and overlays: a ring's table or the "
 			"records were longer than read",
 			"iter/task_file", EAGAIN);
 	if (r >= 0 && skel->bss->ow.done != 1)

@@ -116,7 +116,8 @@ static int collect_kfiles(Snapshot *s, KholdersBpf *b, const uint64_t *devs, siz
 		return r;
 	if (r < 0)
 		return snapshot_add_gap(
-			s, "io_uring fixed files and fsopen contexts (BPF iter/task_file)",
+			s,
+			"io_uring fixed files, fsopen contexts and overlays (BPF iter/task_file)",
 			"iter/task_file", -r);
 	for (size_t i = first; i < s->n_kholders; i++) {
 		KHolder *k = &s->kholders[i];
@@ -149,7 +150,8 @@ int collect_kernel_holders(Snapshot *s)
 				     "iter/unix", err);
 		if (r >= 0)
 			r = snapshot_add_gap(
-				s, "io_uring fixed files and fsopen contexts (BPF iter/task_file)",
+				s,
+				"io_uring fixed files, fsopen contexts and overlays (BPF iter/task_file)",
 				"iter/task_file", err);
 		return r < 0 ? r : 0;
 	}
