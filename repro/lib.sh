@@ -575,7 +575,7 @@ repro_case_orphan_kholder() {
 			INDEX="$(repro_field "$H_READY" index)" HPATH=""
 		grep -q '^UserFiles:[[:space:]]*3$' "/proc/$H_PID/fdinfo/$FD" ||
 			repro_fail "ring fd $FD of pid $H_PID has not 3 registered files" || return
-		# 6.6+ lists a slot's path (/held); older kernels the file's name alone (held).
+		# 6.18 lists a slot's path (/held); older kernels (6.1) the file's name alone (held).
 		if grep -q "^ *$INDEX: /held$" "/proc/$H_PID/fdinfo/$FD"; then
 			repro_set HPATH=/held
 		elif ! grep -q "^ *$INDEX: held$" "/proc/$H_PID/fdinfo/$FD"; then

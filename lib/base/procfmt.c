@@ -328,7 +328,7 @@ int parse_fdinfo_user_file(const char *buf, size_t len, uint32_t index, char **r
 		}
 		v += 2;
 		if (v == le || *v != '/') {
-			*ret_path = NULL; /* "<none>", or a name alone (before 6.6) */
+			*ret_path = NULL; /* "<none>", or a name alone (6.1) */
 			return 0;
 		}
 		char *path = strndup(v, (size_t)(le - v));

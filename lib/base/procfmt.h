@@ -27,8 +27,8 @@ int parse_fdinfo(const char *buf, size_t len, FdInfo *ret);
 
 /*
  * The fdinfo of an io_uring ring lists its fixed files after "UserFiles:", a
- * line "%5u: PATH" each (\ooo-escaped, decoded here); before 6.6 the file's
- * name alone, and "<none>" for an empty slot.  Fixed file @index: 0 with a
+ * line "%5u: PATH" each (\ooo-escaped, decoded here); older kernels (Debian's
+ * 6.1) the file's name alone, and "<none>" for an empty slot.  Fixed file @index: 0 with a
  * malloc'd path in *@ret_path, or NULL there when the slot shows no path;
  * -ENOENT when it is not listed (the kernel lists nothing while the ring is
  * busy: it only trylocks it), -ENOMEM.

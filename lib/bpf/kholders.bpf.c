@@ -129,11 +129,11 @@ __u32 kfiles_n;
 __u64 kfiles_cut;
 
 /*
- * Before 6.13 (Debian's 6.1) the fixed files were an array of struct
+ * On older kernels (Debian's 6.1) the fixed files are an array of struct
  * io_fixed_file { unsigned long file_ptr; } with the flags in the low 3 bits
- * (FFS_NOWAIT, FFS_ISREG, FFS_SCM), and the ring counted them in
- * nr_user_files.  Since, file_table.data is an io_rsrc_data of nodes, each
- * a file_ptr with 2 flag bits.
+ * (FFS_NOWAIT, FFS_ISREG, FFS_SCM), and the ring counts them in
+ * nr_user_files.  On newer ones (6.18 here) file_table.data is an
+ * io_rsrc_data of nodes, each a file_ptr with 2 flag bits.
  */
 struct io_file_table___old {
 	void *files;
