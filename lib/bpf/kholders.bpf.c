@@ -127,6 +127,8 @@ struct {
 __u32 kfiles_n;
 /* Rings whose fixed-file table was longer than read, or changed under the walk (a gap). */
 __u64 kfiles_cut;
+/* Fixed-file slots read in this run (residue zeroes it), against RS_KHOLDER_SLOTS_TOTAL. */
+__u32 kfiles_slots;
 
 /*
  * On older kernels (Debian's 6.1) the fixed files are an array of struct
@@ -219,6 +221,11 @@ static __noinline int walk_ring(__u64 ctxp)
 		kfiles_cut++;
 		rw.nr = RS_KHOLDER_SLOTS_MAX;
 	}
+	if (rw.nr > RS_KHOLDER_SLOTS_TOTAL - kfiles_slots) {
+		kfiles_cut++;
+		rw.nr = RS_KHOLDER_SLOTS_TOTAL - kfiles_slots;
+	}
+	kfiles_slots += rw.nr;
 	bpf_loop(rw.nr, slot_step, NULL, 0);
 	return 0;
 }

@@ -154,6 +154,7 @@ int kholders_bpf_files(KholdersBpf *b, Snapshot *s, const uint64_t *devs, size_t
 		return r;
 	skel->bss->kfiles_n = 0;
 	skel->bss->kfiles_cut = 0;
+	skel->bss->kfiles_slots = 0;
 	r = bpf_iter_run(skel->links.dump_kfiles_fd, &none); /* records go to the map */
 	if (r == 0)
 		r = walk_overlays(b, &none);

@@ -67,8 +67,11 @@ enum rs_kholder_kind {
 /*
  * Fixed-file slots read per ring: IORING_MAX_FIXED_FILES is 1 << 20 on
  * 6.x; a larger table is read in part and counted in kfiles_cut (a gap).
+ * And in all, per run (sparse tables of a million slots each, in many
+ * rings, would otherwise keep the iterator busy for seconds).
  */
 #define RS_KHOLDER_SLOTS_MAX (1U << 20)
+#define RS_KHOLDER_SLOTS_TOTAL (1U << 24)
 
 struct rs_kholder {
 	__u64 dev; /* kernel dev_t of the held superblock */
