@@ -219,7 +219,7 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	}
 	if (o->want_orphans && s->sb_walk) {
 		r = collect_unheld_superblocks(s);
-		/* Who holds them: loop devices; files in flight, io_uring, fsopen contexts. */
+		/* Who holds them: loop devices; files in flight, io_uring, fsopen, overlays. */
 		if (r > 0) {
 			r = collect_loop_devices(s);
 			if (r >= 0)
