@@ -70,7 +70,7 @@ static void usage(void)
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    join NSPATH |\n"
 	      "                    inflight PATH | inflight-nested PATH | inflight-embryo PATH |\n"
-	      "                    io_uring PATH | fscontext NAME [FILE:BYTES...] |\n"
+	      "                    io_uring PATH | io_uring-read FIFO | fscontext NAME [FILE:BYTES...] |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit) |\n"
 	      "                    stop-child PID COMM   (SIGSTOP PID's first child named COMM, print its pid)\n",
 	      stderr);
@@ -226,6 +226,50 @@ static int ring_with_file(const char *path)
 	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_FILES, files, IO_URING_SLOT + 1) <
 	    0)
 		die("io_uring_register IORING_REGISTER_FILES", path);
+	close(f);
+	return ring;
+}
+
+/*
+ * A read of the FIFO at PATH queued in a new io_uring ring, then the FIFO's fd
+ * closed: the read waits for data nobody writes (the FIFO is opened O_RDWR, so
+ * it never sees EOF either), and the request alone holds the file -- no fd
+ * table, no fixed-file table.  Raw syscalls: the SQ ring and the SQE array
+ * are mapped, one IORING_OP_READ written, io_uring_enter() submits it.
+ * Returns the ring's fd.
+ */
+static int ring_with_read(const char *path)
+{
+	static char buf[64];
+	struct io_uring_params p = { 0 };
+	int f = open(path, O_RDWR);
+
+	if (f < 0)
+		die("open", path);
+	int ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	if (ring < 0)
+		die("io_uring_setup", path);
+	size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(uint32_t);
+	char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
+			IORING_OFF_SQ_RING);
+	struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || sqes == MAP_FAILED)
+		die("mmap io_uring", path);
+	uint32_t *tail = (uint32_t *)(sq + p.sq_off.tail);
+	uint32_t mask = *(uint32_t *)(sq + p.sq_off.ring_mask);
+	uint32_t *array = (uint32_t *)(sq + p.sq_off.array);
+	uint32_t i = *tail & mask;
+	memset(&sqes[i], 0, sizeof(sqes[i]));
+	sqes[i].opcode = IORING_OP_READ;
+	sqes[i].fd = f;
+	sqes[i].addr = (uint64_t)(uintptr_t)buf;
+	sqes[i].len = sizeof(buf);
+	sqes[i].off = (uint64_t)-1; /* the file position: a FIFO has none */
+	array[i] = i;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 0, 0, NULL, 0) != 1)
+		die("io_uring_enter", path);
 	close(f);
 	return ring;
 }
@@ -780,6 +824,10 @@ int main(int argc, char **argv)
 		/* ring= is the ring's fd, index= the slot PATH is registered in. */
 		int ring = ring_with_file(arg);
 		snprintf(extra, sizeof(extra), " ring=%d index=%d", ring, IO_URING_SLOT);
+	} else if (!strcmp(mode, "io_uring-read") && argc == 3) {
+		/* ring= is the ring whose pending read holds the FIFO at PATH. */
+		int ring = ring_with_read(arg);
+		snprintf(extra, sizeof(extra), " ring=%d", ring);
 	} else if (!strcmp(mode, "fscontext") && argc >= 3) {
 		/* fd= is the context, dev= its superblock. */
 		char dev[32];

@@ -607,6 +607,25 @@ repro_case_orphan_kholder() {
 	done
 }
 
+# (n) A tmpfs no process holds, kept by a kernel object residue cannot name: a dead container's
+# FIFO /fifo, whose read waits in an io_uring ring (IORING_OP_READ, not a fixed file) after the
+# holder closed its fd.  Only that pending request holds the file.  HOW is "kernel": the orphan is
+# reported with its bytes and an unnamed holder, and the hint says no process holds it.
+repro_case_orphan_unnamed() {
+	repro_container C tmpfs orphan-unnamed || return
+	mkfifo "/proc/$C_PID/root$C_DIR/fifo" || repro_fail "mkfifo in $C_DIR failed" || return
+	repro_holder H io_uring-read "/proc/$C_PID/root$C_DIR/fifo" || return
+	repro_kill "$C_PID"
+	repro_set DEV="$C_DEV" FSTYPE=tmpfs STATE=orphaned RISK=memory HOW=kernel FD=null \
+		HOLDER_PID="$H_PID" LOOP="" HPATH="" HINT_HAS="no process holds it"
+	repro_tmpfs_expect
+	! repro_dev_mounted "$DEV" || repro_fail "$DEV is still mounted in a namespace" || return
+	local f
+	for f in /proc/"$H_PID"/fd/*; do
+		[[ $(repro_link_dev "$f") != "$DEV" ]] || repro_fail "$f is on $DEV: the FIFO was not closed" || return
+	done
+}
+
 # Facts about the mount namespace of a container about to lose its last process.
 repro_ns_facts() {
 	local pid=$1 id

@@ -334,9 +334,11 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 	else
 		r = asprintf(
 			&o->hint,
-			"no process holds it: a kernel object does (a loop device on a file of "
-			"it, a file sent over a unix socket and never received, an io_uring "
-			"ring, an fsopen context…)%s%s",
+			"no process holds it, nor any kernel holder residue can name (loop "
+			"devices, files in flight, io_uring fixed files, fsopen contexts, "
+			"overlays): another kernel object does, such as an io_uring request "
+			"still waiting on a file of it, a binfmt_misc interpreter, a swap or "
+			"accounting file; look for processes that used it last%s%s",
 			o->pinned_known ? "; it pins " : "", bytes);
 	if (r < 0) {
 		o->hint = NULL;

@@ -90,8 +90,7 @@ bool report_is_complete(const HostReport *r)
 	for (size_t i = 0; i < r->snap->n_gaps; i++) {
 		const Gap *g = &r->snap->gaps[i];
 		gaps += !gap_is_bpf_refusal(g) &&
-			!(g->what && (!strcmp(g->what, GAP_WHAT_NO_SB_WALK) ||
-				      !strcmp(g->what, GAP_WHAT_UNHELD_SB)));
+			!(g->what && !strcmp(g->what, GAP_WHAT_NO_SB_WALK));
 	}
 	return r->snap->privileged && gaps == 0 && r->snap->n_procs > 0;
 }

@@ -117,8 +117,6 @@ int collect_inflight(Snapshot *s, struct KholdersBpf *b);
 int collect_kernel_holders(Snapshot *s);
 /* Is @dev mounted in the mount namespace of any task now (each one's mountinfo)? 1, 0 or -ENOMEM. */
 int dev_mounted_now(Snapshot *s, uint64_t dev);
-/* Unheld superblocks no kernel holder names: one gap (GAP_WHAT_UNHELD_SB), not orphans. */
-int collect_unnamed_superblocks(Snapshot *s);
 
 /*
  * An fd on the root directory of the (orphaned) filesystem @h is on, found

@@ -243,33 +243,3 @@ int collect_loop_orphans(Snapshot *s, const ScanOptions *o)
 	r = collect_unheld_superblocks(s);
 	return r < 0 ? r : 0;
 }
-
-int collect_unnamed_superblocks(Snapshot *s)
-{
-	U64Set held = { 0 };
-	int r = 0;
-
-	for (size_t i = 0; i < s->n_holders && r >= 0; i++)
-		if (holder_is_unattached(s, &s->holders[i]))
-			r = u64set_add(&held, s->holders[i].dev);
-	for (size_t i = 0; i < s->n_ksbs && r >= 0; i++) {
-		KernelSb *k = &s->ksbs[i];
-		bool named = false;
-		if (!ksb_is_unmounted(s, k) || fs_magic_is_internal(k->magic) ||
-		    u64set_contains(&held, k->dev))
-			continue;
-		for (size_t j = 0; j < s->n_loops && !named; j++)
-			named = s->loops[j].back_dev == k->dev;
-		for (size_t j = 0; j < s->n_inflight && !named; j++)
-			named = s->inflight[j].kind == INFLIGHT_FILE &&
-				s->inflight[j].dev == k->dev;
-		for (size_t j = 0; j < s->n_kholders && !named; j++)
-			named = s->kholders[j].dev == k->dev;
-		if (named)
-			continue;
-		k->transient = true; /* not an orphan this scan can name */
-		r = snapshot_add_gap(s, GAP_WHAT_UNHELD_SB, "walk_sbs", EAGAIN);
-	}
-	u64set_done(&held);
-	return r < 0 ? -ENOMEM : 0;
-}

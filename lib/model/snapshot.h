@@ -32,18 +32,6 @@
 	"needs the BPF tier"
 #define GAP_WHAT_NO_SB_WALK                                                                        \
 	"superblocks with no process holder, other than a loop device's: needs the BPF tier"
-/*
- * Superblocks the walk found mounted nowhere that no process, loop device,
- * file in flight, io_uring ring, fsopen context or overlay holds: another
- * kernel object may keep one, or its namespace is still being torn down
- * (which, under load, outlasts any pause residue can afford).  Not told
- * apart yet, so not reported as orphans.
- */
-#define GAP_WHAT_UNHELD_SB                                                                          \
-	"superblocks mounted nowhere that no process, loop device, file in flight, io_uring ring, " \
-	"fsopen context or overlay holds: not reported (another kernel object... or a namespace "   \
-	"still being torn down: not told apart)"
-
 /* Something that could not be read: shown to the user, never fatal. */
 typedef struct Gap {
 	char *what; /* "process mount namespace (/proc/PID/ns/mnt)" */
