@@ -442,16 +442,20 @@ int kmsg_matcher_feed(KmsgMatcher *m, const KmsgRecord *r)
 	}
 	if (after(line, "kernel BUG at fs/super.c:")) {
 		/* It follows the "Busy inodes" record it is about, which named the device. */
-		const KernelLogFinding *b = m->last_busy >= 0 &&
-							    within(m->last_busy_seq, r->seq, BUG_WINDOW) ?
-						    &l->items[m->last_busy] :
-						    NULL;
+		const KernelLogFinding *b =
+			m->last_busy >= 0 && within(m->last_busy_seq, r->seq, BUG_WINDOW) ?
+				&l->items[m->last_busy] :
+				NULL;
+		/* Copies: adding the finding may move the array @b points into. */
+		char dev[KLOG_DEV_MAX], fstype[KLOG_FSTYPE_MAX];
 		rep.kind = KLOG_SUPER_BUG;
 		if (b) {
-			rep.dev = b->dev;
-			rep.dev_end = b->dev + strlen(b->dev);
-			rep.fstype = b->fstype;
-			rep.fstype_end = b->fstype + strlen(b->fstype);
+			memcpy(dev, b->dev, sizeof(dev));
+			memcpy(fstype, b->fstype, sizeof(fstype));
+			rep.dev = dev;
+			rep.dev_end = dev + strlen(dev);
+			rep.fstype = fstype;
+			rep.fstype_end = fstype + strlen(fstype);
 		}
 		e = add_report(m, r, &rep, eol, &idx);
 		if (e >= 0) {
