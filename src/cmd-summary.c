@@ -65,6 +65,7 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 		.zombie_files = g->json ? ZOMBIE_FILES_ALWAYS : ZOMBIE_FILES_NEVER,
 		.max_files = 10,
 		.zombie_threshold = g->zombie_threshold,
+		.kernel_log = true, /* the whole ring, once */
 	};
 	Scanner *sc = NULL;
 	HostReport *rep = NULL;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The agent's loop (agent.h).  One thread: it waits in ppoll() on a
- * signalfd, the BPF ring buffer of cgroup removals and releases, and the
- * fanotify group of mount events, with a timeout that is the earliest of
+ * signalfd, the BPF ring buffer of cgroup removals and releases, the
+ * fanotify group of mount events and /dev/kmsg (a kernel leak report makes
+ * a debounced scan, which publishes it), with a timeout that is the earliest of
  * the next periodic scan, the debounced scan an event asked for, and the
  * next zombie to decide.  A scan runs to its end before anything else is
  * looked at, so scans never overlap; what happened meanwhile waits in the
@@ -247,6 +248,14 @@ static int drain(Agent *a, struct pollfd *pfd, bool *rescan_now)
 		return r;
 	if (a->life && (r = zombie_life_decide(a->life, mono_ns())) < 0)
 		return r;
+	/* A kernel record: a leak report makes a scan, so that it is published and said soon. */
+	if (pfd[3].revents) {
+		r = scanner_kmsg_drain(a->scanner);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			changed(a);
+	}
 	if (a->mounts && (pfd[2].revents & POLLIN)) {
 		r = mount_events_drain(a->mounts);
 		if (r < 0)
@@ -280,10 +289,11 @@ int agent_run(const AgentOptions *o, const AgentEvents *ev)
 	double last_start = mono_s();
 	r = scan(&a, true);
 	for (bool stop = false; r >= 0 && !stop;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = a.watch ? memcg_watch_fd(a.watch) : -1, .events = POLLIN },
 			{ .fd = a.mounts ? mount_events_fd(a.mounts) : -1, .events = POLLIN },
+			{ .fd = scanner_kmsg_fd(a.scanner), .events = POLLIN },
 		};
 		double now = mono_s(), due = last_start + o->interval_s, ev_due = change_due(&a);
 		if (ev_due)
@@ -298,7 +308,7 @@ int agent_run(const AgentOptions *o, const AgentEvents *ev)
 		double wait = due > now ? due - now : 0;
 		struct timespec ts = { .tv_sec = (time_t)wait,
 				       .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9) };
-		if (ppoll(pfd, 3, &ts, NULL) < 0 && errno != EINTR) {
+		if (ppoll(pfd, ARRAY_SIZE(pfd), &ts, NULL) < 0 && errno != EINTR) {
 			r = -errno;
 			break;
 		}

@@ -2,7 +2,8 @@
 /*
  * The agent: the scan pipeline in a loop, for `residue serve` and `residue
  * watch`.  Event sources (a period, the kernel's cgroup removal and
- * release records through BPF, fanotify mount events, SIGHUP) lead to one
+ * release records through BPF, fanotify mount events, kernel-log records,
+ * SIGHUP) lead to one
  * debounced scan at a time through the same Scanner the one-shot commands
  * use; each report is compared with the last (findings.h) and handed to the
  * caller, who publishes or prints it.  The library does not print: what

@@ -16,6 +16,7 @@
 #include "base/array.h"
 #include "base/container-id.h"
 #include "base/macro.h"
+#include "base/strescape.h"
 #include "render/render.h"
 
 static void finding_free(Finding *f)
@@ -217,6 +218,45 @@ static int census_finding(FindingList *l, const CensusFinding *c)
 	return b.oom ? -ENOMEM : 0;
 }
 
+/*
+ * One kernel-log finding.  Its key holds the first record's sequence number,
+ * which never changes while the kernel repeats the report, and tells a later
+ * leak on a reused device name apart only by kind and device (they merge).
+ */
+static int kernel_log_finding(FindingList *l, const KernelLogFinding *k)
+{
+	Finding *f = add(l, "kernel_log", kernel_log_kind_severity(k->kind));
+	Builder b = { f, !f };
+	const char *kind = kernel_log_kind_to_string(k->kind);
+	char subject[160], when[32];
+
+	if (!f)
+		return -ENOMEM;
+	kernel_log_subject(k, subject, sizeof(subject));
+	format_wall_time(k->wall, when, sizeof(when));
+	_cleanup_free_ char *msg = str_escape_text(k->message);
+	set(&b, &f->key, "kernel_log %s %s %s %llu", kind, k->dev, k->fstype,
+	    (unsigned long long)k->seq);
+	set(&b, &f->text, "%s %s at %s: %s: %s", kind, subject, when, msg ? msg : "",
+	    kernel_log_kind_meaning(k->kind));
+	field(&b, "log_kind", false, "%s", kind);
+	field(&b, "dev", false, k->dev[0] ? "%s" : NULL, k->dev);
+	field(&b, "fstype", false, k->fstype[0] ? "%s" : NULL, k->fstype);
+	if (k->count >= 0)
+		field(&b, "count", true, "%lld", (long long)k->count);
+	else
+		field(&b, "count", true, NULL);
+	field(&b, "records", true, "%u", k->records);
+	if (k->pid) {
+		field(&b, "pid", true, "%d", (int)k->pid);
+		field(&b, "comm", false, "%s", k->comm);
+	}
+	field(&b, "seq", true, "%llu", (unsigned long long)k->seq);
+	field(&b, "boot_usec", true, "%llu", (unsigned long long)k->ts_usec);
+	field(&b, "message", false, "%s", k->message);
+	return b.oom ? -ENOMEM : 0;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	return strcmp(((const Finding *)a)->key, ((const Finding *)b)->key);
@@ -237,6 +277,8 @@ int findings_from_report(const HostReport *r, FindingList *ret)
 		e = zombie_finding(&l, r, &t);
 	for (size_t i = 0; e == 0 && r->census && i < r->census->n_findings; i++)
 		e = census_finding(&l, &r->census->findings[i]);
+	for (size_t i = 0; e == 0 && r->kernel_log && i < r->kernel_log->n; i++)
+		e = kernel_log_finding(&l, &r->kernel_log->items[i]);
 	if (e < 0) {
 		finding_list_done(&l);
 		return e;

@@ -35,6 +35,7 @@
 #include "bpf/memcg-loader.h"
 #include "bpf/refs-loader.h"
 #include "collect/collect.h"
+#include "collect/kmsg.h"
 #include "collect/zombies.h"
 
 /* The pins of the last page-cache walk, by memcg id, to hand on to later scans. */
@@ -60,6 +61,7 @@ struct Scanner {
 	SavedPin *pins;
 	size_t n_pins, cap_pins;
 	ZombieWalk walk;
+	KmsgReader *kmsg; /* with kernel_log */
 };
 
 static double mono_s(void)
@@ -97,6 +99,11 @@ int scanner_new(const ScannerOptions *o, Scanner **ret)
 	}
 	if (!sc->o.zombie_threshold)
 		sc->o.zombie_threshold = REPORT_ZOMBIE_THRESHOLD;
+	/* Opened now: a follower's "new records" are those after the agent started. */
+	if (o->kernel_log && kmsg_reader_new(o->kmsg_path, o->long_running, &sc->kmsg) < 0) {
+		scanner_free(sc);
+		return -ENOMEM;
+	}
 	*ret = sc;
 	return 0;
 }
@@ -111,8 +118,43 @@ Scanner *scanner_free(Scanner *sc)
 	saved_pins_clear(sc);
 	free(sc->pins);
 	u64set_done(&sc->walked_ids);
+	kmsg_reader_free(sc->kmsg);
 	free(sc);
 	return NULL;
+}
+
+int scanner_kmsg_fd(const Scanner *sc)
+{
+	return sc->kmsg ? kmsg_reader_fd(sc->kmsg) : -1;
+}
+
+int scanner_kmsg_drain(Scanner *sc)
+{
+	return sc->kmsg ? kmsg_reader_drain(sc->kmsg) : 0;
+}
+
+/*
+ * The kernel log into @rep: what arrived since the last drain, then a copy of
+ * every finding so far.  An unreadable log is a gap of the report, never a failure.
+ */
+static int kernel_log_into(Scanner *sc, HostReport *rep)
+{
+	double t = mono_s();
+	int r = kmsg_reader_drain(sc->kmsg);
+
+	if (r < 0)
+		return r;
+	const KernelLog *l = kmsg_reader_log(sc->kmsg);
+	rep->kernel_log = kernel_log_copy(l);
+	if (!rep->kernel_log)
+		return -ENOMEM;
+	if (!l->readable &&
+	    snapshot_add_gap(
+		    rep->snap, "kernel log (/dev/kmsg): leak reports of the kernel not read",
+		    l->error == EPERM || l->error == EACCES ? "open" : "read", l->error) < 0)
+		return -ENOMEM;
+	host_report_add_phase(rep, "kernel log", (mono_s() - t) * 1e3);
+	return 0;
 }
 
 int scanner_bpf_error(const Scanner *sc)
@@ -328,6 +370,8 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 	} else if (sc->o.zombies && (r = scan_zombies_into(sc, rep)) < 0) {
 		goto fail;
 	}
+	if (sc->kmsg && (r = kernel_log_into(sc, rep)) < 0)
+		goto fail;
 	rep->wall_ms = (mono_s() - t0) * 1e3;
 	rep->cpu_ms = (sc->o.long_running ? thread_cpu_ms() : process_cpu_ms()) - c0;
 	struct timespec now;

@@ -32,6 +32,13 @@ typedef struct ScannerOptions {
 	double files_max_age_s; /* ZOMBIE_FILES_WHEN_NEW: walk at least this often */
 	unsigned max_files; /* largest files listed per orphan */
 	uint64_t zombie_threshold; /* 0: REPORT_ZOMBIE_THRESHOLD */
+	/*
+	 * Read the kernel log (/dev/kmsg) into each report: the whole ring once, or
+	 * with long_running the records that arrive after scanner_new(), kept across
+	 * scans.  @kmsg_path: another file (tests), NULL for /dev/kmsg.
+	 */
+	bool kernel_log;
+	const char *kmsg_path;
 } ScannerOptions;
 
 typedef struct Scanner Scanner;
@@ -41,6 +48,11 @@ Scanner *scanner_free(Scanner *sc);
 
 /* Scan and analyse the host.  A failure of one part is a gap or an error field, not a failure. */
 int scanner_scan(Scanner *sc, HostReport **ret);
+
+/* The kernel log's fd to poll for new records, or -1 (not read, or unreadable). */
+int scanner_kmsg_fd(const Scanner *sc);
+/* Read the kernel log's new records: how many findings appeared or changed, or -ENOMEM. */
+int scanner_kmsg_drain(Scanner *sc);
 
 /* The reference tier's BPF programs: loaded (or not tried) → 0, else why not (-errno). */
 int scanner_bpf_error(const Scanner *sc);

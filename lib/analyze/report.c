@@ -20,6 +20,7 @@ HostReport *host_report_free(HostReport *r)
 	orphan_report_free(r->orphans);
 	snapshot_free(r->snap);
 	zombie_scan_free(r->zombies);
+	kernel_log_free(r->kernel_log);
 	free(r);
 	return NULL;
 }
@@ -69,7 +70,9 @@ void report_totals(const HostReport *r, ReportTotals *ret)
 	}
 	if (r->census)
 		t.census_findings = r->census->n_findings;
-	t.findings = t.orphans + t.lonely_nss + t.census_findings + t.zombies_over;
+	if (r->kernel_log)
+		t.kernel_log = r->kernel_log->n;
+	t.findings = t.orphans + t.lonely_nss + t.census_findings + t.zombies_over + t.kernel_log;
 	*ret = t;
 }
 
@@ -104,6 +107,8 @@ const char *gap_kind(const Gap *g)
 		return "other";
 	if (strncmp(w, "privilege", 9) == 0)
 		return "privilege";
+	if (strncmp(w, "kernel log", 10) == 0)
+		return g->err == EPERM || g->err == EACCES ? "privilege" : "other";
 	if (strstr(w, "cgroup") || strstr(w, "memory.stat"))
 		return "cgroup";
 	if (strstr(w, "mount") || strstr(w, "namespace"))

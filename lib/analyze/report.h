@@ -14,6 +14,7 @@
 
 #include "analyze/census.h"
 #include "analyze/orphans.h"
+#include "model/kernel-log.h"
 #include "model/memcg.h"
 #include "model/snapshot.h"
 
@@ -32,6 +33,7 @@ typedef struct HostReport {
 	CensusReport *census;
 	ZombieScan *zombies; /* analysed; NULL when the zombie scan could not start */
 	int zombies_error; /* its -errno; -ENOENT: no memory controller mounted here */
+	KernelLog *kernel_log; /* the kernel's own reports (/dev/kmsg); NULL when not read */
 	uint64_t zombie_threshold;
 	double wall_ms, cpu_ms; /* the whole scan */
 	double finished; /* when it ended, seconds since the epoch */
@@ -53,6 +55,7 @@ typedef struct ReportTotals {
 	uint64_t zombie_bytes; /* charged to them, ZS_UNKNOWN when unknown */
 	bool zombies_over; /* at or above the threshold: a finding */
 	size_t census_findings;
+	size_t kernel_log; /* kernel-log findings: leaked references, failed teardowns */
 	size_t findings; /* everything a user should act on */
 } ReportTotals;
 

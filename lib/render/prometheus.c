@@ -104,6 +104,7 @@ static const char *const phases[] = {
 	"analysis",
 	"zombie memory cgroups",
 	"zombie page-cache walk",
+	"kernel log",
 };
 
 static const char *const gap_kinds[] = { "privilege", "process", "mount", "cgroup", "other" };
@@ -425,6 +426,47 @@ static void finding_metrics(const HostReport *r, FILE *f)
 	sample1(f, "residue_findings", "kind", "zombie_memcgs", (double)t.zombies_over);
 	for (size_t k = 0; k < _CENSUS_FINDING_MAX; k++)
 		sample1(f, "residue_findings", "kind", census_kinds[k], (double)census[k]);
+	sample1(f, "residue_findings", "kind", "kernel_log", (double)t.kernel_log);
+}
+
+/* The kernel log's findings by kind: every kind always, at 0, so that a query returns 0. */
+static void kernel_log_metrics(const HostReport *r, FILE *f)
+{
+	const KernelLog *l = r->kernel_log;
+	double findings[_KLOG_KIND_MAX] = { 0 }, records[_KLOG_KIND_MAX] = { 0 };
+
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		findings[l->items[i].kind]++;
+		records[l->items[i].kind] += l->items[i].records;
+	}
+	header(f, "residue_kernel_log_readable", "gauge",
+	       "1 when residue reads the kernel log (/dev/kmsg), 0 when it cannot (the kernel_log "
+	       "metrics are then 0 for want of knowing).");
+	sample0(f, "residue_kernel_log_readable", l->readable ? 1 : 0);
+	const struct {
+		const char *name, *type, *help;
+		const double *v;
+	} by_kind[] = {
+		{ "residue_kernel_log_findings", "gauge",
+		  "The kernel's own reports of leaked references and failed teardowns, by kind: one "
+		  "per kind and device (superblock_bug: sync(2) will hang on this host).",
+		  findings },
+		{ "residue_kernel_log_records_total", "counter",
+		  "Kernel-log records that made or repeated those findings, by kind (since boot for "
+		  "residue --prometheus, since the agent started for residue serve).",
+		  records },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(by_kind); i++) {
+		header(f, by_kind[i].name, by_kind[i].type, by_kind[i].help);
+		for (size_t k = 0; k < _KLOG_KIND_MAX; k++)
+			sample1(f, by_kind[i].name, "kind",
+				kernel_log_kind_to_string((KernelLogKind)k), by_kind[i].v[k]);
+	}
+	header(f, "residue_kernel_log_lost_records_total", "counter",
+	       "Kernel-log records overwritten in the kernel's ring before residue read them.");
+	sample0(f, "residue_kernel_log_lost_records_total", (double)l->lost);
 }
 
 const char *report_tier(const HostReport *r)
@@ -441,6 +483,7 @@ int render_prometheus_report(const HostReport *r, const PromOptions *o, FILE *f)
 		return e;
 	census_metrics(r, f);
 	finding_metrics(r, f);
+	kernel_log_metrics(r, f);
 	return ferror(f) ? -EIO : 0;
 }
 

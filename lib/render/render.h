@@ -205,5 +205,13 @@ int render_prometheus_report(const HostReport *r, const PromOptions *o, FILE *f)
 /* "bpf" or "proc": how the report's references were read. */
 const char *report_tier(const HostReport *r);
 
+/* The kernel log (kernel-log.c): the "kernel_log" object of the report (NULL: not read), its text. */
+json_object *render_kernel_log_json(const KernelLog *l);
+void render_kernel_log_text(const KernelLog *l, FILE *f);
+/* "loop0 (ext4)": what a kernel-log finding is about, escaped for a terminal. */
+void kernel_log_subject(const KernelLogFinding *f, char *buf, size_t size);
+/* Seconds since the epoch as "2026-12-05T12:00:01Z" (UTC); "?" when @t <= 0. */
+void format_wall_time(double t, char *buf, size_t size);
+
 void format_bytes(uint64_t b, bool exact, char *buf, size_t size);
 void format_dev(uint64_t dev, char *buf, size_t size);

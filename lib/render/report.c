@@ -28,6 +28,7 @@ json_object *render_report_json(const HostReport *r)
 	json_object_object_add(o, "zombies",
 			       r->zombies ? render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES) :
 					    NULL);
+	json_object_object_add(o, "kernel_log", render_kernel_log_json(r->kernel_log));
 	return o;
 }
 
@@ -77,6 +78,10 @@ void render_report_text(const HostReport *r, FILE *f)
 		fputc('\n', f);
 		zombie_line(r, f);
 	}
+	if (r->kernel_log) {
+		fputc('\n', f);
+		render_kernel_log_text(r->kernel_log, f);
+	}
 }
 
 /* Append to @buf (of @size) unless it would pass @size - 1; returns whether it fitted. */
@@ -106,7 +111,20 @@ void report_check_line(const HostReport *r, char *buf, size_t size)
 		return;
 	}
 	/* Most costly first; what does not fit is counted in "+N more". */
-	char texts[4][96];
+	char texts[5][96];
+	/* A dead superblock first: the host may hang at its next sync(2). */
+	if (t.kernel_log) {
+		size_t bugs = 0;
+		for (size_t i = 0; i < r->kernel_log->n; i++)
+			bugs += r->kernel_log->items[i].kind == KLOG_SUPER_BUG;
+		if (bugs)
+			snprintf(texts[parts], sizeof(texts[0]), "%zu kernel leak report%s (BUG)",
+				 t.kernel_log, t.kernel_log == 1 ? "" : "s");
+		else
+			snprintf(texts[parts], sizeof(texts[0]), "%zu kernel leak report%s",
+				 t.kernel_log, t.kernel_log == 1 ? "" : "s");
+		parts++;
+	}
 	if (t.orphans) {
 		format_bytes(t.orphan_bytes, false, bytes, sizeof(bytes));
 		snprintf(texts[parts], sizeof(texts[0]), "%zu orphaned filesystem%s (%s%s)",

@@ -59,6 +59,35 @@ static ZombieScan *zombies(void)
 	return z;
 }
 
+/* The hardened 6.1 kernel's report of the seed's leak: "Busy inodes", then the BUG. */
+static KernelLog *kernel_log_fixture(void)
+{
+	KernelLog *l = kernel_log_new();
+	KernelLogFinding *f;
+
+	if (!l)
+		abort();
+	l->readable = true;
+	l->records = l->kernel_records = 2734;
+	l->lost = 3;
+	for (int i = 0; i < 2; i++) {
+		if (!(f = kernel_log_add(l)))
+			abort();
+		f->kind = i ? KLOG_SUPER_BUG : KLOG_BUSY_INODES;
+		f->seq = 2713 + 2 * (uint64_t)i;
+		f->ts_usec = f->last_ts_usec = 912345678 + 23 * (uint64_t)i;
+		f->wall = 1796399000.5;
+		f->records = 1;
+		f->pid = 2716;
+		strcpy(f->dev, "loop0");
+		strcpy(f->fstype, "iso9660");
+		strcpy(f->comm, "umount\x1b");
+		strcpy(f->message, i ? "kernel BUG at fs/super.c:502!" :
+				       "VFS: Busy inodes after unmount of loop0 (iso9660)");
+	}
+	return l;
+}
+
 static HostReport *host_report(void)
 {
 	HostReport *r = calloc(1, sizeof(*r));
@@ -79,6 +108,7 @@ static HostReport *host_report(void)
 	host_report_add_phase(r, "namespaces and mount ids", 1.5);
 	host_report_add_phase(r, "processes and references", 20);
 	host_report_add_phase(r, "zombie memory cgroups", 3);
+	r->kernel_log = kernel_log_fixture();
 	return r;
 }
 
@@ -206,6 +236,8 @@ static void test_check_line(void)
 	char line[81];
 	ReportTotals t;
 
+	/* Without the kernel's BUG report, which comes first (test_kernel_log). */
+	r->kernel_log->n = 0;
 	report_totals(r, &t);
 	report_check_line(r, line, sizeof(line));
 	printf("# %s\n", line);
@@ -286,6 +318,72 @@ static void test_findings(void)
 }
 
 /* A device number given to a new superblock is another orphan: gone, then appeared. */
+static void test_kernel_log(void)
+{
+	HostReport *r = host_report();
+	FindingList all = { 0 };
+	ReportTotals t;
+	char line[81];
+	size_t n = 0;
+
+	report_totals(r, &t);
+	CHECK_EQ_U64(t.kernel_log, 2);
+	report_check_line(r, line, sizeof(line));
+	/* First: the host may hang at its next sync(2). */
+	CHECK(strncmp(line, "residue: 2 kernel leak reports (BUG), ", 38) == 0);
+	CHECK_EQ_INT(findings_from_report(r, &all), 0);
+	for (size_t i = 0; i < all.n; i++) {
+		if (strcmp(all.items[i].kind, "kernel_log") != 0)
+			continue;
+		n++;
+		CHECK(strstr(all.items[i].text, "loop0 (iso9660)") != NULL);
+		CHECK(strncmp(all.items[i].key, "kernel_log ", 11) == 0);
+		CHECK_EQ_INT(all.items[i].severity,
+			     strstr(all.items[i].key, "superblock_bug") ? 2 : 3);
+	}
+	CHECK_EQ_U64(n, 2);
+	finding_list_done(&all);
+
+	json_object *o = render_report_json(r);
+	json_object *k = json_object_object_get(o, "kernel_log"), *f0 = NULL;
+	CHECK(k && json_object_get_boolean(json_object_object_get(k, "readable")));
+	CHECK_EQ_U64(json_object_get_uint64(json_object_object_get(k, "lost_records")), 3);
+	json_object *items = json_object_object_get(k, "findings");
+	CHECK_EQ_U64(json_object_array_length(items), 2);
+	if (json_object_array_length(items))
+		f0 = json_object_array_get_idx(items, 0);
+	CHECK_STREQ(json_object_get_string(json_object_object_get(f0, "kind")), "busy_inodes");
+	CHECK_STREQ(json_object_get_string(json_object_object_get(f0, "time")),
+		    "2026-12-04T15:43:20Z");
+	CHECK_EQ_U64(json_object_get_uint64(json_object_object_get(f0, "boot_usec")), 912345678);
+	CHECK(json_object_object_get(f0, "count") == NULL);
+	json_object_put(o);
+
+	size_t len;
+	char *text = NULL;
+	FILE *mf = open_memstream(&text, &len);
+	render_report_text(r, mf);
+	fclose(mf);
+	CHECK(strstr(text, "Kernel log: 2 leak or teardown reports of the kernel\n") != NULL);
+	CHECK(strstr(text, "superblock_bug loop0 (iso9660), pid 2716 (umount\\x1b): kernel BUG "
+			   "at fs/super.c:502!\n") != NULL);
+	CHECK(strstr(text, "sync(2)") != NULL);
+	CHECK(strstr(text, "3 records were overwritten") != NULL);
+	free(text);
+
+	/* Unreadable: said, and nothing found. */
+	r->kernel_log->readable = false;
+	r->kernel_log->error = EPERM;
+	r->kernel_log->n = 0;
+	mf = open_memstream(&text, &len);
+	render_report_text(r, mf);
+	fclose(mf);
+	CHECK(strstr(text, "Kernel log: not read (/dev/kmsg: Operation not permitted; needs "
+			   "CAP_SYSLOG") != NULL);
+	free(text);
+	host_report_free(r);
+}
+
 static void test_findings_dev_reused(void)
 {
 	HostReport *r = host_report();
@@ -425,6 +523,7 @@ int main(int argc, char **argv)
 	if (!golden_dir)
 		golden_dir = "tests/golden";
 	RUN(test_prometheus_golden);
+	RUN(test_kernel_log);
 	RUN(test_prometheus_shape);
 	RUN(test_prometheus_no_report);
 	RUN(test_prometheus_hostile);
