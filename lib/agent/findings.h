@@ -4,7 +4,8 @@
  * from one scan to the next, so that a long-running agent can say what
  * appeared and what went away: an orphaned filesystem (by device), a
  * process-less mount namespace (by its never-reused id), zombie memory
- * cgroups at or above the threshold (one finding), each census finding.
+ * cgroups at or above the threshold (one finding), each census finding,
+ * each kernel-log finding (by kind, device and first record; never goes).
  * The kinds are the `kind` label of residue_findings.
  */
 #pragma once
