@@ -116,8 +116,8 @@ void render_kernel_log_text(const KernelLog *l, FILE *f)
 		kernel_log_subject(x, subject, sizeof(subject));
 		fprintf(f, "  %s [%llu.%06llu] %s %s", when,
 			(unsigned long long)(x->ts_usec / 1000000),
-			(unsigned long long)(x->ts_usec % 1000000), kernel_log_kind_to_string(x->kind),
-			subject);
+			(unsigned long long)(x->ts_usec % 1000000),
+			kernel_log_kind_to_string(x->kind), subject);
 		if (x->pid)
 			fprintf(f, ", pid %d (%s)", (int)x->pid, comm ? comm : "?");
 		if (x->records > 1)
@@ -125,7 +125,8 @@ void render_kernel_log_text(const KernelLog *l, FILE *f)
 		fprintf(f, ": %s\n    %s\n", msg ? msg : "", kernel_log_kind_meaning(x->kind));
 	}
 	if (l->lost)
-		fprintf(f, "  (%llu records were overwritten in the kernel's ring before they could "
-			   "be read)\n",
+		fprintf(f,
+			"  (%llu records were overwritten in the kernel's ring before they could "
+			"be read)\n",
 			(unsigned long long)l->lost);
 }
