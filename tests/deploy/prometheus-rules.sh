@@ -83,6 +83,8 @@ mutant "stale after 540 s" 's/residue_last_scan_timestamp_seconds > 600/residue_
 mutant "target down for 4m" '/alert: ResidueTargetDown/,/for:/s/for: 5m/for: 4m/'
 mutant "missing without up == 1" 's/and (up == 1)/and (up >= 0)/'
 mutant "gaps of any kind" 's/residue_scan_gaps{kind="privilege"} > 0/residue_scan_gaps > 0/'
+mutant "superblock bug on any kernel report" 's/residue_kernel_log_findings{kind="superblock_bug"} > 0/residue_kernel_log_findings > 0/'
+mutant "leak report on the superblock bug too" 's/residue_kernel_log_findings{kind!="superblock_bug"} > 0/residue_kernel_log_findings > 0/'
 
 # Debian builds Prometheus without Kubernetes service discovery: where this promtool does not
 # know kubernetes_sd_configs, check the same file with a static target in its place, which still
