@@ -410,6 +410,8 @@ int kmsg_matcher_feed(KmsgMatcher *m, const KmsgRecord *r)
 	int64_t idx;
 	int e;
 
+	if (!l->records)
+		l->first_seq = r->seq;
 	l->records++;
 	if (m->have_next && r->seq > m->next_seq)
 		l->lost += r->seq - m->next_seq;

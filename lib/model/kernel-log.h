@@ -59,6 +59,11 @@ typedef struct KernelLog {
 	uint64_t records; /* records read */
 	uint64_t kernel_records; /* ... of the kernel facility: the only ones matched */
 	uint64_t lost; /* records overwritten in the ring before they could be read */
+	/*
+	 * The first record read.  Reading the ring from its start, a first record
+	 * after 0 means the ring had wrapped: the records before it are gone.
+	 */
+	uint64_t first_seq;
 	uint64_t malformed; /* records that did not parse */
 } KernelLog;
 

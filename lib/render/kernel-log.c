@@ -72,6 +72,8 @@ json_object *render_kernel_log_json(const KernelLog *l)
 	json_object_object_add(o, "records", json_object_new_uint64(l->records));
 	json_object_object_add(o, "kernel_records", json_object_new_uint64(l->kernel_records));
 	json_object_object_add(o, "lost_records", json_object_new_uint64(l->lost));
+	json_object_object_add(o, "first_seq",
+			       l->records ? json_object_new_uint64(l->first_seq) : NULL);
 	json_object_object_add(o, "malformed_records", json_object_new_uint64(l->malformed));
 	for (size_t i = 0; i < l->n; i++)
 		json_object_array_add(items, finding_json(&l->items[i]));
@@ -124,6 +126,11 @@ void render_kernel_log_text(const KernelLog *l, FILE *f)
 			fprintf(f, ", %u records", x->records);
 		fprintf(f, ": %s\n    %s\n", msg ? msg : "", kernel_log_kind_meaning(x->kind));
 	}
+	if (!l->follow && l->records && l->first_seq > 0)
+		fprintf(f,
+			"  (the kernel's ring begins at record %llu: the %llu before it were "
+			"overwritten, and any report among them with them)\n",
+			(unsigned long long)l->first_seq, (unsigned long long)l->first_seq);
 	if (l->lost)
 		fprintf(f,
 			"  (%llu records were overwritten in the kernel's ring before they could "

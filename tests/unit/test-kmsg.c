@@ -145,6 +145,7 @@ static void test_real_no_findings(void)
 	CHECK_EQ_U64(log.malformed, 0);
 	/* 190, then 1227: the records between were not in the file. */
 	CHECK_EQ_U64(log.lost, 1227 - 191);
+	CHECK_EQ_U64(log.first_seq, 190);
 	free(log.items);
 }
 
