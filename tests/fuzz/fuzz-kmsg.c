@@ -83,7 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(e == 0 || e == 1);
 		if (user) {
 			FUZZ_ASSERT(e == 0 && log.n == n_before);
-			FUZZ_ASSERT(!n_before || memcmp(copy, log.items, n_before * sizeof(*copy)) == 0);
+			FUZZ_ASSERT(!n_before ||
+				    memcmp(copy, log.items, n_before * sizeof(*copy)) == 0);
 		}
 		free(copy);
 		free(rec);
