@@ -65,7 +65,9 @@ static void on_finding(void *userdata, const Finding *f, bool appeared, double t
 	for (size_t i = 0; i < f->n_fields; i++) {
 		const FindingField *x = &f->fields[i];
 		json_object *v = NULL;
-		if (x->value && x->number)
+		if (x->value && x->number && x->value[0] == '-')
+			v = json_object_new_int64(strtoll(x->value, NULL, 10));
+		else if (x->value && x->number)
 			v = json_object_new_uint64(strtoull(x->value, NULL, 10));
 		else if (x->value)
 			v = str_json(x->value);

@@ -242,7 +242,7 @@ static int kernel_log_finding(FindingList *l, const KernelLogFinding *k)
 	field(&b, "log_kind", false, "%s", kind);
 	field(&b, "dev", false, k->dev[0] ? "%s" : NULL, k->dev);
 	field(&b, "fstype", false, k->fstype[0] ? "%s" : NULL, k->fstype);
-	if (k->count >= 0)
+	if (k->count_known)
 		field(&b, "count", true, "%lld", (long long)k->count);
 	else
 		field(&b, "count", true, NULL);

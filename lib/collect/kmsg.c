@@ -241,6 +241,7 @@ typedef struct Report {
 	KernelLogKind kind;
 	const char *dev, *dev_end, *fstype, *fstype_end;
 	int64_t count;
+	bool has_count;
 } Report;
 
 static bool match_busy_inodes(const char *line, const char *eol, Report *rep)
@@ -278,6 +279,7 @@ static bool match_dentry(const char *line, const char *eol, Report *rep)
 		return false;
 	if (!parse_int(still + strlen(" still in use ("), &n, &rep->count))
 		return false;
+	rep->has_count = true;
 	um = after(n, ") [unmount of ");
 	if (!um || eol <= um || eol[-1] != ']')
 		return false;
@@ -305,6 +307,7 @@ static bool match_ext4(const char *line, const char *eol, Report *rep)
 	rep->fstype = "ext4";
 	rep->fstype_end = rep->fstype + 4;
 	rep->count = 0; /* the inodes listed after it */
+	rep->has_count = true;
 	return true;
 }
 
@@ -315,8 +318,8 @@ static bool match_netdev(const char *line, const char *eol, Report *rep)
 
 	if (!s || !(free_ = find_last(s, eol, " to become free. Usage count = ")))
 		return false;
-	if (!parse_int(free_ + strlen(" to become free. Usage count = "), &n, &rep->count))
-		rep->count = -1;
+	rep->has_count =
+		parse_int(free_ + strlen(" to become free. Usage count = "), &n, &rep->count);
 	rep->kind = KLOG_NETDEV_WAIT;
 	rep->dev = s;
 	rep->dev_end = free_;
@@ -373,8 +376,10 @@ static int add_report(KmsgMatcher *m, const KmsgRecord *r, const Report *rep, co
 	if (f) {
 		f->records++;
 		f->last_ts_usec = r->ts_usec;
-		if (rep->count >= 0)
+		if (rep->has_count) {
 			f->count = rep->count;
+			f->count_known = true;
+		}
 		*ret_index = f - l->items;
 		return 1;
 	}
@@ -387,6 +392,7 @@ static int add_report(KmsgMatcher *m, const KmsgRecord *r, const Report *rep, co
 	f->wall = m->boot_wall > 0 ? m->boot_wall + (double)r->ts_usec / 1e6 : 0;
 	f->records = 1;
 	f->count = rep->count;
+	f->count_known = rep->has_count;
 	if (rep->dev)
 		copy_span(f->dev, sizeof(f->dev), rep->dev, rep->dev_end);
 	if (rep->fstype)
@@ -404,7 +410,7 @@ static bool within(uint64_t since, uint64_t seq, uint64_t window)
 int kmsg_matcher_feed(KmsgMatcher *m, const KmsgRecord *r)
 {
 	KernelLog *l = m->log;
-	Report rep = { .count = -1 };
+	Report rep = { 0 };
 	const char *line = r->text;
 	const char *eol = line + strcspn(line, "\n");
 	int64_t idx;

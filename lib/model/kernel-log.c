@@ -93,8 +93,5 @@ KernelLog *kernel_log_copy(const KernelLog *l)
 
 KernelLogFinding *kernel_log_add(KernelLog *l)
 {
-	KernelLogFinding *f = ARRAY_PUSH(l->items, l->n, l->cap);
-	if (f)
-		f->count = -1;
-	return f;
+	return ARRAY_PUSH(l->items, l->n, l->cap);
 }

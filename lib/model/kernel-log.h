@@ -44,7 +44,12 @@ typedef struct KernelLogFinding {
 	uint32_t records; /* how many records said it (a device waited on is reported every 10 s) */
 	char dev[KLOG_DEV_MAX]; /* "loop0", "eth0"; "" when the record names none */
 	char fstype[KLOG_FSTYPE_MAX]; /* "ext4"; "" when unknown or not a filesystem */
-	int64_t count; /* the kernel's count (dentry refcount, usage count, orphans), -1: none */
+	/*
+	 * The kernel's count, when count_known: a dentry's reference count (a dead
+	 * dentry's is negative, -128), a device's usage count, ext4's orphans listed.
+	 */
+	int64_t count;
+	bool count_known;
 	pid_t pid; /* the task that hit it (the umount, from the oops or warning), 0: unknown */
 	char comm[KLOG_COMM_MAX];
 	char message[KLOG_MESSAGE_MAX]; /* the record's text, unescaped (any bytes but NUL) */

@@ -47,7 +47,7 @@ static json_object *finding_json(const KernelLogFinding *f)
 	json_object_object_add(o, "records", json_object_new_uint64(f->records));
 	json_object_object_add(o, "dev", str_or_null(f->dev));
 	json_object_object_add(o, "fstype", str_or_null(f->fstype));
-	json_object_object_add(o, "count", f->count >= 0 ? json_object_new_int64(f->count) : NULL);
+	json_object_object_add(o, "count", f->count_known ? json_object_new_int64(f->count) : NULL);
 	json_object_object_add(o, "pid", f->pid ? json_object_new_int64(f->pid) : NULL);
 	json_object_object_add(o, "comm", str_or_null(f->comm));
 	json_object_object_add(o, "message", str_or_null(f->message));

@@ -29,7 +29,8 @@ static void check_log(const KernelLog *l)
 	for (size_t i = 0; i < l->n; i++) {
 		const KernelLogFinding *f = &l->items[i];
 		FUZZ_ASSERT(f->kind < _KLOG_KIND_MAX);
-		FUZZ_ASSERT(f->records >= 1 && f->count >= -1 && f->pid >= 0);
+		FUZZ_ASSERT(f->records >= 1 && f->pid >= 0);
+		FUZZ_ASSERT(f->count_known || f->count == 0);
 		FUZZ_ASSERT(f->last_ts_usec >= f->ts_usec || f->records > 1);
 		check_terminated(f->dev, sizeof(f->dev));
 		check_terminated(f->fstype, sizeof(f->fstype));
