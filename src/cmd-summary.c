@@ -90,6 +90,22 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 	warn_unprivileged(rep->snap);
 	warn_bpf_refused(rep->snap, rep->zombies);
 	report_interfaces(g, rep->snap);
+	if (g->verbose && rep->kernel_log) {
+		const KernelLog *l = rep->kernel_log;
+		double ms = 0;
+		for (size_t i = 0; i < rep->n_phases; i++)
+			if (strcmp(rep->phases[i].name, "kernel log") == 0)
+				ms = rep->phases[i].ms;
+		if (l->readable)
+			fprintf(stderr,
+				"residue: kernel log: /dev/kmsg from record %llu, %llu records (%llu "
+				"the kernel's) in %.1f ms\n",
+				(unsigned long long)l->first_seq, (unsigned long long)l->records,
+				(unsigned long long)l->kernel_records, ms);
+		else
+			fprintf(stderr, "residue: kernel log: /dev/kmsg not read: %s\n",
+				strerror(l->error));
+	}
 	if (g->prometheus) {
 		r = print_prometheus(g, rep);
 	} else if (g->json) {
