@@ -8,6 +8,7 @@
  * hold CAP_SYS_ADMIN anyway and are not in it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <linux/capability.h>
@@ -31,7 +32,32 @@ static const PrivilegeNeed needs[] = {
 	  "no processes of other users, files of orphans or paths of zombies' files" },
 	/* setns(CLONE_NEWNS) needs it besides CAP_SYS_ADMIN (mntns_install). */
 	{ CAP_SYS_CHROOT, "cap_sys_chroot", "no tmpfs bytes of namespaces without processes" },
+	/*
+	 * Opening /dev/kmsg to read, where kernel.dmesg_restrict is 1 (check_syslog_permissions();
+	 * 6.18 no longer takes CAP_SYS_ADMIN instead).  Needed only there: see kmsg_restricted().
+	 */
+	{ CAP_SYSLOG, "cap_syslog", "no kernel-log leak reports" },
 };
+
+/*
+ * Does reading the kernel log need CAP_SYSLOG here: is there a /dev/kmsg (a container's /dev
+ * usually has none, and then no capability helps) and is kernel.dmesg_restrict not 0?
+ */
+static bool kmsg_restricted(void)
+{
+	char c = '1';
+	int fd;
+
+	if (access("/dev/kmsg", F_OK) < 0)
+		return false;
+	fd = open("/proc/sys/kernel/dmesg_restrict", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '1';
+		close(fd);
+	}
+	return c != '0';
+}
 
 const PrivilegeNeed *privilege_needs(size_t *ret_n)
 {
@@ -60,6 +86,8 @@ int privilege_missing(uint64_t *ret_missing)
 	for (size_t i = 0; i < ARRAY_SIZE(needs); i++)
 		if (!(eff & (1ULL << needs[i].cap)))
 			missing |= 1ULL << needs[i].cap;
+	if ((missing & (1ULL << CAP_SYSLOG)) && !kmsg_restricted())
+		missing &= ~(1ULL << CAP_SYSLOG);
 	*ret_missing = missing;
 	return 0;
 }

@@ -8,6 +8,8 @@
 # (`zombies -J`), with no privilege gap and without CAP_BPF/CAP_PERFMON.  Then, for each capability
 # of the set, a run without it names it (one stderr line, a "privilege: cap_x" gap), loses what
 # it was needed for, and invents nothing (repro_controls' look-alikes stay unreported).
+# CAP_SYSLOG is in the set for /dev/kmsg where kernel.dmesg_restrict is 1: the test skips when it
+# is 0 here (then nothing is lost without it).
 # jq programs are single-quoted on purpose; case results are globals set by repro/lib.sh:
 # shellcheck disable=SC2016,SC2153
 # shellcheck source=tests/deploy/lib.sh
@@ -16,6 +18,8 @@ t_init
 command -v setpriv >/dev/null || t_skip "setpriv (util-linux) is not installed"
 CAPS=$(d_unit_caps)
 [[ -n $CAPS ]] || t_bail "no CapabilityBoundingSet= in $D_UNIT"
+[[ $(sysctl -n kernel.dmesg_restrict 2>/dev/null) == 0 ]] &&
+	t_skip "kernel.dmesg_restrict is 0: cap_syslog of the unit's set would lose nothing here"
 t_log "the unit's set: $CAPS"
 
 t_repro repro_case_orphan_fd
@@ -118,6 +122,14 @@ for tier in "--json" "orphans -J --no-bpf"; do
 		sys_chroot)
 			t_expect "  lost: the tmpfs bytes of namespace $NS_ID (setns refused)" --argjson n "$NS_ID" \
 				"$ns_no_bytes"
+			;;
+		syslog)
+			# Needed only where kernel.dmesg_restrict is 1 (this machine's default).
+			if [[ $tier == --json ]]; then
+				t_expect "  lost: the kernel log (/dev/kmsg: EPERM), said in a gap" \
+					'.kernel_log.readable == false and .kernel_log.errno == "EPERM" and
+					 ([.gaps[] | select((.what | startswith("kernel log")) and .errno == "EPERM")] | length) == 1'
+			fi
 			;;
 		*)
 			t_check "  the unit's set holds only capabilities this test knows why it needs ($cap?)" false
