@@ -319,6 +319,28 @@ static void test_cuts(void)
 	free(log2.items);
 }
 
+/* The reader: a log that is not there is said, not an error; an empty one reads as empty. */
+static void test_reader(void)
+{
+	KmsgReader *r = NULL;
+
+	CHECK_EQ_INT(kmsg_reader_new("/nonexistent/kmsg", false, &r), 0);
+	if (CHECK(r)) {
+		CHECK(!kmsg_reader_log(r)->readable);
+		CHECK_EQ_INT(kmsg_reader_log(r)->error, ENOENT);
+		CHECK_EQ_INT(kmsg_reader_fd(r), -1);
+		CHECK_EQ_INT(kmsg_reader_drain(r), 0);
+		r = kmsg_reader_free(r);
+	}
+	CHECK_EQ_INT(kmsg_reader_new("/dev/null", true, &r), 0);
+	if (CHECK(r)) {
+		CHECK(kmsg_reader_log(r)->readable && kmsg_reader_log(r)->follow);
+		CHECK_EQ_INT(kmsg_reader_drain(r), 0);
+		CHECK_EQ_U64(kmsg_reader_log(r)->records, 0);
+		kmsg_reader_free(r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -330,5 +352,6 @@ int main(int argc, char **argv)
 	RUN(test_ext4_netdev_old);
 	RUN(test_spoof_context);
 	RUN(test_cuts);
+	RUN(test_reader);
 	return tap_done();
 }
