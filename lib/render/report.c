@@ -112,7 +112,7 @@ void report_check_line(const HostReport *r, char *buf, size_t size)
 	}
 	/* Most costly first; what does not fit is counted in "+N more". */
 	char texts[5][96];
-	/* A dead superblock first: the host may hang at its next sync(2). */
+	/* The kernel's leak reports first: a kernel bug, and after a BUG the next sync(2) hangs. */
 	if (t.kernel_log) {
 		size_t bugs = 0;
 		for (size_t i = 0; i < r->kernel_log->n; i++)
