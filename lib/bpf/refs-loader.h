@@ -42,7 +42,6 @@ int refs_bpf_walk_sbs(RefsBpf *b, Snapshot *s);
 /*
  * The superblocks of files that tasks are still closing (their last fput()
  * queued as task work, as an exiting process's are) into @s->fput_devs.
- * Needs programs from refs_bpf_open; -ENOENT when the program could not
- * resolve ____fput (then it sees nothing).  -EOPNOTSUPP in builds without BPF.
+ * Needs programs from refs_bpf_open.  -EOPNOTSUPP in builds without BPF.
  */
 int refs_bpf_fputs(RefsBpf *b, Snapshot *s);

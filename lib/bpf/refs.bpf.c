@@ -699,37 +699,54 @@ int walk_sbs(struct bpf_iter__task_file *ctx)
 
 /* ---- files that exiting or returning tasks are still closing ---- */
 
-extern const void ____fput __ksym __weak;
-
 #define TASK_WORKS_MAX 16
 
-/* ____fput's address, as the program resolved it: 0 says every answer was empty for want of it. */
-__u64 fputs_symbol;
+/* Before 6.13 a file counted its references in an atomic_long_t, 0 once the last is put. */
+struct file___old {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
 
 /*
- * Every task's pending task_works that are ____fput (fs/file_table.c): the
- * file in each, found around its f_task_work.  Run by residue only to
- * confirm an orphan no process holds: a superblock that such a file is on
- * is being let go of, not kept.  Without the symbol, nothing is written.
+ * Has the last reference to @f been put?  6.13+: file_ref_t in its dead zone
+ * (FILE_REF_RELEASED 0xC000000000000000 and above, include/linux/file_ref.h).
+ */
+static __always_inline bool file_released(struct file *f)
+{
+	if (bpf_core_field_exists(struct file, f_ref))
+		return ((__u64)BPF_CORE_READ(f, f_ref.refcnt.counter) >> 62) == 3; /* s64 */
+	return BPF_CORE_READ((struct file___old *)f, f_count.counter) == 0;
+}
+
+/*
+ * Every task's pending task_works that are a file's last fput(): fput()
+ * queues ____fput as the f_task_work of the file itself.  The function's
+ * address is not asked for (a __ksym needs CAP_SYSLOG, or is hidden from
+ * everyone with kptr_restrict 2): a work is taken for a file when the struct
+ * file around it holds together -- its inode and superblock kernel
+ * addresses, its mount's superblock the same, its last reference put.  A work
+ * of another kind taken for a file by mistake can only keep a superblock from
+ * being reported this time, never report one.  Run by residue only to
+ * confirm an orphan no process holds: a superblock such a file is on is
+ * being let go of, not kept.
  */
 SEC("iter/task")
 int dump_fputs(struct bpf_iter__task *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
-	__u64 fput = (__u64)&____fput;
 
-	fputs_symbol = fput;
-	if (!task || !fput)
+	if (!task)
 		return 0;
 	struct rs_fput r = { .pid = BPF_CORE_READ(task, tgid), .tid = BPF_CORE_READ(task, pid) };
 	struct callback_head *cb = BPF_CORE_READ(task, task_works);
-	for (int i = 0; i < TASK_WORKS_MAX && cb; i++) {
-		if ((__u64)BPF_CORE_READ(cb, func) == fput) {
-			struct file *f =
-				(void *)cb - bpf_core_field_offset(struct file, f_task_work);
-			r.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-			r.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	for (int i = 0; i < TASK_WORKS_MAX && is_kernel_ptr((__u64)cb); i++) {
+		struct file *f = (void *)cb - bpf_core_field_offset(struct file, f_task_work);
+		struct inode *inode = BPF_CORE_READ(f, f_inode);
+		__u64 sb = (__u64)BPF_CORE_READ(inode, i_sb);
+		if (is_kernel_ptr((__u64)inode) && is_kernel_ptr(sb) &&
+		    (__u64)BPF_CORE_READ(f, f_path.mnt, mnt_sb) == sb && file_released(f)) {
+			r.dev = BPF_CORE_READ((struct super_block *)sb, s_dev);
+			r.ino = BPF_CORE_READ(inode, i_ino);
 			bpf_seq_write(seq, &r, sizeof(r));
 		}
 		cb = BPF_CORE_READ(cb, next);

@@ -240,10 +240,9 @@ int refs_bpf_collect(RefsBpf *b, Snapshot *s)
 int refs_bpf_fputs(RefsBpf *b, Snapshot *s)
 {
 	BpfBuf out = { 0 };
-	b->skel->bss->fputs_symbol = 0;
 	int r = bpf_iter_run(b->skel->links.dump_fputs_fd, &out);
 	if (r == 0)
-		r = b->skel->bss->fputs_symbol ? fputs_decode(s, out.data, out.len) : -ENOENT;
+		r = fputs_decode(s, out.data, out.len);
 	free(out.data);
 	return r;
 }
