@@ -33,53 +33,30 @@ static const PrivilegeNeed needs[] = {
 	/* setns(CLONE_NEWNS) needs it besides CAP_SYS_ADMIN (mntns_install). */
 	{ CAP_SYS_CHROOT, "cap_sys_chroot", "no tmpfs bytes of namespaces without processes" },
 	/*
-	 * Two things need it, each only on some hosts (syslog_needed()): opening /dev/kmsg to read
-	 * where kernel.dmesg_restrict is 1 (check_syslog_permissions(); 6.18 no longer takes
-	 * CAP_SYS_ADMIN instead), and the BPF loader's bpf_kallsyms_lookup_name() for the kernel
-	 * symbols refs.bpf.c names (____fput), which kallsyms_show_value() refuses without it
-	 * where kptr_restrict is 1, or 0 with perf_event_paranoid above 1 (Debian's 2 and 3).
+	 * Opening /dev/kmsg to read, where kernel.dmesg_restrict is 1 (check_syslog_permissions();
+	 * 6.18 no longer takes CAP_SYS_ADMIN instead).  Needed only there: see kmsg_restricted().
 	 */
-	{ CAP_SYSLOG, "cap_syslog",
-	  "no kernel-log leak reports; no BPF tier where kernel symbols are hidden from it" },
+	{ CAP_SYSLOG, "cap_syslog", "no kernel-log leak reports" },
 };
 
-/* The first character of a sysctl file as a digit, or @def when it cannot be read. */
-static int sysctl_digit(const char *path, int def)
-{
-	char c = '\0';
-	int fd = open(path, O_RDONLY | O_CLOEXEC), v = def;
-
-	if (fd < 0)
-		return def;
-	if (read(fd, &c, 1) == 1 && c >= '0' && c <= '9')
-		v = c - '0';
-	else if (c == '-')
-		v = -1; /* perf_event_paranoid -1 */
-	close(fd);
-	return v;
-}
-
-/* Does the BPF loader's kernel-symbol lookup need CAP_SYSLOG here (kallsyms_show_value())? */
-static bool kallsyms_need_syslog(void)
-{
-	int kptr = sysctl_digit("/proc/sys/kernel/kptr_restrict", 1);
-	int paranoid = sysctl_digit("/proc/sys/kernel/perf_event_paranoid", 2);
-
-	/* 2 and above hide them from everyone: then CAP_SYSLOG does not help either. */
-	return kptr == 1 || (kptr == 0 && paranoid > 1);
-}
-
 /*
- * Does this host want CAP_SYSLOG of a complete scan: for the kernel log (there is a /dev/kmsg,
- * which a container's /dev usually lacks, and kernel.dmesg_restrict is not 0), or for the BPF
- * tier's kernel symbols?
+ * Does reading the kernel log need CAP_SYSLOG here: is there a /dev/kmsg (a container's /dev
+ * usually has none, and then no capability helps) and is kernel.dmesg_restrict not 0?
  */
-static bool syslog_needed(void)
+static bool kmsg_restricted(void)
 {
-	if (kallsyms_need_syslog())
-		return true;
-	return access("/dev/kmsg", F_OK) == 0 &&
-	       sysctl_digit("/proc/sys/kernel/dmesg_restrict", 1) != 0;
+	char c = '1';
+	int fd;
+
+	if (access("/dev/kmsg", F_OK) < 0)
+		return false;
+	fd = open("/proc/sys/kernel/dmesg_restrict", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '1';
+		close(fd);
+	}
+	return c != '0';
 }
 
 const PrivilegeNeed *privilege_needs(size_t *ret_n)
@@ -109,7 +86,7 @@ int privilege_missing(uint64_t *ret_missing)
 	for (size_t i = 0; i < ARRAY_SIZE(needs); i++)
 		if (!(eff & (1ULL << needs[i].cap)))
 			missing |= 1ULL << needs[i].cap;
-	if ((missing & (1ULL << CAP_SYSLOG)) && !syslog_needed())
+	if ((missing & (1ULL << CAP_SYSLOG)) && !kmsg_restricted())
 		missing &= ~(1ULL << CAP_SYSLOG);
 	*ret_missing = missing;
 	return 0;
@@ -161,9 +138,6 @@ int privilege_bpf_refusal(int err)
 	if (err <= 0 || err == EOPNOTSUPP || effective_caps(&eff) < 0)
 		return 0;
 	if (!(eff & (1ULL << CAP_SYS_ADMIN)) && (eff & bpf) != bpf)
-		return 0;
-	/* Without it the loader cannot look up kernel symbols here: ours to grant, said as such. */
-	if (!(eff & (1ULL << CAP_SYSLOG)) && kallsyms_need_syslog())
 		return 0;
 	return err;
 }
