@@ -332,14 +332,13 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 			     "once nothing uses it%s",
 			     o->n_loops, s->loops[o->loops[0]].name, gain);
 	else
-		r = asprintf(
-			&o->hint,
-			"no process holds it, nor any kernel holder residue can name (loop "
-			"devices, files in flight, io_uring fixed files, fsopen contexts, "
-			"overlays): another kernel object does, such as an io_uring request "
-			"still waiting on a file of it, a binfmt_misc interpreter, a swap or "
-			"accounting file; look for processes that used it last%s%s",
-			o->pinned_known ? "; it pins " : "", bytes);
+		r = asprintf(&o->hint,
+			     "no process holds it, nor any kernel holder residue can name (loop "
+			     "devices, files in flight, io_uring fixed files, fsopen contexts, "
+			     "overlays): another kernel object does, such as an io_uring request "
+			     "still waiting on a file of it, a binfmt_misc interpreter, a swap or "
+			     "accounting file; look for processes that used it last%s%s",
+			     o->pinned_known ? "; it pins " : "", bytes);
 	if (r < 0) {
 		o->hint = NULL;
 		return -ENOMEM;

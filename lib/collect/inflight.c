@@ -24,7 +24,7 @@
 #include "bpf/kholders-loader.h"
 #include "collect.h"
 
-#define VIA_DEPTH_MAX 8
+#define VIA_DEPTH_MAX INFLIGHT_CHAIN_MAX
 
 /* The inode of socket @sk, from any record of its queue; 0 when it has no file (an embryo). */
 static uint64_t sock_ino_of(const Snapshot *s, uint64_t sk)
@@ -111,6 +111,7 @@ int collect_inflight(Snapshot *s, KholdersBpf *b)
 			continue;
 		uint64_t sk = f->sk;
 		f->via = INFLIGHT_DIRECT;
+		f->n_chain = 0;
 		for (int depth = 0; depth < VIA_DEPTH_MAX && sk; depth++) {
 			uint64_t ino = sock_ino_of(s, sk);
 			const Inflight *up = holder_of_sock(s, sk);
@@ -123,6 +124,8 @@ int collect_inflight(Snapshot *s, KholdersBpf *b)
 				break; /* an embryo no listener queue shows: unknown */
 			f->via = up->kind == INFLIGHT_EMBRYO ? INFLIGHT_VIA_EMBRYO :
 							       INFLIGHT_VIA_NESTED;
+			if (f->n_chain < INFLIGHT_CHAIN_MAX)
+				f->chain[f->n_chain++] = (InflightStep){ ino, f->via };
 			sk = up->sk;
 		}
 		if (!f->owner_sock_ino)

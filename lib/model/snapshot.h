@@ -279,11 +279,22 @@ typedef enum InflightVia {
 	INFLIGHT_VIA_EMBRYO, /* that socket is a connection a listener has not accepted */
 } InflightVia;
 
+/* Sockets between a file in flight and the one a process holds, at most. */
+#define INFLIGHT_CHAIN_MAX 8
+
+/* One of them: a socket itself in flight, or a connection not yet accepted. */
+typedef struct InflightStep {
+	uint64_t sock_ino; /* 0: it has no file (an embryo) */
+	uint8_t via; /* InflightVia: INFLIGHT_VIA_NESTED or INFLIGHT_VIA_EMBRYO */
+} InflightStep;
+
 typedef struct Inflight {
 	uint64_t sk, sock_ino, dev, ino, file_sk;
 	uint8_t kind;
 	/* INFLIGHT_FILE on a superblock no process holds: who can receive it (collect_inflight). */
 	uint8_t via; /* InflightVia of the last step to the owner */
+	uint8_t n_chain;
+	InflightStep chain[INFLIGHT_CHAIN_MAX]; /* from the file's socket outwards */
 	bool resolved; /* owner_sock_ino is the socket a process holds: owner_pid, owner_fd */
 	uint64_t owner_sock_ino;
 	pid_t owner_pid;

@@ -47,7 +47,47 @@ static json_object *holder_json(const Snapshot *s, const Holder *h)
 	add(o, "mode", str_or_null(holder_mode_string(h, mode)));
 	add(o, "loop", NULL);
 	add(o, "index", NULL);
+	add(o, "via", NULL);
 	return o;
+}
+
+/*
+ * The kernel objects between an orphan's file and the socket a process holds
+ * (the holder's path), from the file outwards; null when there are none.
+ */
+static json_object *inflight_via_json(const Inflight *fl)
+{
+	if (fl->n_chain == 0)
+		return NULL;
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < fl->n_chain; i++) {
+		const InflightStep *st = &fl->chain[i];
+		json_object *v = json_object_new_object();
+		char sock[48];
+		snprintf(sock, sizeof(sock), "socket:[%llu]", (unsigned long long)st->sock_ino);
+		add(v, "kind",
+		    json_object_new_string(st->via == INFLIGHT_VIA_EMBRYO ?
+						   "unaccepted-connection" :
+						   "socket-in-flight"));
+		add(v, "socket", st->sock_ino ? json_object_new_string(sock) : NULL);
+		add(v, "dev", NULL);
+		json_object_array_add(a, v);
+	}
+	return a;
+}
+
+/* An overlay's layer: the overlay itself is the object between the orphan and its mount. */
+static json_object *overlay_via_json(const KHolder *kh)
+{
+	json_object *a = json_object_new_array(), *v = json_object_new_object();
+	char dev[32];
+
+	format_dev(kh->ovl_dev, dev, sizeof(dev));
+	add(v, "kind", json_object_new_string("overlay"));
+	add(v, "socket", NULL);
+	add(v, "dev", json_object_new_string(dev));
+	json_object_array_add(a, v);
+	return a;
 }
 
 static json_object *orphan_json(const Snapshot *s, const Orphan * or)
@@ -79,9 +119,8 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 	for (size_t i = 0; i < or->n_holders; i++)
 		json_object_array_add(holders, holder_json(s, &s->holders[or->holders[i]]));
 	/* A kernel holder has every key of a holder, so that consumers need no second shape. */
-	static const char *const nulls[] = {
-		"pid", "comm", "cgroup", "tid", "fd", "mode", "index"
-	};
+	static const char *const nulls[] = { "pid", "comm", "cgroup", "tid",
+					     "fd",  "mode", "index",  "via" };
 	size_t n_named = or->n_loops + or->n_inflight + or->n_kholders;
 	for (size_t i = 0; or->kernel_held && i < (n_named ? or->n_loops : 1); i++) {
 		const LoopDev *l = or->n_loops ? &s->loops[or->loops[i]] : NULL;
@@ -113,6 +152,7 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 		add(k, "loop", NULL);
 		add(k, "path", fl->owner_sock_ino ? json_object_new_string(sock) : NULL);
 		add(k, "index", NULL);
+		add(k, "via", inflight_via_json(fl));
 		json_object_array_add(holders, k);
 	}
 	/*
@@ -134,6 +174,7 @@ static json_object *orphan_json(const Snapshot *s, const Orphan * or)
 		add(k, "path", str_or_null(kh->path));
 		add(k, "index",
 		    kh->kind != KHOLDER_FSCONTEXT ? json_object_new_int64(kh->index) : NULL);
+		add(k, "via", kh->kind == KHOLDER_OVERLAY ? overlay_via_json(kh) : NULL);
 		json_object_array_add(holders, k);
 	}
 	add(o, "holders", holders);

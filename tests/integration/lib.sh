@@ -188,7 +188,7 @@ t_assert_kernel_orphan() {
 	t_expect "orphan $DEV: risk $RISK" "${a[@]}" --arg v "$RISK" "[$o | .risk == \$v] == [true]"
 	t_expect "orphan $DEV: one holder, how $HOW${LOOP:+ $LOOP}, no process" "${a[@]}" --arg v "$HOW" \
 		--arg loop "${LOOP:-}" --arg path "${HPATH:-}" \
-		"[$o | .holders] == [[{\"pid\": null, \"comm\": null, \"cgroup\": null, \"tid\": null, \"fd\": null, \"mode\": null, \"how\": \$v, \"loop\": (if \$loop == \"\" then null else \$loop end), \"path\": (if \$path == \"\" then null else \$path end), \"index\": null}]]"
+		"[$o | .holders] == [[{\"pid\": null, \"comm\": null, \"cgroup\": null, \"tid\": null, \"fd\": null, \"mode\": null, \"how\": \$v, \"loop\": (if \$loop == \"\" then null else \$loop end), \"path\": (if \$path == \"\" then null else \$path end), \"index\": null, \"via\": null}]]"
 	t_expect "orphan $DEV: pinned_bytes is $BYTES +- $tol" "${a[@]}" --argjson want "$BYTES" \
 		--argjson tol "$tol" "$t_abs_le [$o | absle(.pinned_bytes - \$want; \$tol)] == [true]"
 	t_expect "orphan $DEV: the hint says ${HINT_HAS:-no process holds it}" "${a[@]}" \

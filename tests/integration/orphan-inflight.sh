@@ -38,6 +38,14 @@ for mode in inflight inflight-nested inflight-embryo; do
 		"${a[@]}" "[$o | .holders[] | [.how, .pid, .comm, .fd, (.path | test(\"^socket:\\\\[[0-9]+\\\\]$\"))]] == [[\$how, \$pid, \"residue-hold\", \$fd, true]]"
 	t_expect "$mode: the hint names pid ${pid[$mode]} and fd ${sock[$mode]}" "${a[@]}" \
 		"[$o | .hint | test(\"pid \\(\$pid)\\\\b\") and test(\"fd \\(\$fd)\\\\b\")] == [true]"
+	# The via chain: what lies between the file and the socket the holder's fd is.
+	case $mode in
+	inflight) via='null' ;;
+	inflight-nested) via='[{"kind": "socket-in-flight", "socket": "socket:[\\d+]", "dev": null}]' ;;
+	inflight-embryo) via='[{"kind": "unaccepted-connection", "socket": null, "dev": null}]' ;;
+	esac
+	t_expect "$mode: via $via" "${a[@]}" \
+		"[$o | .holders[] | .via | if . == null then null else [.[] | .socket |= (if . == null then null else sub(\"[0-9]+\"; \"\\\\d+\") end)] end] == [$via]"
 done
 if t_no_sb_walk; then
 	t_expect "/proc tier: a gap says what it cannot see" \

@@ -502,6 +502,8 @@ static void fx_add_kernel_held(Snapshot *s)
 		  .ino = 2,
 		  .kind = INFLIGHT_FILE,
 		  .via = INFLIGHT_VIA_EMBRYO,
+		  .n_chain = 1,
+		  .chain = { { 0, INFLIGHT_VIA_EMBRYO } }, /* the connection has no file yet */
 		  .resolved = true,
 		  .owner_sock_ino = 5002,
 		  .owner_pid = 4242,
@@ -513,6 +515,8 @@ static void fx_add_kernel_held(Snapshot *s)
 		  .ino = 2,
 		  .kind = INFLIGHT_FILE,
 		  .via = INFLIGHT_VIA_NESTED,
+		  .n_chain = 1,
+		  .chain = { { 5004, INFLIGHT_VIA_NESTED } }, /* its socket, in flight itself */
 		  .owner_sock_ino = 5005,
 		  .owner_proc = -1 },
 	};
