@@ -84,7 +84,7 @@ struct rs_sb {
 	__u64 ns_ids[RS_SB_NS_MAX]; /* distinct namespaces of its attached mounts */
 	__u32 ns_inos[RS_SB_NS_MAX]; /* their nsfs inodes */
 	__u32 s_flags; /* SB_ACTIVE, SB_KERNMOUNT, ... */
-	__u32 mounts; /* every mount of it */
+	__u32 mounts; /* its mounts (counting stops once n_ns overflows: RS_SB_F_NS_MORE) */
 	__u32 attached; /* in a real namespace */
 	__u32 anon; /* in an anonymous namespace: open_tree/fsmount */
 	__u32 orphaned; /* mnt_ns NULL and MNT_UMOUNT */
