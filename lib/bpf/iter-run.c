@@ -21,8 +21,13 @@ int bpf_iter_run(int link_fd, BpfBuf *b)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
+		/*
+		 * Start small, below malloc's mmap threshold (128 KiB): the programs
+		 * write only what can be a finding, a few KiB a scan, and five runs a
+		 * scan each took a 1 MiB buffer.
+		 */
 		if (b->cap - b->len < 65536) {
-			size_t ncap = b->cap ? b->cap * 2 : 1 << 20;
+			size_t ncap = b->cap ? b->cap * 2 : 96 << 10;
 			char *n = realloc(b->data, ncap);
 			if (!n) {
 				r = -ENOMEM;
