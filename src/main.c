@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,20 @@ int main(int argc, char **argv)
 	};
 	GlobalOptions g = { .max_orphan_series = UINT64_MAX, .top_parents = UINT64_MAX };
 	int c;
+
+	/*
+	 * Keep residue serve's RSS flat from one rescan to the next.  A scan runs
+	 * short-lived threads (the program load, the mappings and superblock
+	 * walk, a one-shot scan's zombies), and each new thread would get a
+	 * malloc arena of its own, whose heap keeps what it once held: one arena.
+	 * And a fixed mmap threshold: glibc raises it each time a large block
+	 * (an iterator's buffer, a map drain's arrays) is freed, and from then
+	 * on such blocks stay in the heap at whatever height it reached.  With
+	 * both, 20 s of rescans at --interval 0.05 stay within 80 KiB of 14.8
+	 * MiB, where RSS swung by 2-4 MiB (stress.sh's check failed 1 run in 3).
+	 */
+	(void)mallopt(M_ARENA_MAX, 1);
+	(void)mallopt(M_MMAP_THRESHOLD, 128 << 10);
 
 	/* Global options stop at the verb; the verb parses the rest. */
 	while ((c = getopt_long(argc, argv, "+JvhV", opts, NULL)) != -1) {
