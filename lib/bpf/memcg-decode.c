@@ -114,7 +114,8 @@ int memcg_decode_memcgs(ZombieScan *z, const MapEntries *e)
 		const struct zm_memcg *v = (const void *)(e->val + i * sizeof(*v));
 		uint64_t id = key_u64(e, i);
 		int32_t node = zombie_scan_index(z, id);
-		bool dying = !(v->css_flags & 2);
+		/* CSS_ONLINE (2) cleared, or CSS_DYING (16) set by the rmdir already. */
+		bool dying = !(v->css_flags & 2) || (v->css_flags & 16);
 		if (node >= 0) {
 			z->nodes[node].usage_pages = v->usage_pages;
 			continue;

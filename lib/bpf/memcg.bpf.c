@@ -51,6 +51,17 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define CSS_ONLINE_BIT 2 /* enum CSS_ONLINE, include/linux/cgroup-defs.h */
+#define CSS_DYING_BIT 16 /* enum CSS_DYING: set by rmdir itself, before the offline work runs */
+
+/*
+ * Removed: rmdir sets CSS_DYING at once (kill_css()); CSS_ONLINE is cleared
+ * only later, after an RCU grace period and a work item (offline_css()).  A
+ * scan right after an rmdir saw the cgroup still live.
+ */
+static __always_inline bool css_dying(__u32 flags)
+{
+	return !(flags & CSS_ONLINE_BIT) || (flags & CSS_DYING_BIT);
+}
 #define MEMCG_DATA_KMEM 2UL
 #define MEMCG_DATA_MASK 3UL
 #define XA_CHUNK 64
@@ -202,7 +213,7 @@ __noinline int record_memcg(__u64 cssp, __u64 parent_cssp, __u32 depth)
 		stats.memcgs_full++;
 	stats.memcgs++;
 	note_shrinker_map(m);
-	if (lru_nodes && !lru_abandoned() && !(v->css_flags & CSS_ONLINE_BIT))
+	if (lru_nodes && !lru_abandoned() && css_dying(v->css_flags))
 		lru_begin(cssp, id, v->usage_pages);
 	return 0;
 }
@@ -396,7 +407,7 @@ __noinline int account_folio(__u64 foliop)
 	if (memcg != cw.memo_memcg) {
 		struct mem_cgroup *m = (void *)memcg;
 		cw.memo_memcg = memcg;
-		cw.memo_dying = !(BPF_CORE_READ(m, css.flags) & CSS_ONLINE_BIT);
+		cw.memo_dying = css_dying(BPF_CORE_READ(m, css.flags));
 		cw.memo_id = cw.memo_dying ? memcg_id(memcg) : 0;
 		if (cw.memo_dying)
 			note_shrinker_map(m);

@@ -28,7 +28,7 @@
 struct zm_memcg {
 	__u64 parent_id; /* 0 for the walk's root */
 	__u64 usage_pages; /* memory.usage page counter */
-	__u32 css_flags; /* CSS_ONLINE (2) clear: dying */
+	__u32 css_flags; /* CSS_ONLINE (2) clear, or CSS_DYING (16) set: dying */
 	__u32 depth;
 	char name[ZM_NAME_MAX];
 };
