@@ -379,15 +379,6 @@ static int details_from_table(Snapshot *s, MountNs *ns)
 	return 0;
 }
 
-/* The namespace whose nsfs inode is @ino, or NULL. */
-static const MountNs *ns_by_ino(const Snapshot *s, uint64_t ino)
-{
-	for (size_t i = 0; i < s->n_nss; i++)
-		if (s->nss[i].ino == ino)
-			return &s->nss[i];
-	return NULL;
-}
-
 /*
  * The same from the BPF superblock walk, which met every superblock and
  * every mount of it: which are mounted, and in namespaces with a process
@@ -411,7 +402,7 @@ static int details_from_walk(Snapshot *s, struct rs_statmount *sm)
 			return -ENOMEM;
 		bool peopled = k->ns_more;
 		for (size_t j = 0; j < k->n_ns && !peopled; j++) {
-			const MountNs *ns = ns_by_ino(s, k->ns_inos[j]);
+			const MountNs *ns = snapshot_find_ns_by_ino(s, k->ns_inos[j]);
 			peopled = !ns || ns->nr_procs > 0;
 		}
 		if (peopled && u64set_add(&s->peopled_devs, k->dev) < 0)
@@ -427,9 +418,9 @@ static int details_from_walk(Snapshot *s, struct rs_statmount *sm)
 	}
 	for (size_t i = 0; i < s->n_knsbinds; i++) {
 		const KernelNsBind *k = &s->knsbinds[i];
-		const MountNs *in = ns_by_ino(s, k->ns_ino);
+		const MountNs *in = snapshot_find_ns_by_ino(s, k->ns_ino);
 		const char *point;
-		if (!in || !ns_by_ino(s, k->target_ino))
+		if (!in || !snapshot_find_ns_by_ino(s, k->target_ino))
 			continue; /* not a mount namespace's file, or bound in one born after the walk */
 		if (statmount_one(s, in->id, k->mnt_id, RS_STATMOUNT_MNT_POINT, sm) < 0 ||
 		    statmount_string(sm, STATMOUNT_BUF, RS_STATMOUNT_MNT_POINT, sm->mnt_point,
