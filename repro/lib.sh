@@ -284,7 +284,8 @@ repro_teardown() {
 	done
 	REPRO_ZDIRS=""
 	for dir in ${REPRO_CGROUPS:-}; do
-		[[ ($dir == */residue-zombies.* || $dir == */residue-watch.* || $dir == */residue-stress.*) &&
+		[[ ($dir == */residue-zombies.* || $dir == */residue-zombies-ue.* ||
+			$dir == */residue-watch.* || $dir == */residue-stress.*) &&
 			-d $dir ]] || continue
 		# residue-churn's own cgroups, if it was killed before it removed them.
 		rmdir "$dir"/churn-* 2>/dev/null
