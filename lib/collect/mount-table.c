@@ -8,6 +8,8 @@
  * much; KERNEL-NOTES).  A namespace with no process has no mountinfo: its
  * mounts come from statmount(2) by namespace id.  Nothing here touches the
  * mounted filesystems themselves, so a hung network mount cannot block it.
+ * The mountinfo files are read by two threads (the kernel's formatting of
+ * them is the cost; each namespace's is independent).
  *
  * A long-running caller passes a MountNsCache: a namespace whose listmount(2)
  * ids are the ones of its cached table (mount ids are never reused) borrows
@@ -18,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,12 +343,64 @@ static void cache_prune(MountNsCache *c)
 		qsort(c->t, c->n, sizeof(*c->t), cmp_cached);
 }
 
+/* One namespace's mountinfo, read and parsed; touches nothing but @ns (runs on two threads). */
+static int read_mountinfo(int procfd, MountNs *ns)
+{
+	char path[32];
+	_cleanup_free_ char *buf = NULL;
+
+	snprintf(path, sizeof(path), "%d/mountinfo", ns->pid);
+	ssize_t n = read_all_at(procfd, path, &buf);
+	if (n < 0)
+		return (int)n;
+	ns->table_bytes = (uint64_t)n;
+	ns->table_text = TAKE_PTR(buf); /* the entries point into it */
+	return table_from_mountinfo(ns, ns->table_text, (size_t)n);
+}
+
+/*
+ * The namespaces whose mountinfo is to be read, shared by two readers: a
+ * cold scan of 1 000 containers reads 30 000 mounts' lines, 50 ms of
+ * show_mountinfo() in the kernel, while the zombie walk has already let go
+ * of the other CPU.  Each reader takes the next namespace as it goes.
+ */
+typedef struct Readers {
+	int procfd;
+	MountNs **nss;
+	int *errs;
+	size_t n;
+	size_t next; /* atomic */
+} Readers;
+
+#define READERS_MIN 4 /* a thread starts in about the time of one read */
+
+static void *readers_run(void *userdata)
+{
+	Readers *rd = userdata;
+	for (size_t i; (i = __atomic_fetch_add(&rd->next, 1, __ATOMIC_RELAXED)) < rd->n;)
+		rd->errs[i] = read_mountinfo(rd->procfd, rd->nss[i]);
+	return NULL;
+}
+
+static void read_mountinfos(Readers *rd)
+{
+	pthread_t thread;
+	bool threaded = rd->n >= READERS_MIN && pthread_create(&thread, NULL, readers_run, rd) == 0;
+
+	readers_run(rd);
+	if (threaded)
+		pthread_join(thread, NULL);
+}
+
 int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 {
 	_cleanup_close_ int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ struct rs_statmount *sm = NULL;
+	_cleanup_free_ MountNs **todo = NULL;
+	_cleanup_free_ int *errs = NULL;
 	MountNsCache *cache = o->ns_cache;
 	double now = mono_s();
+	size_t n_todo = 0;
 	char num[32];
 
 	if (cache)
@@ -358,6 +413,9 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 		s->mount_max = strtoull(num, NULL, 10);
 	else
 		snapshot_add_gap(s, "fs.mount-max (/proc/sys/fs/mount-max)", "read", (int)-nmax);
+	if (s->n_nss && (!(todo = calloc(s->n_nss, sizeof(*todo))) ||
+			 !(errs = calloc(s->n_nss, sizeof(*errs)))))
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		int r = 0;
@@ -371,24 +429,8 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 			continue;
 		}
 		if (ns->pid > 0) {
-			char path[32];
-			_cleanup_free_ char *buf = NULL;
-			snprintf(path, sizeof(path), "%d/mountinfo", ns->pid);
-			ssize_t n = read_all_at(procfd, path, &buf);
-			s->reads.mountinfo++;
-			if (n < 0) {
-				if (n == -ENOMEM)
-					return (int)n;
-				if (!errno_is_vanished((int)-n))
-					snapshot_add_pid_gap(s, "mount table (/proc/PID/mountinfo)",
-							     "read", (int)-n, ns->pid);
-				continue;
-			}
-			ns->table_bytes = (uint64_t)n;
-			ns->table_text = TAKE_PTR(buf); /* the entries point into it */
-			r = table_from_mountinfo(ns, ns->table_text, (size_t)n);
-			if (r == 0 && cache)
-				r = cache_store(cache, ns, now);
+			todo[n_todo++] = ns; /* below, on two threads */
+			continue;
 		} else if (s->has_listmount) {
 			if (!sm && !(sm = malloc(STATMOUNT_BUF)))
 				return -ENOMEM;
@@ -397,6 +439,24 @@ int collect_mount_tables(Snapshot *s, const ScanOptions *o)
 			continue;
 		}
 		if (r < 0)
+			return r;
+		ns->table_read = true;
+	}
+	Readers rd = { .procfd = procfd, .nss = todo, .errs = errs, .n = n_todo };
+	read_mountinfos(&rd);
+	for (size_t i = 0; i < n_todo; i++) {
+		MountNs *ns = todo[i];
+		int r = errs[i];
+		s->reads.mountinfo++;
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			if (!errno_is_vanished(-r))
+				snapshot_add_pid_gap(s, "mount table (/proc/PID/mountinfo)", "read",
+						     -r, ns->pid);
+			continue;
+		}
+		if (cache && (r = cache_store(cache, ns, now)) < 0)
 			return r;
 		ns->table_read = true;
 	}
