@@ -90,8 +90,8 @@ static int orphan_finding(FindingList *l, const Snapshot *s, const Orphan *o)
 	Builder b = { f, !f };
 	char dev[32], bytes[32] = "?", cont[CONTAINER_ID_SHORT_MAX] = "";
 	const char *fstype = o->sb && o->sb->fstype[0] ? o->sb->fstype : "unknown";
-	const Holder *h = o->n_holders ? &s->holders[o->holders[0]] : NULL;
-	const Process *p = h ? &s->procs[h->proc] : NULL;
+	const Process *p;
+	const char *how = orphan_lead(s, o, &p);
 	ContainerId c;
 
 	if (!f)
@@ -118,12 +118,13 @@ static int orphan_finding(FindingList *l, const Snapshot *s, const Orphan *o)
 		field(&b, "pinned_bytes", true, "%llu", (unsigned long long)o->pinned_bytes);
 	else
 		field(&b, "pinned_bytes", true, NULL);
-	field(&b, "holders", true, "%zu", o->n_holders);
+	field(&b, "holders", true, "%zu", orphan_holder_count(o));
 	if (p) {
 		field(&b, "holder_pid", true, "%d", p->pid);
 		field(&b, "holder_comm", false, "%s", p->comm);
-		field(&b, "holder_how", false, "%s", holder_how_to_string((HolderHow)h->how));
 	}
+	if (how)
+		field(&b, "holder_how", false, "%s", how);
 	if (cont[0])
 		field(&b, "container", false, "%s", cont);
 	return b.oom ? -ENOMEM : 0;

@@ -162,6 +162,35 @@ const char *inflight_how(const Inflight *f)
 					       "inflight";
 }
 
+size_t orphan_holder_count(const Orphan *o)
+{
+	size_t named = o->n_loops + o->n_inflight + o->n_kholders;
+	return o->n_holders + (o->kernel_held ? MAX(named, (size_t)1) : 0);
+}
+
+const char *orphan_lead(const Snapshot *s, const Orphan *o, const Process **ret_proc)
+{
+	*ret_proc = NULL;
+	if (o->n_holders) {
+		const Holder *h = &s->holders[o->holders[0]];
+		*ret_proc = &s->procs[h->proc];
+		return holder_how_to_string((HolderHow)h->how);
+	}
+	if (!o->kernel_held)
+		return NULL;
+	if (o->n_inflight) {
+		const Inflight *f = &s->inflight[o->inflight[0]];
+		*ret_proc = inflight_owner(s, f);
+		return inflight_how(f);
+	}
+	if (o->n_kholders) {
+		const KHolder *k = &s->kholders[o->kholders[0]];
+		*ret_proc = kholder_owner(s, k);
+		return kholder_how(k);
+	}
+	return o->n_loops ? "loop" : o->holder_unknown ? "unknown" : "kernel";
+}
+
 const char *kholder_how(const KHolder *k)
 {
 	return k->kind == KHOLDER_FSCONTEXT ? "fscontext" :

@@ -58,6 +58,17 @@ typedef struct Orphan {
 	char *hint;
 } Orphan;
 
+/* Every holder of @o, as its JSON lists them: processes', then the kernel's (named or not). */
+size_t orphan_holder_count(const Orphan *o);
+/*
+ * The holder a one-line finding or a metric names: a process's reference;
+ * else the process behind a file in flight, an io_uring ring or an fsopen
+ * context (or an overlay's namespace); else a loop device, or the kernel
+ * unnamed.  Returns its how ("fd", "io_uring", "loop", "kernel"...) and sets
+ * *ret_proc to its process (NULL: none).
+ */
+const char *orphan_lead(const Snapshot *s, const Orphan *o, const Process **ret_proc);
+
 typedef enum NsHolderKind {
 	NS_HOLDER_FD,
 	NS_HOLDER_BIND

@@ -268,18 +268,8 @@ static int orphan_metrics(const HostReport *r, const PromOptions *o, FILE *f)
 	       "most --max-orphan-series), its value the bytes it pins (NaN: unknown).");
 	for (size_t i = 0; i < shown; i++) {
 		const Orphan * or = sorted[i];
-		const Snapshot *snap = r->snap;
-		const Inflight *fl = or->n_inflight ? &snap->inflight[or->inflight[0]] : NULL;
-		const KHolder *kh = or->n_kholders ? &snap->kholders[or->kholders[0]] : NULL;
-		/*
-		 * The first holder; for a file in flight, the process that can receive
-		 * it; for an io_uring ring or fsopen context, the process behind it.
-		 */
-		const Process *p = or->n_holders ?
-					   &snap->procs[snap->holders[or->holders[0]].proc] :
-				   fl ? inflight_owner(snap, fl) :
-				   kh ? kholder_owner(snap, kh) :
-					NULL;
+		const Process *p;
+		(void)orphan_lead(r->snap, or, &p); /* the process a kernel holder is behind, too */
 		char dev[32], cont[CONTAINER_ID_SHORT_MAX] = "";
 		ContainerId c;
 		format_dev(or->dev, dev, sizeof(dev));
