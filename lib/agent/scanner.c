@@ -31,6 +31,7 @@
 #include "base/array.h"
 #include "base/macro.h"
 #include "base/u64set.h"
+#include "bpf/kholders-loader.h"
 #include "bpf/memcg-decode.h"
 #include "bpf/memcg-loader.h"
 #include "bpf/refs-loader.h"
@@ -52,6 +53,7 @@ struct Scanner {
 	MountNsCache *ns_cache;
 	RefsBpf *refs;
 	int refs_error; /* 0: not tried or loaded */
+	KholdersBpf *kholders; /* loaded by the first scan that finds a kernel-held orphan */
 	MemcgBpf *memcg;
 	int memcg_error;
 	/* The last page-cache walk */
@@ -113,6 +115,7 @@ Scanner *scanner_free(Scanner *sc)
 	if (!sc)
 		return NULL;
 	refs_bpf_free(sc->refs);
+	kholders_bpf_free(sc->kholders);
 	memcg_bpf_free(sc->memcg);
 	mount_ns_cache_free(sc->ns_cache);
 	saved_pins_clear(sc);
@@ -354,6 +357,7 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 		.refs_bpf = sc->refs,
 		.refs_bpf_error = sc->o.no_bpf ? 0 : sc->refs_error,
 		.ns_cache = sc->ns_cache,
+		.kholders_bpf = sc->o.long_running ? &sc->kholders : NULL,
 	};
 	r = scan_host(&so, &rep->snap);
 	if (r < 0)

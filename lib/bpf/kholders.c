@@ -29,6 +29,8 @@ struct KholdersBpf {
 	struct kholders *skel;
 	const struct rs_kholder *recs; /* map kfiles, mmap'ed */
 	int memfd; /* where the overlay walk starts: a file of ours */
+	__u32 *asked; /* the keys of want_devs, taken out again before the next run */
+	size_t n_asked;
 };
 
 int kholders_bpf_open(KholdersBpf **ret)
@@ -70,6 +72,7 @@ KholdersBpf *kholders_bpf_free(KholdersBpf *b)
 		munmap((void *)b->recs, RS_KHOLDER_RECS_MAX * sizeof(*b->recs));
 	if (b->memfd >= 0)
 		close(b->memfd);
+	free(b->asked);
 	kholders__destroy(b->skel);
 	free(b);
 	return NULL;
@@ -96,19 +99,35 @@ int kholders_bpf_inflight(KholdersBpf *b, Snapshot *s)
 }
 
 /* Tell the program which superblocks to look for (kernel dev_t, as s_dev holds it). */
+/*
+ * Ask about @devs, and only them: a skeleton kept across scans (residue serve)
+ * still has the previous scan's devices in the map, which would fill it.
+ */
 static int want_devs(KholdersBpf *b, const uint64_t *devs, size_t n)
 {
+	union bpf_attr a = { 0 };
+
+	a.map_fd = (__u32)b->skel->maps.want_devs.map_fd;
+	for (size_t i = 0; i < b->n_asked; i++) {
+		a.key = (__u64)(uintptr_t)&b->asked[i];
+		if (syscall(__NR_bpf, BPF_MAP_DELETE_ELEM, &a, sizeof(a)) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	b->n_asked = 0;
+	__u32 *asked = realloc(b->asked, MAX(n, (size_t)1) * sizeof(*asked));
+	if (!asked)
+		return -ENOMEM;
+	b->asked = asked;
 	for (size_t i = 0; i < n; i++) {
 		__u32 key = (__u32)(major(devs[i]) << 20 | minor(devs[i]));
 		__u8 one = 1;
-		union bpf_attr a = { 0 };
-		a.map_fd = (__u32)b->skel->maps.want_devs.map_fd;
 		a.key = (__u64)(uintptr_t)&key;
 		a.value = (__u64)(uintptr_t)&one;
 		a.flags = BPF_ANY;
 		if (syscall(__NR_bpf, BPF_MAP_UPDATE_ELEM, &a, sizeof(a)) < 0)
 			return errno == E2BIG ? 0 :
 						-errno; /* full: the first ones are asked about */
+		b->asked[b->n_asked++] = key;
 	}
 	return 0;
 }

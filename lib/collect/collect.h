@@ -42,6 +42,12 @@ typedef struct ScanOptions {
 	struct RefsBpf *refs_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
 	int refs_bpf_error; /* why the caller's programs did not load (-errno; no_bpf is set) */
 	MountNsCache *ns_cache; /* mount tables kept by the caller (residue serve), or NULL */
+	/*
+	 * Where the caller keeps the kernel-holder programs between scans
+	 * (residue serve): loaded when a scan first needs them, then kept.  NULL:
+	 * each scan that needs them loads and frees its own.
+	 */
+	struct KholdersBpf **kholders_bpf;
 } ScanOptions;
 
 /* What statx tells about one reference: the ids that tie it to a mount. */
@@ -114,7 +120,7 @@ int collect_inflight(Snapshot *s, struct KholdersBpf *b);
  * fixed files and fsopen contexts into @s->kholders, each with its process.
  * A gap for what could not be read; -ENOMEM only.
  */
-int collect_kernel_holders(Snapshot *s);
+int collect_kernel_holders(Snapshot *s, const ScanOptions *o);
 /* Is @dev mounted in the mount namespace of any task now (each one's mountinfo)? 1, 0 or -ENOMEM. */
 int dev_mounted_now(Snapshot *s, uint64_t dev);
 

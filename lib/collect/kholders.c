@@ -3,7 +3,8 @@
  * Kernel holders of the superblocks the walk found mounted nowhere and no
  * process holds, read only when there is such a superblock: the programs
  * (kholders.bpf.c, a light skeleton of their own) are loaded here, not with
- * the reference iterators, so that a scan without one pays nothing for them.
+ * the reference iterators, so that a scan without one pays nothing for them
+ * (residue serve keeps them once loaded: ScanOptions.kholders_bpf).
  * Files in flight in unix sockets (inflight.c); behind the fds of
  * processes, an io_uring ring's registered (fixed) files and an fsopen()
  * context's superblock, each named with the process, the fd and (io_uring)
@@ -132,16 +133,19 @@ static int collect_kfiles(Snapshot *s, KholdersBpf *b, const uint64_t *devs, siz
 	return 0;
 }
 
-int collect_kernel_holders(Snapshot *s)
+int collect_kernel_holders(Snapshot *s, const ScanOptions *o)
 {
 	_cleanup_free_ uint64_t *devs = NULL;
-	KholdersBpf *b = NULL;
+	KholdersBpf *b = o->kholders_bpf ? *o->kholders_bpf : NULL;
 	size_t n = 0;
 
 	int r = unheld_devs(s, &devs, &n);
 	if (r < 0 || n == 0)
 		return r;
-	r = kholders_bpf_open(&b);
+	/* An agent that reports a kernel-held orphan every rescan loads the programs once. */
+	r = b ? 0 : kholders_bpf_open(&b);
+	if (r == 0 && o->kholders_bpf)
+		*o->kholders_bpf = b;
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -158,6 +162,7 @@ int collect_kernel_holders(Snapshot *s)
 	r = collect_inflight(s, b);
 	if (r >= 0)
 		r = collect_kfiles(s, b, devs, n);
-	kholders_bpf_free(b);
+	if (!o->kholders_bpf)
+		kholders_bpf_free(b);
 	return r < 0 ? r : 0;
 }

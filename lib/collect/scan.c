@@ -223,7 +223,7 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		if (r > 0) {
 			r = collect_loop_devices(s);
 			if (r >= 0)
-				r = collect_kernel_holders(s);
+				r = collect_kernel_holders(s, o);
 			phase(s, "kernel holders", &t);
 		}
 		/*

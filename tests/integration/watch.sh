@@ -45,6 +45,33 @@ kill -HUP "$W_PID"
 t_check "the orphan goes when its holder dies" t_wait_line \
 	"(.event == \"gone\" and .kind == \"orphaned_filesystem\" and .dev == \"$DEV\")" 10
 
+# Orphans only a kernel object keeps (BPF tier), named by the kernel-holder programs that the
+# watch loads at the first such scan and keeps: a file registered in an io_uring ring; then, in a
+# later scan, a tmpfs an fsopen() context holds (a device those programs were not asked about
+# before); the first goes when the ring's process dies, and the second stays named.
+t_repro repro_case_orphan_kholder io_uring
+RING_DEV=$DEV RING_PID=$HOLDER_PID
+t_residue
+if t_no_sb_walk; then
+	t_log "no superblock walk here: kernel holders are not named (orphan-kholders-proc tests that)"
+else
+	kill -HUP "$W_PID"
+	t_check "an orphan an io_uring ring keeps appears, named (pid $RING_PID, how io_uring)" t_wait_line \
+		"(.event == \"appeared\" and .dev == \"$RING_DEV\" and .holder_how == \"io_uring\" and .holder_pid == $RING_PID and .holders == 1)" 10
+	t_repro repro_case_orphan_kholder fscontext
+	kill -HUP "$W_PID"
+	t_check "then one an fsopen context keeps, named by the kept programs (pid $HOLDER_PID)" t_wait_line \
+		"(.event == \"appeared\" and .dev == \"$DEV\" and .holder_how == \"fscontext\" and .holder_pid == $HOLDER_PID)" 10
+	repro_kill "$RING_PID"
+	kill -HUP "$W_PID"
+	t_check "the ring's orphan goes when its process dies" t_wait_line \
+		"(.event == \"gone\" and .kind == \"orphaned_filesystem\" and .dev == \"$RING_DEV\")" 10
+	# (Device numbers are reused: only lines after it appeared count.)
+	t_check "the fsopen context's orphan did not go" jq -e -s --arg d "$DEV" \
+		'(map(.dev == $d and .event == "appeared" and .holder_how == "fscontext") | index(true)) as $i
+		| $i != null and all(.[$i:][]; .dev != $d or .event == "appeared")' "$OUT"
+fi
+
 # A zombie of our own (as repro_case_zombies makes them), where the kernel's tracepoints load.
 if grep -q 'followed by rescans only' "$ERR"; then
 	t_log "no zombie lines: $(grep 'followed by rescans only' "$ERR")"
