@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include "iter-ctx.bpf.h"
 #include "kholders.h"
 #include "sb-list.bpf.h"
 
@@ -42,7 +43,7 @@ static __always_inline __u64 file_sock(struct file *f)
  * (RS_INFLIGHT_F_CUT).  UNIXCB(skb) is struct unix_skb_parms in skb->cb.
  */
 SEC("iter/unix")
-int dump_inflight(struct bpf_iter__unix *ctx)
+int dump_inflight(struct rs_iter_unix *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct unix_sock *u = ctx->unix_sk;
@@ -255,7 +256,7 @@ static __noinline int check_context(__u64 fcp)
  * compare f_op with.
  */
 SEC("iter/task_file")
-int dump_kfiles(struct bpf_iter__task_file *ctx)
+int dump_kfiles(struct rs_iter_task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
@@ -304,8 +305,11 @@ static int ovl_step(__u32 step, void *ctx)
 	(void)ctx;
 	if (ow.i < ow.n) {
 		struct ovl_layer *layer = (void *)(ow.layers + (__u64)ow.i * ow.stride);
-		struct vfsmount *mnt = BPF_CORE_READ(layer, mnt);
-		__u32 dev = mnt ? BPF_CORE_READ(mnt, mnt_sb, s_dev) : 0;
+		struct rs_vfsmount *mnt = (void *)BPF_CORE_READ(layer, mnt);
+		struct super_block *sb = NULL;
+		if (mnt)
+			bpf_probe_read_kernel(&sb, sizeof(sb), &mnt->mnt_sb);
+		__u32 dev = sb ? BPF_CORE_READ(sb, s_dev) : 0;
 		if (dev && bpf_map_lookup_elem(&want_devs, &dev))
 			note(dev, 0, ow.i, RS_KHOLDER_OVERLAY, ow.ovl_dev);
 		ow.i++;
@@ -354,7 +358,7 @@ static int ovl_step(__u32 step, void *ctx)
  * (not loaded) no superblock can be one.
  */
 SEC("iter/task_file")
-int walk_overlays(struct bpf_iter__task_file *ctx)
+int walk_overlays(struct rs_iter_task_file *ctx)
 {
 	struct file *file = ctx->file;
 	struct task_struct *task = ctx->task;

@@ -45,6 +45,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include "iter-ctx.bpf.h"
 #include "memcg.h"
 #include "sb-list.bpf.h"
 
@@ -560,7 +561,7 @@ static int cache_step(__u32 i, void *ctx)
 }
 
 SEC("iter/task_file")
-int walk_cache(struct bpf_iter__task_file *ctx)
+int walk_cache(struct rs_iter_task_file *ctx)
 {
 	struct file *file = ctx->file;
 	struct task_struct *task = ctx->task;
@@ -634,13 +635,12 @@ static __always_inline __u64 lru_pages(__u32 list)
 
 static __always_inline void lru_list_start(__u32 list)
 {
-	struct list_head *head = (void *)lru_head(list);
-
 	lw.list = list;
 	lw.pages = 0;
 	if (list >= LRU_UNEVICTABLE)
 		return; /* no list: its head is poisoned (lruvec_init) */
-	lw.pos = (__u64)BPF_CORE_READ(head, next);
+	lw.pos = 0; /* list_head.next, its first member: no relocation (iter-ctx.bpf.h) */
+	bpf_probe_read_kernel(&lw.pos, sizeof(lw.pos), (void *)lru_head(list));
 	lw.want = lru_pages(list);
 }
 
@@ -744,10 +744,13 @@ __noinline int lru_step(void)
 	__u64 mapping = (__u64)BPF_CORE_READ(folio, mapping);
 	if (!mapping || (mapping & PAGE_MAPPING_FLAGS))
 		return 0; /* anonymous memory: no file to name */
-	struct address_space *as = (void *)mapping;
-	__u64 host = (__u64)BPF_CORE_READ(as, host);
-	/* Only a mapping that is its inode's own i_data, as the inode walk sees them. */
-	if (!host || host + bpf_core_field_offset(struct inode, i_data) != mapping)
+	/*
+	 * Only a mapping that is its inode's own i_data, as the inode walk sees
+	 * them.  Read as one (struct inode, not address_space: iter-ctx.bpf.h).
+	 */
+	__u64 off = bpf_core_field_offset(struct inode, i_data);
+	__u64 host = (__u64)BPF_CORE_READ((struct inode *)(mapping - off), i_data.host);
+	if (!host || host + off != mapping)
 		return 0;
 	if (host != cw.inode) {
 		flush_run();
@@ -778,7 +781,7 @@ static int memcg_step(__u32 i, void *ctx)
 }
 
 SEC("iter/cgroup")
-int walk_memcgs(struct bpf_iter__cgroup *ctx)
+int walk_memcgs(struct rs_iter_cgroup *ctx)
 {
 	struct cgroup *cgrp = ctx->cgroup;
 	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);

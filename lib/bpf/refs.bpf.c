@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include "iter-ctx.bpf.h"
 #include "refs.h"
 #include "sb-list.bpf.h"
 
@@ -137,7 +138,7 @@ __u64 refs_seen;
  */
 __noinline int fill_mount(struct rs_ref *r, __u64 vfsp, __u32 slot)
 {
-	struct vfsmount *vfs = (void *)vfsp;
+	struct rs_vfsmount *vfs = (void *)vfsp;
 	struct mount *m = (void *)vfsp - bpf_core_field_offset(struct mount, mnt);
 	struct mnt_memo *c = bpf_map_lookup_elem(&memo, &slot);
 	__u8 unique = bpf_core_field_exists(m->mnt_id_unique);
@@ -163,8 +164,11 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp, __u32 slot)
 	}
 	r->mnt_state = mount_state(m);
 	r->sb_live = RS_SB_UNKNOWN;
-	if (r->mnt_state == RS_MNT_ORPHANED || r->mnt_state == RS_MNT_DETACHED)
-		r->sb_live = (__u8)sb_has_live_mount((__u64)BPF_CORE_READ(vfs, mnt_sb));
+	if (r->mnt_state == RS_MNT_ORPHANED || r->mnt_state == RS_MNT_DETACHED) {
+		__u64 sbp = 0;
+		bpf_probe_read_kernel(&sbp, sizeof(sbp), &vfs->mnt_sb);
+		r->sb_live = (__u8)sb_has_live_mount(sbp);
+	}
 	if (c) {
 		c->vfsp = vfsp;
 		c->mnt_id = id;
@@ -188,7 +192,7 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 		return;
 	r->kind = kind;
 	r->sb_magic = (__u32)magic;
-	r->mount_root = vfs->mnt_root == d;
+	r->mount_root = ((struct rs_vfsmount *)vfs)->mnt_root == d;
 	r->dev = inode->i_sb->s_dev;
 	r->ino = inode->i_ino;
 	r->mode = inode->i_mode;
@@ -239,7 +243,9 @@ __noinline int task_ref(struct rs_ref *r, __u64 pathp, __u8 kind)
 		return 0;
 	r->kind = kind;
 	r->sb_magic = (__u32)magic;
-	r->mount_root = (__u64)BPF_CORE_READ((struct vfsmount *)vfsp, mnt_root) == dp;
+	__u64 root = 0;
+	bpf_probe_read_kernel(&root, sizeof(root), &((struct rs_vfsmount *)vfsp)->mnt_root);
+	r->mount_root = root == dp;
 	r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	r->ino = BPF_CORE_READ(inode, i_ino);
 	r->mode = BPF_CORE_READ(inode, i_mode);
@@ -259,7 +265,7 @@ static __always_inline void emit_task_ref(struct seq_file *seq, struct rs_ref *r
 #define FS_PATH(fs, field) ((__u64)(fs) + bpf_core_field_offset(struct fs_struct, field))
 
 SEC("iter/task")
-int dump_task(struct bpf_iter__task *ctx)
+int dump_task(struct rs_iter_task *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
@@ -327,7 +333,7 @@ int dump_task(struct bpf_iter__task *ctx)
 }
 
 SEC("iter/task_file")
-int dump_file(struct bpf_iter__task_file *ctx)
+int dump_file(struct rs_iter_task_file *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
@@ -345,7 +351,7 @@ int dump_file(struct bpf_iter__task_file *ctx)
 }
 
 SEC("iter/task_vma")
-int dump_vma(struct bpf_iter__task_vma *ctx)
+int dump_vma(struct rs_iter_task_vma *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
@@ -694,7 +700,7 @@ static int sbs_step(__u32 i, void *ctx)
  * checked against back-pointers and bounded; a record is whole or not written.
  */
 SEC("iter/task_file")
-int walk_sbs(struct bpf_iter__task_file *ctx)
+int walk_sbs(struct rs_iter_task_file *ctx)
 {
 	struct file *file = ctx->file;
 	struct task_struct *task = ctx->task;
@@ -743,7 +749,7 @@ static __always_inline bool file_released(struct file *f)
  * being let go of, not kept.
  */
 SEC("iter/task")
-int dump_fputs(struct bpf_iter__task *ctx)
+int dump_fputs(struct rs_iter_task *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
@@ -755,9 +761,11 @@ int dump_fputs(struct bpf_iter__task *ctx)
 	for (int i = 0; i < TASK_WORKS_MAX && is_kernel_ptr((__u64)cb); i++) {
 		struct file *f = (void *)cb - bpf_core_field_offset(struct file, f_task_work);
 		struct inode *inode = BPF_CORE_READ(f, f_inode);
-		__u64 sb = (__u64)BPF_CORE_READ(inode, i_sb);
-		if (is_kernel_ptr((__u64)inode) && is_kernel_ptr(sb) &&
-		    (__u64)BPF_CORE_READ(f, f_path.mnt, mnt_sb) == sb && file_released(f)) {
+		__u64 sb = (__u64)BPF_CORE_READ(inode, i_sb), mnt_sb = 0;
+		struct rs_vfsmount *mnt = (void *)BPF_CORE_READ(f, f_path.mnt);
+		bpf_probe_read_kernel(&mnt_sb, sizeof(mnt_sb), &mnt->mnt_sb);
+		if (is_kernel_ptr((__u64)inode) && is_kernel_ptr(sb) && mnt_sb == sb &&
+		    file_released(f)) {
 			r.dev = BPF_CORE_READ((struct super_block *)sb, s_dev);
 			r.ino = BPF_CORE_READ(inode, i_ino);
 			bpf_seq_write(seq, &r, sizeof(r));
