@@ -44,10 +44,21 @@ typedef struct Release {
 static void usage(FILE *f)
 {
 	fputs("Usage: residue release DEV --delete-unheld [--yes] [-J]\n"
+	      "       residue release DEV [--detach-loops] [--drain-inflight] [--unregister]\n"
+	      "                           [--yes] [-J]\n"
 	      "\n"
 	      "Delete, through the orphan's own root, every file of the orphaned filesystem\n"
 	      "DEV (MAJ:MIN, from 'residue orphans') that no holder has open, mapped or can\n"
-	      "reach. The holders keep working. Dry run unless --yes.\n",
+	      "reach. The holders keep working. Dry run unless --yes.\n"
+	      "\n"
+	      "Or let go of the kernel objects that keep DEV when no process does:\n"
+	      "  --detach-loops    LOOP_CLR_FD on each loop device bound to a file of it\n"
+	      "                    that nothing uses\n"
+	      "  --drain-inflight  receive and close the files of it in flight in a unix\n"
+	      "                    socket (the owner loses those messages and their data)\n"
+	      "  --unregister      unregister ALL fixed files of each io_uring ring that\n"
+	      "                    holds a file of it\n"
+	      "Dry run unless --yes; --yes scans again and says what came back.\n",
 	      f);
 }
 
@@ -335,6 +346,9 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "delete-unheld", no_argument, NULL, 'D' },
+		{ "detach-loops", no_argument, NULL, 'L' },
+		{ "drain-inflight", no_argument, NULL, 'I' },
+		{ "unregister", no_argument, NULL, 'U' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
@@ -343,12 +357,22 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 	Release rl = { .json = g->json };
 	_cleanup_close_ int root = -EBADF;
 	bool delete_unheld = false;
+	unsigned kernel = 0;
 	int c, ret = EXIT_ERROR;
 
 	while ((c = getopt_long(argc, argv, "Jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			delete_unheld = true;
+			break;
+		case 'L':
+			kernel |= RELEASE_LOOPS;
+			break;
+		case 'I':
+			kernel |= RELEASE_INFLIGHT;
+			break;
+		case 'U':
+			kernel |= RELEASE_UNREGISTER;
 			break;
 		case 'y':
 			rl.execute = true;
@@ -364,7 +388,8 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind + 1 != argc || !delete_unheld || parse_dev(argv[optind], &rl.dev) < 0) {
+	if (optind + 1 != argc || delete_unheld == (kernel != 0) ||
+	    parse_dev(argv[optind], &rl.dev) < 0) {
 		usage(stderr);
 		return EXIT_ERROR;
 	}
@@ -386,6 +411,11 @@ int cmd_release(const GlobalOptions *g, int argc, char **argv)
 	if (!o) {
 		fprintf(stderr, "residue: %s is not an orphaned filesystem on this host now\n",
 			argv[optind]);
+		goto out;
+	}
+	if (kernel) {
+		ret = release_kernel_holders(g, rl.dev, argv[optind], rl.execute, rl.json, kernel,
+					     s, o);
 		goto out;
 	}
 	if (!o->sb || !o->sb->memory_backed) {

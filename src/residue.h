@@ -83,6 +83,14 @@ int agent_cli_option(struct AgentOptions *ao, int c, const char *arg);
 int cmd_summary(const GlobalOptions *g, int argc, char **argv);
 int cmd_orphans(const GlobalOptions *g, int argc, char **argv);
 int cmd_release(const GlobalOptions *g, int argc, char **argv);
+/* What release DEV --detach-loops / --drain-inflight / --unregister lets go of (release-kernel.c). */
+enum {
+	RELEASE_LOOPS = 1 << 0,
+	RELEASE_INFLIGHT = 1 << 1,
+	RELEASE_UNREGISTER = 1 << 2,
+};
+int release_kernel_holders(const GlobalOptions *g, uint64_t dev, const char *arg, bool execute,
+			   bool json, unsigned what, const Snapshot *s, const Orphan *o);
 int cmd_mounts(const GlobalOptions *g, int argc, char **argv);
 int cmd_bench(const GlobalOptions *g, int argc, char **argv);
 int cmd_zombies(const GlobalOptions *g, int argc, char **argv);

@@ -2,6 +2,7 @@
 /* Small-file helpers; see fileio.h. */
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -90,6 +91,20 @@ ssize_t readlink_small_at(int dirfd, const char *name, char *buf, size_t size)
 		return -ENAMETOOLONG;
 	buf[n] = '\0';
 	return n;
+}
+
+DIR *proc_fd_opendir(int procfd, const char *pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%.32s/fd", pid);
+	int fd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+	}
+	return d;
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,6 +21,13 @@ ssize_t read_all_at(int dirfd, const char *name, char **ret_buf);
 
 /* readlinkat() into @buf, NUL-terminated; -ENAMETOOLONG when truncated. */
 ssize_t readlink_small_at(int dirfd, const char *name, char *buf, size_t size);
+
+/*
+ * The fd directory of process @pid (a /proc entry's name) under @procfd, as a
+ * DIR whose dirfd() the links can be read at; NULL (errno set) when it cannot
+ * be opened: the process is gone, or is not ours to look into.
+ */
+DIR *proc_fd_opendir(int procfd, const char *pid);
 
 /*
  * Replace @path with @len bytes of @data so that a reader sees the old file

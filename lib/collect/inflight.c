@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/array.h"
+#include "base/fileio.h"
 #include "base/macro.h"
 #include "base/u64set.h"
 #include "bpf/kholders-loader.h"
@@ -60,17 +61,12 @@ static void find_owners(SockOwner *want, size_t n)
 	if (!d)
 		return;
 	for (struct dirent *de; left && (de = readdir(d));) {
-		char path[300], link[64];
+		char link[64];
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "%s/fd", de->d_name);
-		int fdd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *f = fdd >= 0 ? fdopendir(fdd) : NULL;
-		if (!f) {
-			if (fdd >= 0)
-				close(fdd);
+		DIR *f = proc_fd_opendir(procfd, de->d_name);
+		if (!f)
 			continue;
-		}
 		for (struct dirent *fe; left && (fe = readdir(f));) {
 			uint64_t ino;
 			ssize_t m = readlinkat(dirfd(f), fe->d_name, link, sizeof(link) - 1);
