@@ -70,6 +70,7 @@ static void usage(void)
 	      "                    opener DIR r|w|mmap USEC | thread-ns DIR | mmap-touch PATH |\n"
 	      "                    join NSPATH |\n"
 	      "                    inflight PATH | inflight-nested PATH | inflight-embryo PATH |\n"
+	      "                    inflight-behind PATH | io_uring-single PATH |\n"
 	      "                    io_uring PATH | io_uring-read FIFO | fscontext NAME [FILE:BYTES...] |\n"
 	      "                    nsid PATH   (print the mount namespace id and exit) |\n"
 	      "                    stop-child PID COMM   (SIGSTOP PID's first child named COMM, print its pid)\n",
@@ -209,9 +210,9 @@ static void write_bytes(int fd, long long n, const char *what)
  */
 #define IO_URING_SLOT 2
 
-static int ring_with_file(const char *path)
+static int ring_with_file(const char *path, unsigned flags)
 {
-	struct io_uring_params p = { 0 };
+	struct io_uring_params p = { .flags = flags };
 	int files[IO_URING_SLOT + 1];
 	int f = open(path, O_RDONLY);
 
@@ -778,6 +779,21 @@ int main(int argc, char **argv)
 		send_fd(sv[0], f, arg);
 		close(f);
 		snprintf(extra, sizeof(extra), " sock=%d", sv[1]);
+	} else if (!strcmp(mode, "inflight-behind") && argc == 3) {
+		/*
+		 * As inflight, but behind a message of plain data queued first: the
+		 * owner's own data, which a release must not take to reach the file.
+		 */
+		int sv[2], f = open(arg, O_RDONLY);
+		if (f < 0)
+			die("open", arg);
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+			die("socketpair", arg);
+		if (send(sv[0], "data", 4, 0) != 4)
+			die("send", arg);
+		send_fd(sv[0], f, arg);
+		close(f);
+		snprintf(extra, sizeof(extra), " sock=%d", sv[1]);
 	} else if (!strcmp(mode, "inflight-nested") && argc == 3) {
 		/*
 		 * PATH in flight inside a socket that is itself in flight: sent over
@@ -822,7 +838,15 @@ int main(int argc, char **argv)
 		snprintf(extra, sizeof(extra), " sock=%d", l);
 	} else if (!strcmp(mode, "io_uring") && argc == 3) {
 		/* ring= is the ring's fd, index= the slot PATH is registered in. */
-		int ring = ring_with_file(arg);
+		int ring = ring_with_file(arg, 0);
+		snprintf(extra, sizeof(extra), " ring=%d index=%d", ring, IO_URING_SLOT);
+	} else if (!strcmp(mode, "io_uring-single") && argc == 3) {
+		/*
+		 * The same in a ring only this task may submit to or register with
+		 * (IORING_SETUP_SINGLE_ISSUER, 6.0): io_uring_register from another
+		 * process fails with EEXIST.
+		 */
+		int ring = ring_with_file(arg, IORING_SETUP_SINGLE_ISSUER);
 		snprintf(extra, sizeof(extra), " ring=%d index=%d", ring, IO_URING_SLOT);
 	} else if (!strcmp(mode, "io_uring-read") && argc == 3) {
 		/* ring= is the ring whose pending read holds the FIFO at PATH. */

@@ -538,7 +538,8 @@ repro_case_loop_on_hung_fuse() {
 # unix socket and never received.  MODE (residue-hold's): inflight (default), over a socketpair
 # whose ends the sender keeps, so the message (and the file in it) stays queued; inflight-nested,
 # inside a socket that is itself in flight in another; inflight-embryo, to a connection the
-# sender's listening socket has not accepted.  HOW is MODE, SOCK the socket a process holds.
+# sender's listening socket has not accepted; inflight-behind, as inflight behind a message of
+# plain data queued first.  HOW is MODE, SOCK the socket a process holds.
 repro_case_orphan_inflight() {
 	local sock mode=${1:-inflight}
 	repro_container C tmpfs "orphan-$mode" || return
@@ -565,12 +566,13 @@ repro_case_orphan_inflight() {
 # slot INDEX; the file itself closed); fscontext, a tmpfs made with fsopen() + FSCONFIG_CMD_CREATE
 # by the holder, filled through a detached mount it then closed: only the context holds it, and it
 # was never in a namespace; overlay, a tmpfs unmounted from a living namespace where it stays the
-# lower layer (INDEX 1) of an overlay mounted at HPATH, whose process is the holder.
+# lower layer (INDEX 1) of an overlay mounted at HPATH, whose process is the holder;
+# io_uring-single, as io_uring in a ring only its creator may register with (SINGLE_ISSUER).
 repro_case_orphan_kholder() {
 	local mode=${1:-io_uring} f
-	if [[ $mode == io_uring ]]; then
+	if [[ $mode == io_uring || $mode == io_uring-single ]]; then
 		repro_container C tmpfs "orphan-$mode" || return
-		repro_holder H io_uring "/proc/$C_PID/root$C_DIR/held" || return
+		repro_holder H "$mode" "/proc/$C_PID/root$C_DIR/held" || return
 		repro_kill "$C_PID"
 		repro_set DEV="$C_DEV" FD="$(repro_field "$H_READY" ring)" \
 			INDEX="$(repro_field "$H_READY" index)" HPATH=""
