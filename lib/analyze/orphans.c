@@ -224,9 +224,9 @@ static int overlay_hint(const Snapshot *s, Orphan *o, const KHolder *k, const ch
 
 /*
  * What frees a superblock an io_uring ring or an fsopen context keeps: the fd
- * of the process behind it.  A ring's file can also be unregistered, but only
- * by the process (or through pidfd_getfd, which residue does not do for you).
- * An overlay's layer: unmounting the overlay.
+ * of the process behind it.  A ring's files can also be unregistered from
+ * outside, through pidfd_getfd: `residue release DEV --unregister` (all of
+ * them).  An overlay's layer: unmounting the overlay.
  */
 static int kholder_hint(const Snapshot *s, Orphan *o, const char *bytes)
 {
@@ -251,8 +251,9 @@ static int kholder_hint(const Snapshot *s, Orphan *o, const char *bytes)
 			"a file of it is registered in the io_uring ring of pid %d (%s), fd %d, as "
 			"fixed file %u%s: closing the ring (fd %d and any copy of it), "
 			"unregistering its files (IORING_UNREGISTER_FILES) or stopping the process "
-			"%s",
-			k->pid, comm, k->fd, k->index, others, k->fd, frees);
+			"%s; residue release %u:%u --unregister unregisters all the ring's files",
+			k->pid, comm, k->fd, k->index, others, k->fd, frees, major(o->dev),
+			minor(o->dev));
 }
 
 /* What frees a superblock kept by files in flight: the process that holds their socket. */
@@ -282,13 +283,16 @@ static int inflight_hint(const Snapshot *s, Orphan *o, const char *bytes)
 			&o->hint,
 			"a file of it is in flight inside a socket that is itself in flight to "
 			"pid %d, fd %d (socket:[%llu]): receiving that socket and the file, or "
-			"closing fd %d, %s",
-			f->owner_pid, f->owner_fd, ino, f->owner_fd, frees);
+			"closing fd %d, %s; or residue release %u:%u --drain-inflight (the owner "
+			"loses that message)",
+			f->owner_pid, f->owner_fd, ino, f->owner_fd, frees, major(o->dev),
+			minor(o->dev));
 	return asprintf(&o->hint,
 			"a file of it was sent over a unix socket and never received: pid %d holds "
 			"that socket as fd %d (socket:[%llu]); receiving the file, or closing the "
-			"socket, %s",
-			f->owner_pid, f->owner_fd, ino, frees);
+			"socket, %s; or residue release %u:%u --drain-inflight (the owner loses "
+			"that message)",
+			f->owner_pid, f->owner_fd, ino, frees, major(o->dev), minor(o->dev));
 }
 
 /*
@@ -343,8 +347,9 @@ static int name_kernel_holders(const Snapshot *s, Orphan *o)
 			o->pinned_known ? "; it pins " : "", bytes);
 	else if (o->n_loops == 1 && idle)
 		r = asprintf(&o->hint,
-			     "detach the loop device bound to a file of it: losetup -d %s%s",
-			     idle->name, gain);
+			     "detach the loop device bound to a file of it%s: losetup -d %s, or "
+			     "residue release %u:%u --detach-loops",
+			     gain, idle->name, major(o->dev), minor(o->dev));
 	else if (o->n_loops == 1)
 		r = asprintf(
 			&o->hint,

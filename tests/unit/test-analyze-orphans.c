@@ -865,8 +865,9 @@ static void test_kernel_held(void)
 	r = analyze(s);
 	if ((o = orphan_of(r, loop_tmpfs)) && CHECK_EQ_U64(o->n_loops, 1)) {
 		CHECK_EQ_U64(o->loops[0], 0);
-		CHECK_STREQ(o->hint, "detach the loop device bound to a file of it: losetup -d "
-				     "/dev/loop3 to free 32.1 MiB");
+		CHECK_STREQ(o->hint,
+			    "detach the loop device bound to a file of it to free 32.1 MiB: "
+			    "losetup -d /dev/loop3, or residue release 0:77 --detach-loops");
 	}
 	orphan_report_free(r);
 	/* Something uses the loop device (a filesystem on it): detaching alone frees nothing. */
