@@ -23,6 +23,8 @@ static void usage(FILE *f)
 	      " residue mounts [options]             mount-namespace census: mounts, masks, duplicates\n"
 	      " residue zombies [options]            removed memory cgroups kept alive by page cache\n"
 	      " residue release DEV --delete-unheld  free an orphaned tmpfs (dry run unless --yes)\n"
+	      " residue release DEV --detach-loops|--drain-inflight|--unregister\n"
+	      "                                      let go of the kernel objects keeping it (dry run)\n"
 	      " residue serve [options]              the agent: rescan in a loop, serve /metrics over HTTP\n"
 	      " residue watch [options]              print findings as they appear and go away\n"
 	      " residue bench masks|mountinfo        reproduce the mask and mount-table costs (root)\n"
