@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	      " residue orphans [options]            orphaned filesystems and process-less mount namespaces\n"
 	      " residue mounts [options]             mount-namespace census: mounts, masks, duplicates\n"
 	      " residue zombies [options]            removed memory cgroups kept alive by page cache\n"
+	      " residue inodes [DEV]                 leaked dentry and inode references (BPF)\n"
 	      " residue release DEV --delete-unheld  free an orphaned tmpfs (dry run unless --yes)\n"
 	      " residue release DEV --detach-loops|--drain-inflight|--unregister\n"
 	      "                                      let go of the kernel objects keeping it (dry run)\n"
@@ -234,6 +235,8 @@ int main(int argc, char **argv)
 		return cmd_mounts(&g, argc, argv);
 	if (strcmp(argv[0], "zombies") == 0)
 		return cmd_zombies(&g, argc, argv);
+	if (strcmp(argv[0], "inodes") == 0)
+		return cmd_inodes(&g, argc, argv);
 	if (strcmp(argv[0], "release") == 0)
 		return cmd_release(&g, argc, argv);
 	if (strcmp(argv[0], "serve") == 0)

@@ -94,6 +94,7 @@ int release_kernel_holders(const GlobalOptions *g, uint64_t dev, const char *arg
 int cmd_mounts(const GlobalOptions *g, int argc, char **argv);
 int cmd_bench(const GlobalOptions *g, int argc, char **argv);
 int cmd_zombies(const GlobalOptions *g, int argc, char **argv);
+int cmd_inodes(const GlobalOptions *g, int argc, char **argv);
 int cmd_serve(const GlobalOptions *g, int argc, char **argv);
 int cmd_watch(const GlobalOptions *g, int argc, char **argv);
 

@@ -17,6 +17,7 @@ struct libscols_table;
 #include "analyze/census.h"
 #include "analyze/orphans.h"
 #include "analyze/report.h"
+#include "model/inodes.h"
 #include "model/memcg.h"
 #include "model/snapshot.h"
 
@@ -150,6 +151,32 @@ void render_zombies_text(const ZombieScan *z, bool exact, FILE *f);
  * each zombie, the rest counted in files_omitted (the whole report's bound).
  */
 json_object *render_zombies_json(const ZombieScan *z, size_t max_files);
+
+/* residue inodes (inodes.c): the findings table, its text and the "inodes" JSON object. */
+enum {
+	ICOL_KIND,
+	ICOL_DEV,
+	ICOL_FSTYPE,
+	ICOL_INODE,
+	ICOL_PARENT,
+	ICOL_NAME,
+	ICOL_COUNT,
+	ICOL_UNEXPLAINED,
+	ICOL_EXPLAINED,
+	ICOL_PIDS,
+	ICOL_MNTID,
+	ICOL_DENTRY,
+	ICOL_ACTION,
+	_ICOL_MAX,
+};
+extern const ColumnSet inode_column_set;
+int render_inodes_table(const InodeAudit *a, const TableOptions *o, FILE *f);
+void render_inodes_text(const InodeAudit *a, FILE *f);
+json_object *render_inodes_json(const InodeAudit *a);
+/* What a finding means for the host and what to do about it, in one sentence. */
+const char *inode_finding_action(const InoFinding *f);
+/* A kernel dev_t (major << 20 | minor) as "MAJ:MIN". */
+void format_kdev(uint64_t kdev, char *buf, size_t size);
 
 /* {"orphans": [...], "namespaces": [...], "gaps": [...]} */
 json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r);

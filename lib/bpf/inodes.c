@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Load inodes.bpf.c through its light skeleton and take samples: the walk
+ * in chunks (each run of walk_inodes is one RCU read section of at most
+ * @chunk inodes; its records are drained from the mmap'ed map recs after
+ * each), then the three holder iterators over every task.
+ * inodes-decode.c turns the bytes into the sample.
+ */
+#include "inodes-loader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/macro.h"
+#include "inodes-decode.h"
+#include "inodes.h"
+#include "inodes.lskel.h"
+#include "iter-run.h"
+#include "loader-log.h"
+
+#define CHUNK_DEFAULT 65536
+#define CHUNKS_MAX 100000 /* 6.5 G inodes: a walk that does not end is a bug, not a host */
+
+struct InodesBpf {
+	struct inodes *skel;
+	const struct rs_ino_rec *recs; /* map recs, mmap'ed */
+	int memfd; /* where the walk starts: a file of ours */
+	int walk_link;
+};
+
+int inodes_bpf_open(InodesBpf **ret)
+{
+	InodesBpf *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	b->memfd = b->walk_link = -1;
+	b->skel = inodes__open();
+	if (!b->skel) {
+		r = errno ? -errno : -EOPNOTSUPP;
+		free(b);
+		return r;
+	}
+	bool want_log = bpf_loader_log_arm(&b->skel->ctx);
+	if (inodes__load(b->skel)) {
+		r = errno ? -errno : -EOPNOTSUPP;
+		bpf_loader_log_print(want_log);
+		inodes_bpf_free(b);
+		return r;
+	}
+	r = inodes__attach(b->skel);
+	if (r < 0) {
+		r = errno ? -errno : r;
+		inodes_bpf_free(b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+InodesBpf *inodes_bpf_free(InodesBpf *b)
+{
+	if (!b)
+		return NULL;
+	if (b->recs)
+		munmap((void *)b->recs, RS_IR_MAX * sizeof(*b->recs));
+	if (b->walk_link >= 0)
+		close(b->walk_link);
+	if (b->memfd >= 0)
+		close(b->memfd);
+	inodes__destroy(b->skel);
+	free(b);
+	return NULL;
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int walk(InodesBpf *b, uint64_t kdev, uint64_t chunk, InoSample *s)
+{
+	struct inodes *skel = b->skel;
+	struct rs_ino_walk *w = &skel->bss->iw;
+	int r;
+
+	if (b->memfd < 0)
+		b->memfd = memfd_create("residue-inodes", MFD_CLOEXEC);
+	if (b->memfd < 0)
+		return -errno;
+	if (!b->recs) {
+		void *m = mmap(NULL, RS_IR_MAX * sizeof(*b->recs), PROT_READ, MAP_SHARED,
+			       skel->maps.recs.map_fd, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		b->recs = m;
+	}
+	if (b->walk_link < 0) {
+		b->walk_link = bpf_iter_own_files_link(skel->progs.walk_inodes.prog_fd);
+		if (b->walk_link < 0)
+			return b->walk_link;
+	}
+	memset(w, 0, sizeof(*w));
+	skel->bss->gen++;
+	skel->bss->target_dev = kdev;
+	skel->data->walk_fd = b->memfd;
+	skel->data->chunk_inodes = chunk ? chunk : CHUNK_DEFAULT;
+	memset(skel->bss->pin_magics, 0, sizeof(skel->bss->pin_magics));
+	ino_pin_magics(skel->bss->pin_magics, RS_PIN_MAGICS_MAX);
+
+	for (unsigned c = 0; c < CHUNKS_MAX; c++) {
+		BpfBuf none = { 0 };
+		uint64_t steps = w->steps;
+		w->n = 0;
+		w->ran = 0;
+		r = bpf_iter_run(b->walk_link, &none); /* it writes to its map, not to the output */
+		free(none.data);
+		if (r < 0)
+			return r;
+		if (!w->ran)
+			return -ENOTRECOVERABLE; /* it never met our memfd */
+		s->chunks++;
+		size_t n = MIN((size_t)w->n, (size_t)RS_IR_MAX);
+		r = inodes_decode_walk(s, b->recs, n * sizeof(*b->recs));
+		if (r < 0)
+			return r;
+		if (w->done)
+			break;
+		if (w->steps == steps)
+			return -ENOTRECOVERABLE; /* no progress */
+	}
+	s->inodes = w->inodes;
+	s->dentries = w->dentries;
+	s->sbs = w->sbs;
+	s->skipped = w->skipped;
+	s->rejected = w->rejected;
+	s->dropped = w->dropped;
+	s->cand_dropped = w->cand_dropped;
+	s->mroots_dropped = w->mroots_dropped;
+	s->steps = w->steps;
+	s->complete = w->done == 1 && !w->dropped && !w->cand_dropped && !w->mroots_dropped;
+	if (getenv("RESIDUE_BPF_LOG"))
+		fprintf(stderr,
+			"inodes walk: sbs %llu skipped %llu inodes %llu dentries %llu steps %llu "
+			"chunks %u rejected %llu dropped %llu cand_dropped %llu done %u records %zu\n",
+			(unsigned long long)w->sbs, (unsigned long long)w->skipped,
+			(unsigned long long)w->inodes, (unsigned long long)w->dentries,
+			(unsigned long long)w->steps, s->chunks, (unsigned long long)w->rejected,
+			(unsigned long long)w->dropped, (unsigned long long)w->cand_dropped,
+			w->done, s->n_objs);
+	return 0;
+}
+
+static int holders(InodesBpf *b, InoSample *s)
+{
+	const int links[] = {
+		b->skel->links.dump_files_fd,
+		b->skel->links.dump_tasks_fd,
+		b->skel->links.dump_vmas_fd,
+	};
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(links) && r == 0; i++) {
+		BpfBuf out = { 0 };
+		r = bpf_iter_run(links[i], &out);
+		if (r == 0)
+			r = inodes_decode_holders(s, out.data, out.len);
+		free(out.data);
+	}
+	return r;
+}
+
+int inodes_bpf_sample(InodesBpf *b, uint64_t kdev, uint64_t chunk, InoSample *s)
+{
+	ino_sample_clear(s);
+	double t0 = now_ms();
+	int r = walk(b, kdev, chunk, s);
+	double t1 = now_ms();
+	if (r == 0)
+		r = holders(b, s);
+	s->walk_ms = t1 - t0;
+	s->holders_ms = now_ms() - t1;
+	return r;
+}

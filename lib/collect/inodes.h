@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * residue inodes' collector: load the audit's BPF skeleton, take two
+ * samples of the dentry and inode walk, and judge them (analyze/inodes.h).
+ * Without BPF nothing can be known: the audit says why (its error and a
+ * gap), it never guesses from /proc.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "model/inodes.h"
+
+typedef struct InodeAuditOptions {
+	uint64_t dev; /* the superblock to audit, as makedev() makes it; 0: every one */
+	double interval_s; /* between the two samples; 0: the default */
+	uint64_t chunk; /* inodes per walk chunk; 0: the default */
+} InodeAuditOptions;
+
+#define INODE_AUDIT_INTERVAL_S 0.25
+
+/*
+ * Audit: *@ret is set whenever the return is not -ENOMEM, also when BPF
+ * could not run (then ->ran is false and ->error says why).
+ */
+int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret);
+
+/*
+ * The device of "MAJ:MIN", of a block device node, or of the mount at a
+ * mount point as /proc/self/mountinfo shows it.  A mount point is looked up
+ * in the table only, never stat()ed: a hung FUSE or NFS server must not
+ * hang residue.  -ENOENT when nothing matches.
+ */
+int inode_audit_parse_dev(const char *arg, uint64_t *ret_dev);
