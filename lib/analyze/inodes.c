@@ -12,6 +12,7 @@
  *                   - distinct fs_structs whose root, and whose cwd, it is
  *                   - mounts whose root it is
  *                   - 1 if it is a swap file (swapon's struct file)
+ *                   - 1 per loop device it backs (the loop's struct file)
  *                   - the filesystem's own: devpts' ptmx, proc's self and thread-self
  *
  * An inode's: i_count - its dentries - 1 if it has fsnotify marks (the
@@ -50,6 +51,8 @@ typedef struct SampleIndex {
 	size_t n_sus, cap_sus;
 	uint64_t *kernmount; /* devs of SB_KERNMOUNT superblocks, sorted */
 	size_t n_kernmount;
+	const InoKernelFile *kfiles;
+	size_t n_kfiles;
 } SampleIndex;
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -101,6 +104,9 @@ static void explain_dentry(const SampleIndex *ix, const InoObj *o, InoExplained 
 		e->other++;
 	if (o->flags & INO_F_SWAPFILE)
 		e->other++;
+	for (size_t i = 0; i < ix->n_kfiles && !(o->flags & INO_F_NEGATIVE); i++)
+		if (ix->kfiles[i].dev == o->dev && ix->kfiles[i].ino == o->ino)
+			e->other++;
 	if ((o->flags & INO_F_HASHED) && ino_fs_holds_dentry(o->magic, o->parent_ino, o->name))
 		e->other++;
 
@@ -197,9 +203,10 @@ static void index_free(SampleIndex *ix)
 }
 
 /* One sample's suspects, sorted; counts what could not be judged into @a. */
-static int index_sample(const InoSample *s, SampleIndex *ix, InodeAudit *a, bool count)
+static int index_sample(const InoSample *s, const InoKernelFile *kfiles, size_t n_kfiles,
+			SampleIndex *ix, InodeAudit *a, bool count)
 {
-	*ix = (SampleIndex){ 0 };
+	*ix = (SampleIndex){ .kfiles = kfiles, .n_kfiles = n_kfiles };
 	if (s->n_holders) {
 		ix->holders = malloc(s->n_holders * sizeof(*ix->holders));
 		if (!ix->holders)
@@ -348,12 +355,13 @@ static int summarize_sbs(const InoSample *s, InodeAudit *a)
 	return 0;
 }
 
-int analyze_inodes(const InoSample *s1, const InoSample *s2, InodeAudit *a)
+int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile *kfiles,
+		   size_t n_kfiles, InodeAudit *a)
 {
 	SampleIndex x1, x2;
-	int r = index_sample(s1, &x1, a, true);
+	int r = index_sample(s1, kfiles, n_kfiles, &x1, a, true);
 	if (r == 0)
-		r = index_sample(s2, &x2, a, false);
+		r = index_sample(s2, kfiles, n_kfiles, &x2, a, false);
 	else
 		x2 = (SampleIndex){ 0 };
 	for (size_t i = 0; r == 0 && i < x1.n_sus; i++) {

@@ -14,9 +14,12 @@
 
 /*
  * Fill @a's findings, counters and superblock summaries from samples @s1
- * and @s2 (taken in that order).  -ENOMEM leaves @a with what it had.
+ * and @s2 (taken in that order), given the @n_kfiles files the kernel holds
+ * outside fd tables (@kfiles: loop devices' backing files).  -ENOMEM leaves
+ * @a with what it had.
  */
-int analyze_inodes(const InoSample *s1, const InoSample *s2, InodeAudit *a);
+int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile *kfiles,
+		   size_t n_kfiles, InodeAudit *a);
 
 /* What explains a candidate dentry's count (one sample), for the analysis and its tests. */
 typedef struct InoExplained {

@@ -23,6 +23,7 @@
 #include "base/macro.h"
 #include "base/procfmt.h"
 #include "bpf/inodes-loader.h"
+#include "collect/collect.h"
 
 static double now_ms(void)
 {
@@ -72,7 +73,21 @@ int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret)
 		r = inode_audit_add_gap(a, "dentry and inode walk", "bpf_iter", -r);
 		goto out;
 	}
-	r = analyze_inodes(&s1, &s2, a);
+	/* Files the kernel holds outside fd tables that residue can name: loop backing files. */
+	Snapshot *ls = snapshot_new();
+	if (!ls) {
+		r = -ENOMEM;
+		goto out;
+	}
+	(void)collect_loop_devices(ls); /* a gap there only leaves their references unexplained */
+	InoKernelFile *kf = ls->n_loops ? calloc(ls->n_loops, sizeof(*kf)) : NULL;
+	for (size_t i = 0; kf && i < ls->n_loops; i++)
+		kf[i] = (InoKernelFile){ .dev = kernel_dev(ls->loops[i].back_dev),
+					 .ino = ls->loops[i].back_ino,
+					 .holder = "loop" };
+	r = analyze_inodes(&s1, &s2, kf, kf ? ls->n_loops : 0, a);
+	free(kf);
+	snapshot_free(ls);
 	if (r < 0)
 		goto out;
 	a->ran = true;

@@ -69,6 +69,16 @@ typedef struct InoHolder {
 	uint8_t kind; /* InoHolderKind */
 } InoHolder;
 
+/*
+ * A struct file the kernel holds outside every fd table, found by residue's
+ * other collectors: it explains one reference on its dentry.
+ */
+typedef struct InoKernelFile {
+	uint64_t dev; /* kernel dev_t of the file's superblock */
+	uint64_t ino;
+	const char *holder; /* "loop0": static or owned by the caller */
+} InoKernelFile;
+
 typedef struct InoSample {
 	InoObj *objs;
 	size_t n_objs, cap_objs;

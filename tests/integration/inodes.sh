@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# residue inodes on a healthy kernel: no finding.  In a mount namespace of its own the test makes
+# the look-alikes of a leaked reference -- a tmpfs with 3 000 files, open fds, a cwd, a mapping,
+# an O_PATH fd, a bind mount of a file, an ext4 on an autoclear loop device under create/delete
+# churn -- and asserts, twice, that `residue inodes -J` (every superblock, and each of its own)
+# finds nothing, that its own superblocks were audited, and that `--check` exits 0.
+#
+# Hook for the leak shapes (tests/vm, branch deadsb): with INODES_LEAK_DEV=MAJ:MIN (a filesystem
+# where a test module leaked a reference) and INODES_LEAK_KIND (stranded, dentry_refs or
+# inode_refs), the test instead asserts that `residue inodes MAJ:MIN` reports that kind and that
+# `--check` exits 1; INODES_LEAK_INO, when set, must be the finding's inode number.
+# Exit codes: 0 pass, 1 fail, 77 skip.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+RESIDUE=${RESIDUE:-$TOP/build/residue}
+[[ $(id -u) == 0 ]] || { echo "SKIP: needs root"; exit 77; }
+command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
+[[ -x $RESIDUE ]] || { echo "SKIP: no residue at $RESIDUE"; exit 77; }
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+FAILS=0
+
+if [[ -n ${INODES_LEAK_DEV:-} ]]; then
+	out=$("$RESIDUE" inodes -J "$INODES_LEAK_DEV") || { echo "FAIL: residue inodes failed"; exit 1; }
+	jq -e '.audited' <<<"$out" >/dev/null || { echo "SKIP: not audited: $(jq -r .error <<<"$out")"; exit 77; }
+	kind=${INODES_LEAK_KIND:-dentry_refs}
+	n=$(jq --arg k "$kind" --arg i "${INODES_LEAK_INO:-}" \
+		'[.findings[] | select(.kind == $k and ($i == "" or (.inode | tostring) == $i))] | length' <<<"$out")
+	((n >= 1)) || fail "no $kind finding on $INODES_LEAK_DEV: $out"
+	"$RESIDUE" inodes --check -n "$INODES_LEAK_DEV" >/dev/null
+	rc=$?
+	((rc == 1)) || fail "--check exited $rc on a leak, want 1"
+	((FAILS == 0)) && echo "PASS: $kind found on $INODES_LEAK_DEV"
+	exit $((FAILS ? 1 : 0))
+fi
+
+DIR=$(mktemp -d /tmp/residue-inodes.XXXXXX)
+NSPID=""
+cleanup() {
+	trap - EXIT INT TERM
+	# The namespace's processes are the inner shell's children: ending it ends the namespace,
+	# which unmounts the tmpfs and the ext4 (whose loop device clears itself).
+	[[ -n $NSPID ]] && kill -TERM "$NSPID" 2>/dev/null && wait "$NSPID" 2>/dev/null
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The world, inside `unshare -m`: it writes the devs it made to $DIR/devs, then waits to be killed.
+cat >"$DIR/world.sh" <<'INNER'
+set -eu
+D=$1
+mount --make-rprivate /
+mkdir -p "$D/t" "$D/e"
+mount -t tmpfs -o size=64m residue-inodes-t "$D/t"
+mkdir "$D/t/many" "$D/t/cwd"
+for i in $(seq 1 3000); do : >"$D/t/many/f$i"; done
+echo data >"$D/t/held"
+truncate -s 64M "$D/img"
+mkfs.ext4 -q -F "$D/img"
+mount -o loop "$D/img" "$D/e"
+mkdir "$D/e/churn"; echo x >"$D/e/file"
+: >"$D/t/bindtarget"
+mount --bind "$D/e/file" "$D/t/bindtarget"
+pids=()
+exec 7<"$D/t/held" 8<"$D/e/file"
+(cd "$D/t/cwd" && exec sleep 600) & pids+=($!)
+(cd "$D/e/churn" && exec sleep 600) & pids+=($!)
+python3 -c 'import mmap,sys,time; f=open(sys.argv[1],"rb"); m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ); f.close(); time.sleep(600)' "$D/t/held" & pids+=($!)
+python3 -c 'import os,sys,time; fd=os.open(sys.argv[1], os.O_PATH); time.sleep(600)' "$D/e/churn" & pids+=($!)
+# Churn: files made and removed on ext4 and tmpfs for as long as the world lives.
+(i=0; while :; do i=$((i+1)); echo $i >"$D/e/churn/c$((i % 50))"; rm -f "$D/e/churn/c$(((i + 25) % 50))"; : >"$D/t/many/x$((i % 30))"; rm -f "$D/t/many/x$(((i + 15) % 30))"; done) & pids+=($!)
+echo "$(mountpoint -d "$D/t") $(mountpoint -d "$D/e")" >"$D/devs"
+trap 'kill "${pids[@]}" 2>/dev/null; wait; exit 0' TERM
+wait
+INNER
+unshare -m bash "$DIR/world.sh" "$DIR" &
+NSPID=$!
+for _ in $(seq 1 100); do [[ -s $DIR/devs ]] && break; sleep 0.1; done
+[[ -s $DIR/devs ]] || { echo "FAIL: the test world did not come up"; exit 1; }
+read -r TDEV EDEV <"$DIR/devs"
+echo "# tmpfs $TDEV, ext4 $EDEV"
+
+for round in 1 2; do
+	out=$("$RESIDUE" inodes -J) || fail "round $round: residue inodes failed"
+	if ! jq -e '.audited' <<<"$out" >/dev/null; then
+		echo "SKIP: the audit did not run: $(jq -r .error <<<"$out")"
+		exit 77
+	fi
+	jq -e '.counts.stranded == 0 and .counts.dentry_refs == 0 and .counts.inode_refs == 0' \
+		<<<"$out" >/dev/null || fail "round $round: findings on a healthy host: $(jq -c .findings <<<"$out")"
+	for dev in "$TDEV" "$EDEV"; do
+		jq -e --arg d "$dev" '[.superblock_list[] | select(.dev == $d)] | length == 1' \
+			<<<"$out" >/dev/null || fail "round $round: $dev was not audited"
+		one=$("$RESIDUE" inodes -J "$dev") || fail "round $round: residue inodes $dev failed"
+		jq -e '.superblocks == 1 and (.findings | length) == 0 and .complete' <<<"$one" \
+			>/dev/null || fail "round $round: $dev: $(jq -c '{superblocks, complete, findings, gaps}' <<<"$one")"
+	done
+	jq -e '[.superblock_list[] | select(.fstype == "ext4" and .inodes > 0)] | length >= 1' \
+		<<<"$out" >/dev/null || fail "round $round: no ext4 inode was walked"
+	echo "# round $round: $(jq -c '{superblocks, inodes, counts, ms: .ms.total}' <<<"$out")"
+done
+"$RESIDUE" inodes --check "$TDEV" >/dev/null
+rc=$?
+((rc == 0)) || fail "--check on a healthy tmpfs exited $rc"
+"$RESIDUE" inodes -r -n -o KIND,DEV "$EDEV" | grep -q . && fail "-r -n printed a row for a healthy ext4"
+((FAILS == 0)) && echo "PASS"
+exit $((FAILS ? 1 : 0))
