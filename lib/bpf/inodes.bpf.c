@@ -29,6 +29,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "inodes.h"
+#include "iter-ctx.bpf.h"
 #include "sb-list.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -664,7 +665,7 @@ static int walk_step(__u32 i, void *ctx)
 }
 
 SEC("iter/task_file")
-int walk_inodes(struct bpf_iter__task_file *ctx)
+int walk_inodes(struct rs_iter_task_file *ctx)
 {
 	struct file *file = ctx->file;
 	struct task_struct *task = ctx->task;
@@ -739,7 +740,7 @@ static __noinline int file_holds(struct seq_file *seq, __u64 fp, __u64 who, __u3
 }
 
 SEC("iter/task_file")
-int dump_files(struct bpf_iter__task_file *ctx)
+int dump_files(struct rs_iter_task_file *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
@@ -778,7 +779,7 @@ static __noinline int task_holds(struct seq_file *seq, __u64 tp)
 }
 
 SEC("iter/task")
-int dump_tasks(struct bpf_iter__task *ctx)
+int dump_tasks(struct rs_iter_task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	__u64 tp = 0;
@@ -805,7 +806,7 @@ struct {
 } vmemo SEC(".maps");
 
 SEC("iter/task_vma")
-int dump_vmas(struct bpf_iter__task_vma *ctx)
+int dump_vmas(struct rs_iter_task_vma *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
