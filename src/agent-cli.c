@@ -19,6 +19,10 @@ int agent_cli_option(AgentOptions *ao, int c, const char *arg)
 		return cli_count("--zombie-threshold", arg, 1, &ao->scan.zombie_threshold) < 0 ?
 			       -EINVAL :
 			       1;
+	case AGENT_OPT_INODES_INTERVAL:
+		return cli_seconds("--inodes-interval", arg, 0, &ao->scan.inodes_interval_s) < 0 ?
+			       -EINVAL :
+			       1;
 	case AGENT_OPT_NO_BPF:
 		ao->scan.no_bpf = true;
 		return 1;

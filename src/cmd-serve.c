@@ -191,6 +191,8 @@ static void usage(FILE *f)
 	      "     --max-orphan-series N  residue_orphan_info series at most (default 20)\n"
 	      "     --top-parents N        zombie parents named in metrics (default 10)\n"
 	      "     --zombie-threshold N   zombie memcgs that make a finding (default 1000)\n"
+	      "     --inodes-interval SEC  audit dentries and inodes (residue inodes) this often,\n"
+	      "                            one walk each, between scans (default 600; 0: never)\n"
 	      "     --no-bpf               /proc and cgroupfs only\n"
 	      " -h, --help                 this text\n"
 	      "\n"
@@ -225,7 +227,8 @@ int cmd_serve(const GlobalOptions *g, int argc, char **argv)
 			  .files_max_age_s = 600,
 			  .max_files = 10,
 			  .zombie_threshold = g->zombie_threshold,
-			  .kernel_log = true },
+			  .kernel_log = true,
+			  .inodes_interval_s = AGENT_INODES_INTERVAL_S },
 		.interval_s = AGENT_INTERVAL_S,
 		.debounce_s = AGENT_DEBOUNCE_S,
 		.zombie_events = true,

@@ -66,6 +66,8 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 		.max_files = 10,
 		.zombie_threshold = g->zombie_threshold,
 		.kernel_log = true, /* the whole ring, once */
+		/* Not by default: two walks of every cached inode (docs/INODES.md). */
+		.inodes = g->inodes,
 	};
 	Scanner *sc = NULL;
 	HostReport *rep = NULL;

@@ -136,6 +136,8 @@ static void usage(FILE *f)
 	      "     --debounce SEC      after a change, wait this long for quiet (default 1)\n"
 	      "     --duration SEC      stop after SEC seconds (default: at SIGINT or SIGTERM)\n"
 	      "     --zombie-threshold N  zombie memcgs that make a finding (default 1000)\n"
+	      "     --inodes-interval SEC  audit dentries and inodes this often (default 600;\n"
+	      "                         0: never)\n"
 	      "     --no-bpf            /proc and cgroupfs only (no zombie lines)\n"
 	      "     --check             exit 1 when findings are present at the end\n"
 	      " -h, --help              this text\n",
@@ -162,7 +164,8 @@ int cmd_watch(const GlobalOptions *g, int argc, char **argv)
 			  .zombie_files = ZOMBIE_FILES_NEVER,
 			  .max_files = 10,
 			  .zombie_threshold = g->zombie_threshold,
-			  .kernel_log = true },
+			  .kernel_log = true,
+			  .inodes_interval_s = AGENT_INODES_INTERVAL_S },
 		.interval_s = AGENT_INTERVAL_S,
 		.debounce_s = AGENT_DEBOUNCE_S,
 		.zombie_events = true,

@@ -37,6 +37,7 @@ static void usage(FILE *f)
 	      "     --max-orphan-series N, --top-parents N  with --prometheus: bound the series\n"
 	      "     --check         one line saying what was found; exit 1 found, 2 unknown\n"
 	      "     --zombie-threshold N  zombie memory cgroups that make a finding (default 1000)\n"
+	      "     --inodes        audit dentries and inodes too (residue inodes; about a second)\n"
 	      " -v, --verbose       say which kernel interfaces were used\n"
 	      " -h, --help          this text; 'residue VERB --help' for a verb's options\n"
 	      " -V, --version       print the version\n"
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
 		OPT_ZOMBIE_THRESHOLD,
 		OPT_MAX_ORPHAN_SERIES,
 		OPT_TOP_PARENTS,
+		OPT_INODES,
 	};
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'J' },
@@ -158,6 +160,7 @@ int main(int argc, char **argv)
 		{ "zombie-threshold", required_argument, NULL, OPT_ZOMBIE_THRESHOLD },
 		{ "max-orphan-series", required_argument, NULL, OPT_MAX_ORPHAN_SERIES },
 		{ "top-parents", required_argument, NULL, OPT_TOP_PARENTS },
+		{ "inodes", no_argument, NULL, OPT_INODES },
 		{},
 	};
 	GlobalOptions g = { .max_orphan_series = UINT64_MAX, .top_parents = UINT64_MAX };
@@ -208,6 +211,9 @@ int main(int argc, char **argv)
 		case OPT_MAX_ORPHAN_SERIES:
 			if (cli_count("--max-orphan-series", optarg, 0, &g.max_orphan_series) < 0)
 				return EXIT_ERROR;
+			break;
+		case OPT_INODES:
+			g.inodes = true;
 			break;
 		case OPT_TOP_PARENTS:
 			if (cli_count("--top-parents", optarg, 0, &g.top_parents) < 0)

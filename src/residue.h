@@ -25,6 +25,7 @@ typedef struct GlobalOptions {
 	uint64_t zombie_threshold; /* --zombie-threshold N, 0: the default */
 	/* --max-orphan-series, --top-parents for --prometheus; UINT64_MAX: the default */
 	uint64_t max_orphan_series, top_parents;
+	bool inodes; /* --inodes: the dentry and inode audit in this scan too (about a second) */
 } GlobalOptions;
 
 /* Scan and analyse; prints the error and returns EXIT_ERROR on failure. */
@@ -68,12 +69,14 @@ enum {
 	AGENT_OPT_DURATION,
 	AGENT_OPT_ZOMBIE_THRESHOLD,
 	AGENT_OPT_NO_BPF,
+	AGENT_OPT_INODES_INTERVAL,
 };
 #define AGENT_CLI_LONG                                                                             \
 	{ "interval", required_argument, NULL, AGENT_OPT_INTERVAL },                               \
 		{ "debounce", required_argument, NULL, AGENT_OPT_DEBOUNCE },                       \
 		{ "duration", required_argument, NULL, AGENT_OPT_DURATION },                       \
 		{ "zombie-threshold", required_argument, NULL, AGENT_OPT_ZOMBIE_THRESHOLD },       \
+		{ "inodes-interval", required_argument, NULL, AGENT_OPT_INODES_INTERVAL },         \
 	{                                                                                          \
 		"no-bpf", no_argument, NULL, AGENT_OPT_NO_BPF                                      \
 	}

@@ -28,6 +28,8 @@ typedef struct AgentOptions {
 } AgentOptions;
 
 #define AGENT_INTERVAL_S 60.0
+/* The inode audit's period (ScannerOptions.inodes_interval_s): one walk of every cached inode. */
+#define AGENT_INODES_INTERVAL_S 600.0
 #define AGENT_DEBOUNCE_S 1.0
 
 typedef struct AgentStats {

@@ -258,6 +258,44 @@ static int kernel_log_finding(FindingList *l, const KernelLogFinding *k)
 	return b.oom ? -ENOMEM : 0;
 }
 
+/*
+ * One finding of the inode audit.  Its key names the dentry by what stays
+ * while it lives (device, inode, parent, name; never its kernel address,
+ * which logs should not carry), not by its counts, which may change.
+ * Severity: a leaked count makes the unmount report busy inodes (a kernel
+ * BUG on hardened kernels); a stranded dentry can still be dropped.
+ */
+static int inode_finding(FindingList *l, const InoFinding *fi)
+{
+	Finding *f = add(l, "inodes", fi->kind == INO_FIND_STRANDED ? 4 : 3);
+	Builder b = { f, !f };
+	const char *kind = ino_finding_kind_name(fi->kind), *fstype = ino_fstype(fi->magic);
+	char dev[32];
+
+	if (!f)
+		return -ENOMEM;
+	format_kdev(fi->dev, dev, sizeof(dev));
+	_cleanup_free_ char *name = str_escape_text(fi->name);
+	set(&b, &f->key, "inodes %s %s %llu %llu %s", kind, dev, (unsigned long long)fi->ino,
+	    (unsigned long long)fi->parent_ino, name ? name : "");
+	set(&b, &f->text, "%s on %s (%s): inode %llu \"%s\", count %d, %lld unexplained: %s", kind,
+	    dev, fstype ? fstype : "?", (unsigned long long)fi->ino, name ? name : "", fi->count,
+	    (long long)fi->unexplained, inode_finding_action(fi));
+	field(&b, "inode_kind", false, "%s", kind);
+	field(&b, "dev", false, "%s", dev);
+	field(&b, "fstype", false, fstype ? "%s" : NULL, fstype);
+	field(&b, "inode", true, "%llu", (unsigned long long)fi->ino);
+	field(&b, "parent_inode", true, "%llu", (unsigned long long)fi->parent_ino);
+	field(&b, "name", false, "%s", fi->name);
+	field(&b, "count", true, "%d", fi->count);
+	field(&b, "unexplained", true, "%lld", (long long)fi->unexplained);
+	if (fi->n_pids)
+		field(&b, "pid", true, "%u", fi->pids[0]);
+	if (fi->mnt_id)
+		field(&b, "mnt_id", true, "%llu", (unsigned long long)fi->mnt_id);
+	return b.oom ? -ENOMEM : 0;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	return strcmp(((const Finding *)a)->key, ((const Finding *)b)->key);
@@ -280,6 +318,8 @@ int findings_from_report(const HostReport *r, FindingList *ret)
 		e = census_finding(&l, &r->census->findings[i]);
 	for (size_t i = 0; e == 0 && r->kernel_log && i < r->kernel_log->n; i++)
 		e = kernel_log_finding(&l, &r->kernel_log->items[i]);
+	for (size_t i = 0; e == 0 && r->inodes && i < r->inodes->n_findings; i++)
+		e = inode_finding(&l, &r->inodes->findings[i]);
 	if (e < 0) {
 		finding_list_done(&l);
 		return e;

@@ -5,7 +5,8 @@
  * appeared and what went away: an orphaned filesystem (by device), a
  * process-less mount namespace (by its never-reused id), zombie memory
  * cgroups at or above the threshold (one finding), each census finding,
- * each kernel-log finding (by kind, device and first record; never goes).
+ * each kernel-log finding (by kind, device and first record; never goes),
+ * each finding of the last inode audit (by kind, device, inode, parent, name).
  * The kinds are the `kind` label of residue_findings.
  */
 #pragma once

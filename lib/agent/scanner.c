@@ -36,6 +36,7 @@
 #include "bpf/memcg-loader.h"
 #include "bpf/refs-loader.h"
 #include "collect/collect.h"
+#include "collect/inodes.h"
 #include "collect/kmsg.h"
 #include "collect/zombies.h"
 
@@ -64,6 +65,10 @@ struct Scanner {
 	size_t n_pins, cap_pins;
 	ZombieWalk walk;
 	KmsgReader *kmsg; /* with kernel_log */
+	/* long_running: the inode auditor, its last audit and when that ended (CLOCK_MONOTONIC s) */
+	InodeAuditor *auditor;
+	InodeAudit *inodes;
+	double inodes_at, created;
 };
 
 static double mono_s(void)
@@ -101,6 +106,7 @@ int scanner_new(const ScannerOptions *o, Scanner **ret)
 	}
 	if (!sc->o.zombie_threshold)
 		sc->o.zombie_threshold = REPORT_ZOMBIE_THRESHOLD;
+	sc->created = mono_s();
 	/* Opened now: a follower's "new records" are those after the agent started. */
 	if (o->kernel_log && kmsg_reader_new(o->kmsg_path, o->long_running, &sc->kmsg) < 0) {
 		scanner_free(sc);
@@ -122,8 +128,68 @@ Scanner *scanner_free(Scanner *sc)
 	free(sc->pins);
 	u64set_done(&sc->walked_ids);
 	kmsg_reader_free(sc->kmsg);
+	inode_auditor_free(sc->auditor);
+	inode_audit_free(sc->inodes);
 	free(sc);
 	return NULL;
+}
+
+double scanner_inodes_due(const Scanner *sc)
+{
+	if (!sc->o.long_running || sc->o.no_bpf || sc->o.inodes_interval_s <= 0)
+		return 0;
+	return sc->inodes ? sc->inodes_at + sc->o.inodes_interval_s : sc->created;
+}
+
+int scanner_audit_inodes(Scanner *sc)
+{
+	InodeAudit *a = NULL;
+	int r;
+
+	if (!sc->auditor && (r = inode_auditor_new(&(InodeAuditOptions){ 0 }, &sc->auditor)) < 0)
+		return r;
+	if ((r = inode_auditor_run(sc->auditor, &a)) < 0)
+		return r;
+	inode_audit_free(sc->inodes);
+	sc->inodes = a;
+	sc->inodes_at = mono_s();
+	return 0;
+}
+
+const InodeAudit *scanner_last_inodes(const Scanner *sc)
+{
+	return sc->inodes;
+}
+
+/*
+ * The inode audit into @rep: a whole one for residue --inodes, the last one
+ * kept for an agent, else a note that says why there is none.
+ */
+static int inodes_into(Scanner *sc, HostReport *rep)
+{
+	if (!sc->o.long_running) {
+		if (!sc->o.inodes) {
+			rep->inodes_note = "not run by the default scan (two walks of every cached "
+					   "inode, about a second)";
+			return 0;
+		}
+		double t = mono_s();
+		rep->inodes_wanted = true;
+		int r = audit_inodes(&(InodeAuditOptions){ 0 }, &rep->inodes);
+		if (r < 0)
+			return r;
+		host_report_add_phase(rep, "inode audit", (mono_s() - t) * 1e3);
+		return 0;
+	}
+	if (!sc->inodes) {
+		rep->inodes_note = sc->o.no_bpf ? "not run: --no-bpf (the audit needs BPF)" :
+				   sc->o.inodes_interval_s > 0 ?
+						  "the agent's first audit has not ended yet" :
+						  "not run: --inodes-interval 0";
+		return 0;
+	}
+	rep->inodes_age_s = mono_s() - sc->inodes_at;
+	return inode_audit_copy(sc->inodes, &rep->inodes);
 }
 
 int scanner_kmsg_fd(const Scanner *sc)
@@ -379,6 +445,8 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 		goto fail;
 	}
 	if (sc->kmsg && (r = kernel_log_into(sc, rep)) < 0)
+		goto fail;
+	if ((r = inodes_into(sc, rep)) < 0)
 		goto fail;
 	rep->wall_ms = (mono_s() - t0) * 1e3;
 	rep->cpu_ms = (sc->o.long_running ? thread_cpu_ms() : process_cpu_ms()) - c0;

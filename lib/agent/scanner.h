@@ -39,6 +39,15 @@ typedef struct ScannerOptions {
 	 */
 	bool kernel_log;
 	const char *kmsg_path;
+	/*
+	 * The dentry and inode audit (residue inodes).  One-shot: @inodes runs a
+	 * whole audit (two samples) in the scan; without it the report says none
+	 * ran.  long_running: the caller runs scanner_audit_inodes() when
+	 * scanner_inodes_due() says, off the scan's path, at most every
+	 * @inodes_interval_s (0: never), and each report carries the last audit.
+	 */
+	bool inodes;
+	double inodes_interval_s;
 } ScannerOptions;
 
 typedef struct Scanner Scanner;
@@ -53,6 +62,18 @@ int scanner_scan(Scanner *sc, HostReport **ret);
 int scanner_kmsg_fd(const Scanner *sc);
 /* Read the kernel log's new records: how many findings appeared or changed, or -ENOMEM. */
 int scanner_kmsg_drain(Scanner *sc);
+
+/* When the next inode audit is due (CLOCK_MONOTONIC seconds), or 0: never. */
+double scanner_inodes_due(const Scanner *sc);
+/*
+ * Audit dentries and inodes now and keep the result for the reports that
+ * follow: its first audit takes two samples, each later one a single walk
+ * compared with the last.  0, or -ENOMEM; an audit that could not run is
+ * kept too (it says why).
+ */
+int scanner_audit_inodes(Scanner *sc);
+/* The last audit kept, or NULL. */
+const InodeAudit *scanner_last_inodes(const Scanner *sc);
 
 /* The reference tier's BPF programs: loaded (or not tried) → 0, else why not (-errno). */
 int scanner_bpf_error(const Scanner *sc);

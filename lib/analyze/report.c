@@ -21,6 +21,7 @@ HostReport *host_report_free(HostReport *r)
 	snapshot_free(r->snap);
 	zombie_scan_free(r->zombies);
 	kernel_log_free(r->kernel_log);
+	inode_audit_free(r->inodes);
 	free(r);
 	return NULL;
 }
@@ -72,7 +73,10 @@ void report_totals(const HostReport *r, ReportTotals *ret)
 		t.census_findings = r->census->n_findings;
 	if (r->kernel_log)
 		t.kernel_log = r->kernel_log->n;
-	t.findings = t.orphans + t.lonely_nss + t.census_findings + t.zombies_over + t.kernel_log;
+	if (r->inodes)
+		t.inodes = r->inodes->n_findings;
+	t.findings = t.orphans + t.lonely_nss + t.census_findings + t.zombies_over + t.kernel_log +
+		     t.inodes;
 	*ret = t;
 }
 
@@ -95,6 +99,9 @@ bool report_is_complete(const HostReport *r)
 		gaps += !gap_is_bpf_refusal(g) &&
 			!(g->what && !strcmp(g->what, GAP_WHAT_NO_SB_WALK));
 	}
+	/* An audit asked for and not made whole: its findings are unknown, not none. */
+	if (r->inodes_wanted && !(r->inodes && r->inodes->ran && r->inodes->complete))
+		return false;
 	return r->snap->privileged && gaps == 0 && r->snap->n_procs > 0;
 }
 

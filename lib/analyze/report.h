@@ -14,6 +14,7 @@
 
 #include "analyze/census.h"
 #include "analyze/orphans.h"
+#include "model/inodes.h"
 #include "model/kernel-log.h"
 #include "model/memcg.h"
 #include "model/snapshot.h"
@@ -34,6 +35,17 @@ typedef struct HostReport {
 	ZombieScan *zombies; /* analysed; NULL when the zombie scan could not start */
 	int zombies_error; /* its -errno; -ENOENT: no memory controller mounted here */
 	KernelLog *kernel_log; /* the kernel's own reports (/dev/kmsg); NULL when not read */
+	/*
+	 * The dentry and inode audit of residue inodes, or NULL when this report
+	 * has none: the default one-shot scan runs none (two walks of every
+	 * cached inode cost about a second), residue --inodes runs one, and
+	 * residue serve and watch carry their last periodic audit (docs/INODES.md,
+	 * "In the rest of residue").  @inodes_note (static) says why there is none.
+	 */
+	InodeAudit *inodes;
+	const char *inodes_note;
+	double inodes_age_s; /* since the audit's last sample */
+	bool inodes_wanted; /* residue --inodes: without a whole audit the scan is incomplete */
 	uint64_t zombie_threshold;
 	double wall_ms, cpu_ms; /* the whole scan */
 	double finished; /* when it ended, seconds since the epoch */
@@ -56,6 +68,7 @@ typedef struct ReportTotals {
 	bool zombies_over; /* at or above the threshold: a finding */
 	size_t census_findings;
 	size_t kernel_log; /* kernel-log findings: leaked references, failed teardowns */
+	size_t inodes; /* findings of the inode audit the report carries */
 	size_t findings; /* everything a user should act on */
 } ReportTotals;
 

@@ -31,6 +31,7 @@ struct InodesBpf {
 	const struct rs_ino_rec *recs; /* map recs, mmap'ed */
 	int memfd; /* where the walk starts: a file of ours */
 	int walk_link;
+	unsigned samples; /* taken with this skeleton */
 };
 
 int inodes_bpf_open(InodesBpf **ret)
@@ -86,6 +87,29 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/*
+ * Empty a hash map.  The walk marks its candidates and mount roots with the
+ * sample's generation and ignores older ones, but never deletes them: a
+ * skeleton kept for many samples (residue serve) would fill both maps with
+ * dead entries, and a candidate that no longer fits loses its holders.
+ */
+static int map_clear(int fd)
+{
+	uint64_t key;
+
+	for (unsigned n = 0; n <= RS_CAND_MAX + RS_MROOTS_MAX; n++) {
+		union bpf_attr attr;
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (uint32_t)fd;
+		attr.next_key = (uint64_t)(uintptr_t)&key; /* key NULL: the first key */
+		if (skel_sys_bpf(BPF_MAP_GET_NEXT_KEY, &attr, sizeof(attr)) < 0)
+			return errno == ENOENT ? 0 : -errno;
+		if (skel_map_delete_elem(fd, &key) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return -E2BIG;
+}
+
 static int walk(InodesBpf *b, uint64_t kdev, uint64_t chunk, InoSample *s)
 {
 	struct inodes *skel = b->skel;
@@ -108,6 +132,10 @@ static int walk(InodesBpf *b, uint64_t kdev, uint64_t chunk, InoSample *s)
 		if (b->walk_link < 0)
 			return b->walk_link;
 	}
+	/* The first two samples fit together; from the third on, drop the dead entries first. */
+	if (b->samples++ >= 2 && ((r = map_clear(skel->maps.cand.map_fd)) < 0 ||
+				  (r = map_clear(skel->maps.mroots.map_fd)) < 0))
+		return r;
 	memset(w, 0, sizeof(*w));
 	skel->bss->gen++;
 	skel->bss->target_dev = kdev;

@@ -37,35 +37,101 @@ static uint64_t kernel_dev(uint64_t dev)
 	return (uint64_t)major(dev) << 20 | minor(dev);
 }
 
-int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret)
+struct InodeAuditor {
+	InodeAuditOptions o;
+	InodesBpf *b;
+	int error; /* the skeleton did not load: -errno, not tried again */
+	InoSample prev; /* the last sample, for the next audit to compare with */
+	bool have_prev;
+	double prev_ms; /* when it was taken (CLOCK_MONOTONIC) */
+};
+
+int inode_auditor_new(const InodeAuditOptions *o, InodeAuditor **ret)
+{
+	InodeAuditor *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	x->o = *o;
+	*ret = x;
+	return 0;
+}
+
+InodeAuditor *inode_auditor_free(InodeAuditor *x)
+{
+	if (!x)
+		return NULL;
+	inodes_bpf_free(x->b);
+	ino_sample_clear(&x->prev);
+	free(x);
+	return NULL;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec d = {
+		.tv_sec = (time_t)s,
+		.tv_nsec = (long)((s - (double)(time_t)s) * 1e9),
+	};
+	while (nanosleep(&d, &d) < 0 && errno == EINTR)
+		;
+}
+
+/* Judge @prev against @cur, with the files the kernel holds outside fd tables that residue names. */
+static int judge(const InoSample *prev, const InoSample *cur, InodeAudit *a)
+{
+	Snapshot *ls = snapshot_new();
+	if (!ls)
+		return -ENOMEM;
+	(void)collect_loop_devices(ls); /* a gap there only leaves their references unexplained */
+	InoKernelFile *kf = ls->n_loops ? calloc(ls->n_loops, sizeof(*kf)) : NULL;
+	for (size_t i = 0; kf && i < ls->n_loops; i++)
+		kf[i] = (InoKernelFile){ .dev = kernel_dev(ls->loops[i].back_dev),
+					 .ino = ls->loops[i].back_ino,
+					 .holder = "loop" };
+	int r = analyze_inodes(prev, cur, kf, kf ? ls->n_loops : 0, a);
+	free(kf);
+	snapshot_free(ls);
+	return r;
+}
+
+int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 {
 	InodeAudit *a = calloc(1, sizeof(*a));
-	InodesBpf *b = NULL;
-	InoSample s1 = { 0 }, s2 = { 0 };
+	InoSample cur = { 0 };
+	uint64_t kdev = x->o.dev ? kernel_dev(x->o.dev) : 0;
 	double t0 = now_ms();
 	int r;
 
 	if (!a)
 		return -ENOMEM;
-	a->target_dev = o->dev ? kernel_dev(o->dev) : 0;
-	a->interval_s = o->interval_s > 0 ? o->interval_s : INODE_AUDIT_INTERVAL_S;
-	r = inodes_bpf_open(&b);
-	if (r < 0) {
-		a->error = r;
-		r = inode_audit_add_gap(a, "dentry and inode audit (BPF iterators)", "bpf", -r);
+	a->target_dev = kdev;
+	a->interval_s = x->o.interval_s > 0 ? x->o.interval_s : INODE_AUDIT_INTERVAL_S;
+	if (!x->b && !x->error) {
+		r = inodes_bpf_open(&x->b);
+		x->error = r < 0 ? r : 0;
+		if (r == -ENOMEM)
+			goto out;
+	}
+	if (!x->b) {
+		a->error = x->error;
+		r = inode_audit_add_gap(a, "dentry and inode audit (BPF iterators)", "bpf",
+					-x->error);
 		goto out;
 	}
-	uint64_t kdev = o->dev ? kernel_dev(o->dev) : 0;
-	r = inodes_bpf_sample(b, kdev, o->chunk, &s1);
-	if (r == 0) {
-		struct timespec d = {
-			.tv_sec = (time_t)a->interval_s,
-			.tv_nsec = (long)((a->interval_s - (double)(time_t)a->interval_s) * 1e9),
-		};
-		while (nanosleep(&d, &d) < 0 && errno == EINTR)
-			;
-		r = inodes_bpf_sample(b, kdev, o->chunk, &s2);
+	r = 0;
+	if (!x->have_prev) {
+		r = inodes_bpf_sample(x->b, kdev, x->o.chunk, &x->prev);
+		x->prev_ms = now_ms();
+		if (r == 0)
+			sleep_s(a->interval_s);
+	} else {
+		a->interval_s = (now_ms() - x->prev_ms) / 1e3;
 	}
+	if (r == 0)
+		r = inodes_bpf_sample(x->b, kdev, x->o.chunk, &cur);
+	double cur_ms = now_ms();
+	x->have_prev = false; /* until this audit has a sample to hand on */
 	if (r == -ENOMEM)
 		goto out;
 	if (r < 0) {
@@ -73,25 +139,21 @@ int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret)
 		r = inode_audit_add_gap(a, "dentry and inode walk", "bpf_iter", -r);
 		goto out;
 	}
-	/* Files the kernel holds outside fd tables that residue can name: loop backing files. */
-	Snapshot *ls = snapshot_new();
-	if (!ls) {
-		r = -ENOMEM;
-		goto out;
-	}
-	(void)collect_loop_devices(ls); /* a gap there only leaves their references unexplained */
-	InoKernelFile *kf = ls->n_loops ? calloc(ls->n_loops, sizeof(*kf)) : NULL;
-	for (size_t i = 0; kf && i < ls->n_loops; i++)
-		kf[i] = (InoKernelFile){ .dev = kernel_dev(ls->loops[i].back_dev),
-					 .ino = ls->loops[i].back_ino,
-					 .holder = "loop" };
-	r = analyze_inodes(&s1, &s2, kf, kf ? ls->n_loops : 0, a);
-	free(kf);
-	snapshot_free(ls);
+	r = judge(&x->prev, &cur, a);
 	if (r < 0)
 		goto out;
+	if (!a->interval_s || x->prev_ms < t0) {
+		/* The earlier sample was an earlier audit's cost, not this one's. */
+		a->walk_ms[0] = a->holders_ms[0] = 0;
+		a->chunks = cur.chunks;
+	}
+	ino_sample_clear(&x->prev);
+	x->prev = cur;
+	cur = (InoSample){ 0 };
+	x->have_prev = true;
+	x->prev_ms = cur_ms;
 	a->ran = true;
-	if (o->dev && !a->n_sbs)
+	if (x->o.dev && !a->n_sbs)
 		r = inode_audit_add_gap(
 			a, "the superblock asked for (not on the kernel's list, or skipped)",
 			"walk", ENOENT);
@@ -99,9 +161,7 @@ int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret)
 		r = inode_audit_add_gap(a, "dentry and inode walk (cut short, or records dropped)",
 					"walk", EAGAIN);
 out:
-	inodes_bpf_free(b);
-	ino_sample_clear(&s1);
-	ino_sample_clear(&s2);
+	ino_sample_clear(&cur);
 	a->ms = now_ms() - t0;
 	if (r == -ENOMEM) {
 		inode_audit_free(a);
@@ -109,6 +169,18 @@ out:
 	}
 	*ret = a;
 	return 0;
+}
+
+int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret)
+{
+	InodeAuditor *x = NULL;
+	int r = inode_auditor_new(o, &x);
+
+	if (r < 0)
+		return r;
+	r = inode_auditor_run(x, ret);
+	inode_auditor_free(x);
+	return r;
 }
 
 static int dev_from_mountinfo(const char *path, uint64_t *ret)

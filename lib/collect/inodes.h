@@ -21,9 +21,25 @@ typedef struct InodeAuditOptions {
 
 /*
  * Audit: *@ret is set whenever the return is not -ENOMEM, also when BPF
- * could not run (then ->ran is false and ->error says why).
+ * could not run (then ->ran is false and ->error says why).  Two samples
+ * @o->interval_s apart: two walks of every cached inode (about 0.4 s each
+ * per 500 000 inodes), so the default scan never calls it (docs/INODES.md).
  */
 int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret);
+
+/*
+ * An auditor that keeps its BPF programs and its last sample between
+ * audits (residue serve, watch): its first audit takes two samples, each
+ * later one a single sample judged against the one before, so that an
+ * audit every few minutes costs one walk and a finding has persisted for
+ * that long.  A skeleton that would not load is not tried again.
+ */
+typedef struct InodeAuditor InodeAuditor;
+
+int inode_auditor_new(const InodeAuditOptions *o, InodeAuditor **ret);
+InodeAuditor *inode_auditor_free(InodeAuditor *x);
+/* One audit, as audit_inodes() returns it. */
+int inode_auditor_run(InodeAuditor *x, InodeAudit **ret);
 
 /*
  * The device of "MAJ:MIN", of a block device node, or of the mount at a

@@ -64,6 +64,39 @@ InodeAudit *inode_audit_free(InodeAudit *a)
 	return NULL;
 }
 
+int inode_audit_copy(const InodeAudit *a, InodeAudit **ret)
+{
+	InodeAudit *c = malloc(sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*c = *a;
+	c->findings = NULL;
+	c->sbs = NULL;
+	c->gaps = NULL;
+	c->n_gaps = c->cap_gaps = 0;
+	if (a->n_findings && !(c->findings = malloc(a->n_findings * sizeof(*c->findings))))
+		goto oom;
+	if (a->n_findings)
+		memcpy(c->findings, a->findings, a->n_findings * sizeof(*c->findings));
+	if (a->n_sbs && !(c->sbs = malloc(a->n_sbs * sizeof(*c->sbs))))
+		goto oom;
+	if (a->n_sbs)
+		memcpy(c->sbs, a->sbs, a->n_sbs * sizeof(*c->sbs));
+	for (size_t i = 0; i < a->n_gaps; i++) {
+		const Gap *g = &a->gaps[i];
+		if (gap_list_add(&c->gaps, &c->n_gaps, &c->cap_gaps, g->what, g->call, g->err,
+				 g->example) < 0)
+			goto oom;
+		c->gaps[c->n_gaps - 1].count = g->count;
+	}
+	*ret = c;
+	return 0;
+oom:
+	inode_audit_free(c);
+	return -ENOMEM;
+}
+
 int inode_audit_add_gap(InodeAudit *a, const char *what, const char *call, int err)
 {
 	return gap_list_add(&a->gaps, &a->n_gaps, &a->cap_gaps, what, call, err, 0);

@@ -160,6 +160,8 @@ typedef struct InodeAudit {
 } InodeAudit;
 
 InodeAudit *inode_audit_free(InodeAudit *a);
+/* A deep copy, for a report that outlives the audit's owner (residue serve keeps the last audit). */
+int inode_audit_copy(const InodeAudit *a, InodeAudit **ret);
 int inode_audit_add_gap(InodeAudit *a, const char *what, const char *call, int err);
 
 /* The filesystem type of a magic number ("tmpfs"), or NULL. */

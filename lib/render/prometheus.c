@@ -105,6 +105,7 @@ static const char *const phases[] = {
 	"zombie memory cgroups",
 	"zombie page-cache walk",
 	"kernel log",
+	"inode audit",
 };
 
 static const char *const gap_kinds[] = { "privilege", "process", "mount", "cgroup", "other" };
@@ -417,6 +418,47 @@ static void finding_metrics(const HostReport *r, FILE *f)
 	for (size_t k = 0; k < _CENSUS_FINDING_MAX; k++)
 		sample1(f, "residue_findings", "kind", census_kinds[k], (double)census[k]);
 	sample1(f, "residue_findings", "kind", "kernel_log", (double)t.kernel_log);
+	sample1(f, "residue_findings", "kind", "inodes", (double)t.inodes);
+}
+
+/*
+ * The inode audit the report carries.  Always residue_inode_audited and the
+ * findings by kind (0 when there is no audit: residue_inode_audited says
+ * whether 0 means none); the rest only when an audit ran.
+ */
+static void inode_metrics(const HostReport *r, FILE *f)
+{
+	const InodeAudit *a = r->inodes && r->inodes->ran ? r->inodes : NULL;
+
+	header(f, "residue_inode_audited", "gauge",
+	       "1 when this report carries a dentry and inode audit that ran (residue serve every "
+	       "--inodes-interval, residue --inodes), 0 when none did: the default one-shot scan "
+	       "runs none.");
+	sample0(f, "residue_inode_audited", a ? 1 : 0);
+	header(f, "residue_inode_findings", "gauge",
+	       "Findings of that audit by kind: stranded dentries, dentry and inode references "
+	       "nothing explains (0 without an audit).");
+	for (int k = 0; k < _INO_FIND_MAX; k++)
+		sample1(f, "residue_inode_findings", "kind", ino_finding_kind_name(k),
+			a ? (double)a->n_kind[k] : 0);
+	if (!a)
+		return;
+	header(f, "residue_inode_audit_complete", "gauge",
+	       "1 when the audit walked every superblock to its end and dropped nothing, 0 when "
+	       "part is unknown.");
+	sample0(f, "residue_inode_audit_complete", a->complete ? 1 : 0);
+	header(f, "residue_inode_unknown", "gauge",
+	       "Counts the audit could not judge: no model for the filesystem, or explained beyond "
+	       "themselves (never findings).");
+	sample0(f, "residue_inode_unknown", (double)(a->over_explained + a->unmodeled));
+	header(f, "residue_inode_audit_inodes", "gauge", "Inodes the audit's last sample walked.");
+	sample0(f, "residue_inode_audit_inodes", (double)a->inodes);
+	header(f, "residue_inode_audit_duration_seconds", "gauge",
+	       "Wall time of the audit (two samples for the first, one for each later).");
+	sample0(f, "residue_inode_audit_duration_seconds", a->ms / 1e3);
+	header(f, "residue_inode_audit_age_seconds", "gauge",
+	       "Seconds between the audit's last sample and this report.");
+	sample0(f, "residue_inode_audit_age_seconds", r->inodes_age_s);
 }
 
 /* The kernel log's findings by kind: every kind always, at 0, so that a query returns 0. */
@@ -474,6 +516,7 @@ int render_prometheus_report(const HostReport *r, const PromOptions *o, FILE *f)
 	census_metrics(r, f);
 	finding_metrics(r, f);
 	kernel_log_metrics(r, f);
+	inode_metrics(r, f);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -189,6 +189,8 @@ int render_json_line(json_object *o, FILE *f);
 
 /* The whole report (report.c): `residue --json` and GET /report; the one screen; --check's line. */
 json_object *render_report_json(const HostReport *r);
+/* Its "inodes" object: the audit the report carries, or why there is none and how to run one. */
+json_object *render_report_inodes_json(const HostReport *r);
 void render_report_text(const HostReport *r, FILE *f);
 /*
  * One line saying what was found, at most @size - 1 bytes (node-problem-detector

@@ -11,6 +11,7 @@
 
 #include "analyze/report.h"
 #include "base/macro.h"
+#include "base/strescape.h"
 #include "render.h"
 
 /*
@@ -29,7 +30,76 @@ json_object *render_report_json(const HostReport *r)
 			       r->zombies ? render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES) :
 					    NULL);
 	json_object_object_add(o, "kernel_log", render_kernel_log_json(r->kernel_log));
+	json_object_object_add(o, "inodes", render_report_inodes_json(r));
 	return o;
+}
+
+#define INODES_HOW "residue inodes, or residue --inodes"
+
+/*
+ * The "inodes" object: the audit of residue inodes -J when the report has
+ * one, with why there is none and how to get one otherwise (docs/JSON.md).
+ */
+json_object *render_report_inodes_json(const HostReport *r)
+{
+	json_object *o;
+
+	if (r->inodes) {
+		o = render_inodes_json(r->inodes);
+		json_object_object_add(
+			o, "reason",
+			r->inodes->ran ? NULL : json_object_new_string("could not run: see error"));
+		json_object_object_add(o, "age_s", json_object_new_double(r->inodes_age_s));
+	} else {
+		o = json_object_new_object();
+		json_object_object_add(o, "audited", json_object_new_boolean(false));
+		json_object_object_add(o, "error", NULL);
+		json_object_object_add(
+			o, "reason",
+			json_object_new_string(r->inodes_note ? r->inodes_note : "not run"));
+		json_object_object_add(o, "age_s", NULL);
+		json_object_object_add(o, "counts", NULL);
+		json_object_object_add(o, "findings", NULL);
+	}
+	json_object_object_add(o, "how", json_object_new_string(INODES_HOW));
+	return o;
+}
+
+/* Two lines at most, and one per finding (at most a few): details are residue inodes'. */
+#define REPORT_INODE_FINDINGS 5
+
+static void inodes_text(const HostReport *r, FILE *f)
+{
+	const InodeAudit *a = r->inodes;
+
+	if (!a) {
+		fprintf(f, "Inode audit: %s; run " INODES_HOW "\n",
+			r->inodes_note ? r->inodes_note : "not run");
+		return;
+	}
+	if (!a->ran) {
+		fprintf(f, "Inode audit: could not run: %s (needs BPF iterators and kernel BTF)\n",
+			strerror(a->error ? -a->error : EAGAIN));
+		return;
+	}
+	fprintf(f, "Inode audit: %zu finding%s in %zu superblocks, %llu inodes%s", a->n_findings,
+		a->n_findings == 1 ? "" : "s", a->n_sbs, (unsigned long long)a->inodes,
+		a->complete ? "" : " (incomplete: residue inodes says where)");
+	if (r->inodes_age_s > 0)
+		fprintf(f, ", %.0f s ago", r->inodes_age_s);
+	fputc('\n', f);
+	for (size_t i = 0; i < a->n_findings && i < REPORT_INODE_FINDINGS; i++) {
+		const InoFinding *fi = &a->findings[i];
+		char dev[32];
+		format_kdev(fi->dev, dev, sizeof(dev));
+		_cleanup_free_ char *name = str_escape_text(fi->name);
+		fprintf(f, "  %s %s %s inode %llu \"%s\" count %d, %lld unexplained: %s\n",
+			ino_finding_kind_name(fi->kind), dev, ino_fstype(fi->magic) ?: "?",
+			(unsigned long long)fi->ino, name ? name : "?", fi->count,
+			(long long)fi->unexplained, inode_finding_action(fi));
+	}
+	if (a->n_findings)
+		fputs("  Details: residue inodes\n", f);
 }
 
 static void zombie_line(const HostReport *r, FILE *f)
@@ -82,6 +152,8 @@ void render_report_text(const HostReport *r, FILE *f)
 		fputc('\n', f);
 		render_kernel_log_text(r->kernel_log, f);
 	}
+	fputc('\n', f);
+	inodes_text(r, f);
 }
 
 /* Append to @buf (of @size) unless it would pass @size - 1; returns whether it fitted. */
@@ -111,7 +183,7 @@ void report_check_line(const HostReport *r, char *buf, size_t size)
 		return;
 	}
 	/* Most costly first; what does not fit is counted in "+N more". */
-	char texts[5][96];
+	char texts[6][96];
 	/* The kernel's leak reports first: a kernel bug, and after a BUG the next sync(2) hangs. */
 	if (t.kernel_log) {
 		size_t bugs = 0;
@@ -135,6 +207,12 @@ void report_check_line(const HostReport *r, char *buf, size_t size)
 	if (t.zombies_over) {
 		snprintf(texts[parts], sizeof(texts[0]), "%llu zombie memcgs",
 			 (unsigned long long)t.zombies);
+		parts++;
+	}
+	/* Leaked references: the unmount will report them (a BUG on hardened kernels). */
+	if (t.inodes) {
+		snprintf(texts[parts], sizeof(texts[0]), "%zu leaked inode/dentry ref%s", t.inodes,
+			 t.inodes == 1 ? "" : "s");
 		parts++;
 	}
 	if (t.lonely_nss) {

@@ -37,8 +37,10 @@ fi
 
 DIR=$(mktemp -d /tmp/residue-inodes.XXXXXX)
 NSPID=""
+SERVEPID=""
 cleanup() {
 	trap - EXIT INT TERM
+	[[ -n $SERVEPID ]] && kill -TERM "$SERVEPID" 2>/dev/null && wait "$SERVEPID" 2>/dev/null
 	# The namespace's processes are the inner shell's children: ending it ends the namespace,
 	# which unmounts the tmpfs and the ext4 (whose loop device clears itself).
 	[[ -n $NSPID ]] && kill -TERM "$NSPID" 2>/dev/null && wait "$NSPID" 2>/dev/null
@@ -106,5 +108,53 @@ done
 rc=$?
 ((rc == 0)) || fail "--check on a healthy tmpfs exited $rc"
 "$RESIDUE" inodes -r -n -o KIND,DEV "$EDEV" | grep -q . && fail "-r -n printed a row for a healthy ext4"
+
+# In the rest of residue: the default scan runs no audit and says so, --inodes runs one, and
+# serve audits on its own period, one walk per audit after the first (docs/INODES.md).
+out=$("$RESIDUE" --json) || fail "residue --json failed"
+jq -e '.inodes.audited == false and .inodes.findings == null and (.inodes.reason | length) > 0
+	and (.inodes.how | test("residue inodes"))' <<<"$out" >/dev/null ||
+	fail "residue --json: $(jq -c .inodes <<<"$out")"
+"$RESIDUE" | grep -q '^Inode audit: not run' || fail "residue's screen does not say the audit did not run"
+out=$("$RESIDUE" --json --inodes) || fail "residue --json --inodes failed"
+jq -e '.inodes.audited and .inodes.complete and (.inodes.findings | length) == 0' <<<"$out" \
+	>/dev/null || fail "residue --json --inodes: $(jq -c '.inodes | del(.superblock_list)' <<<"$out")"
+"$RESIDUE" --prometheus --inodes | grep -qx 'residue_inode_audited 1' ||
+	fail "residue --prometheus --inodes: residue_inode_audited is not 1"
+"$RESIDUE" --check --inodes >/dev/null || fail "residue --check --inodes exited $? on a healthy host"
+
+"$RESIDUE" serve --listen 127.0.0.1:0 --interval 30 --inodes-interval 1.5 --duration 20 \
+	2>"$DIR/serve.log" &
+SERVEPID=$!
+PORT=""
+for _ in $(seq 1 50); do
+	PORT=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' "$DIR/serve.log")
+	[[ -n $PORT ]] && break
+	sleep 0.1
+done
+# The first audit takes two samples 0.25 s apart; a later one compares with the last (1.5 s).
+ok=""
+for _ in $(seq 1 80); do
+	rep=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/report") || rep=""
+	if jq -e '.inodes.audited and .inodes.interval_s >= 1' <<<"$rep" >/dev/null 2>&1; then
+		ok=1
+		break
+	fi
+	sleep 0.25
+done
+if [[ -n $ok ]]; then
+	jq -e '.inodes.complete and (.inodes.findings | length) == 0' <<<"$rep" >/dev/null ||
+		fail "serve's audit: $(jq -c '.inodes | del(.superblock_list)' <<<"$rep")"
+	curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" | grep -qx 'residue_inode_audited 1' ||
+		fail "serve's /metrics: residue_inode_audited is not 1"
+	echo "# serve: $(jq -c '.inodes | {interval_s, age_s, ms: .ms.total, counts}' <<<"$rep")"
+else
+	fail "serve published no audit of one walk: $(jq -c '.inodes | del(.superblock_list)' <<<"$rep" 2>&1 | head -c 400); $(cat "$DIR/serve.log")"
+fi
+kill -TERM "$SERVEPID" 2>/dev/null
+wait "$SERVEPID" 2>/dev/null
+SERVEPID=""
+grep -q 'inodes .*appeared' "$DIR/serve.log" && fail "serve logged an inode finding: $(cat "$DIR/serve.log")"
+
 ((FAILS == 0)) && echo "PASS"
 exit $((FAILS ? 1 : 0))

@@ -88,6 +88,37 @@ static KernelLog *kernel_log_fixture(void)
 	return l;
 }
 
+/* An audit with one leaked dentry reference (residue serve's last, 12.5 s old). */
+static InodeAudit *inode_fixture(void)
+{
+	InodeAudit *a = calloc(1, sizeof(*a));
+	InoFinding *f = calloc(1, sizeof(*f));
+	if (!a || !f)
+		abort();
+	*f = (InoFinding){ .kind = INO_FIND_DENTRY_REFS,
+			   .dev = 7ULL << 20 | 3,
+			   .ino = 12,
+			   .parent_ino = 2,
+			   .magic = 0xef53,
+			   .count = 3,
+			   .unexplained = 1,
+			   .files = 1,
+			   .children = 1,
+			   .pids = { 4242 },
+			   .n_pids = 1 };
+	strcpy(f->name, "leaked\x1b");
+	*a = (InodeAudit){ .ran = true,
+			   .complete = true,
+			   .findings = f,
+			   .n_findings = 1,
+			   .interval_s = 600,
+			   .inodes = 77000,
+			   .ms = 312.5,
+			   .unmodeled = 4 };
+	a->n_kind[INO_FIND_DENTRY_REFS] = 1;
+	return a;
+}
+
 static HostReport *host_report(void)
 {
 	HostReport *r = calloc(1, sizeof(*r));
@@ -109,6 +140,8 @@ static HostReport *host_report(void)
 	host_report_add_phase(r, "processes and references", 20);
 	host_report_add_phase(r, "zombie memory cgroups", 3);
 	r->kernel_log = kernel_log_fixture();
+	r->inodes = inode_fixture();
+	r->inodes_age_s = 12.5;
 	return r;
 }
 
@@ -314,6 +347,72 @@ static void test_findings(void)
 	CHECK(!s.appeared[0]);
 	finding_list_done(&all);
 	finding_list_done(&fewer);
+	host_report_free(r);
+}
+
+/*
+ * The inode audit in the whole report: a finding with a key that names no
+ * kernel address, metrics, the "inodes" JSON object; without an audit, the
+ * object says why and how, and the metrics say none ran.
+ */
+static void test_inodes(void)
+{
+	HostReport *r = host_report();
+	FindingList all = { 0 };
+	ReportTotals t;
+	size_t len;
+	char line[81];
+
+	report_totals(r, &t);
+	CHECK_EQ_U64(t.inodes, 1);
+	CHECK_EQ_INT(findings_from_report(r, &all), 0);
+	bool found = false;
+	for (size_t i = 0; i < all.n; i++) {
+		if (strcmp(all.items[i].kind, "inodes") != 0)
+			continue;
+		found = true;
+		CHECK_STREQ(all.items[i].key, "inodes dentry_refs 7:3 12 2 leaked\\x1b");
+		CHECK_EQ_INT(all.items[i].severity, 3);
+		CHECK(strstr(all.items[i].text, "0x") == NULL);
+	}
+	CHECK(found);
+	finding_list_done(&all);
+	r->zombie_threshold = 0;
+	r->orphans->n_orphans = 0;
+	report_check_line(r, line, sizeof(line));
+	printf("# %s\n", line);
+	CHECK(strstr(line, "1 leaked inode/dentry ref") != NULL);
+	char *t1 = render_to_string(render_prometheus, r, &prom, &len);
+	CHECK(strstr(t1, "residue_inode_audited 1\n") != NULL);
+	CHECK(strstr(t1, "residue_inode_findings{kind=\"dentry_refs\"} 1\n") != NULL);
+	CHECK(strstr(t1, "residue_findings{kind=\"inodes\"} 1\n") != NULL);
+	CHECK(strstr(t1, "residue_inode_audit_age_seconds 12.5\n") != NULL);
+	json_object *j = render_report_json(r), *o, *v;
+	CHECK(json_object_object_get_ex(j, "inodes", &o) &&
+	      json_object_get_boolean(json_object_object_get(o, "audited")) &&
+	      json_object_array_length(json_object_object_get(o, "findings")) == 1 &&
+	      json_object_object_get_ex(o, "reason", &v) && v == NULL);
+	json_object_put(j);
+	free(t1);
+
+	r->inodes = inode_audit_free(r->inodes);
+	r->inodes_note = "not run by the default scan";
+	char *t2 = render_to_string(render_prometheus, r, &prom, &len);
+	CHECK(strstr(t2, "residue_inode_audited 0\n") != NULL);
+	CHECK(strstr(t2, "residue_inode_findings{kind=\"stranded\"} 0\n") != NULL);
+	CHECK(strstr(t2, "residue_inode_audit_complete") == NULL);
+	j = render_report_json(r);
+	CHECK(json_object_object_get_ex(j, "inodes", &o) &&
+	      !json_object_get_boolean(json_object_object_get(o, "audited")) &&
+	      json_object_object_get_ex(o, "findings", &v) && v == NULL &&
+	      !strcmp(json_object_get_string(json_object_object_get(o, "reason")),
+		      "not run by the default scan") &&
+	      json_object_object_get(o, "how") != NULL);
+	json_object_put(j);
+	free(t2);
+	/* Asked for (residue --inodes) and not made: unknown, not clean. */
+	r->inodes_wanted = true;
+	CHECK(!report_is_complete(r));
 	host_report_free(r);
 }
 
@@ -529,6 +628,7 @@ int main(int argc, char **argv)
 	RUN(test_prometheus_hostile);
 	RUN(test_check_line);
 	RUN(test_findings);
+	RUN(test_inodes);
 	RUN(test_findings_dev_reused);
 	RUN(test_zombie_life);
 	RUN(test_zombie_life_bounded);
