@@ -13,6 +13,8 @@
  *                   - mounts whose root it is
  *                   - 1 if it is a swap file (swapon's struct file)
  *                   - 1 per loop device it backs (the loop's struct file)
+ *                   - 1 per io_uring fixed-file slot and per file in flight in a
+ *                     unix socket (SCM_RIGHTS) that is it (kholders.bpf.c's walks)
  *                   - the filesystem's own: devpts' ptmx, proc's self and thread-self
  *
  * An inode's: i_count - its dentries - 1 if it has fsnotify marks (the
@@ -373,6 +375,10 @@ int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile
 		}
 		if (hit->unknown) {
 			a->unmodeled++;
+			continue;
+		}
+		if (hit->kind == INO_FIND_DENTRY_REFS && a->kernel_holders_unknown) {
+			a->holders_unknown++;
 			continue;
 		}
 		/* The second sample's account: its holders are the later view. */

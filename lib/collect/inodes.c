@@ -19,10 +19,13 @@
 #include <time.h>
 
 #include "analyze/inodes.h"
+#include "base/array.h"
 #include "base/fileio.h"
 #include "base/macro.h"
 #include "base/procfmt.h"
 #include "bpf/inodes-loader.h"
+#include "bpf/kholders-loader.h"
+#include "bpf/kholders.h"
 #include "collect/collect.h"
 
 static double now_ms(void)
@@ -41,6 +44,12 @@ struct InodeAuditor {
 	InodeAuditOptions o;
 	InodesBpf *b;
 	int error; /* the skeleton did not load: -errno, not tried again */
+	KholdersBpf *kb; /* the kernel-holder walks (kholders.bpf.c) */
+	int kb_error;
+	/* The last audit's findings before keep_persistent() (have_raw: there was one) */
+	InoFinding *raw;
+	size_t n_raw;
+	bool have_raw;
 	InoSample prev; /* the last sample, for the next audit to compare with */
 	bool have_prev;
 	double prev_ms; /* when it was taken (CLOCK_MONOTONIC) */
@@ -62,6 +71,8 @@ InodeAuditor *inode_auditor_free(InodeAuditor *x)
 	if (!x)
 		return NULL;
 	inodes_bpf_free(x->b);
+	kholders_bpf_free(x->kb);
+	free(x->raw);
 	ino_sample_clear(&x->prev);
 	free(x);
 	return NULL;
@@ -77,22 +88,191 @@ static void sleep_s(double s)
 		;
 }
 
-/* Judge @prev against @cur, with the files the kernel holds outside fd tables that residue names. */
-static int judge(const InoSample *prev, const InoSample *cur, InodeAudit *a)
+/* The devices (as makedev() makes them) of the dentries the walk could not explain, sorted. */
+static int candidate_devs(const InoSample *a, const InoSample *b, uint64_t **ret, size_t *ret_n)
+{
+	uint64_t *devs = NULL;
+	size_t n = 0;
+	const InoSample *ss[] = { a, b };
+
+	for (size_t k = 0; k < ARRAY_SIZE(ss); k++)
+		for (size_t i = 0; i < ss[k]->n_objs; i++) {
+			const InoObj *o = &ss[k]->objs[i];
+			uint64_t dev =
+				makedev((unsigned)(o->dev >> 20), (unsigned)(o->dev & 0xfffff));
+			bool seen = false;
+			if (o->kind != INO_OBJ_DENTRY)
+				continue;
+			for (size_t j = 0; j < n && !seen; j++)
+				seen = devs[j] == dev;
+			if (seen)
+				continue;
+			uint64_t *m = reallocarray(devs, n + 1, sizeof(*devs));
+			if (!m) {
+				free(devs);
+				return -ENOMEM;
+			}
+			devs = m;
+			devs[n++] = dev;
+		}
+	*ret = devs;
+	*ret_n = n;
+	return 0;
+}
+
+static int add_kfile(InoKernelFile **kf, size_t *n, size_t *cap, uint64_t dev, uint64_t ino,
+		     const char *holder)
+{
+	InoKernelFile *k = ARRAY_PUSH(*kf, *n, *cap);
+	if (!k)
+		return -ENOMEM;
+	*k = (InoKernelFile){ .dev = kernel_dev(dev), .ino = ino, .holder = holder };
+	return 0;
+}
+
+/*
+ * The files the kernel holds outside fd tables that residue's own walks
+ * name, each of which holds its dentry once: loop devices' backing files,
+ * io_uring fixed files and files in flight in unix sockets (SCM_RIGHTS),
+ * the last two through kholders.bpf.c (as for orphans, collect/kholders.c).
+ * A holder walk that fails or reads in part makes the audit's unexplained
+ * dentry counts unknown (kernel_holders_unknown) rather than findings.
+ */
+static int kernel_files(InodeAuditor *x, const InoSample *prev, const InoSample *cur, InodeAudit *a,
+			Snapshot *ls, InoKernelFile **ret, size_t *ret_n)
+{
+	_cleanup_free_ uint64_t *devs = NULL;
+	InoKernelFile *kf = NULL;
+	size_t n = 0, cap = 0, n_devs = 0;
+	int r;
+
+	(void)collect_loop_devices(ls); /* a gap there only leaves their references unexplained */
+	for (size_t i = 0; i < ls->n_loops; i++)
+		if ((r = add_kfile(&kf, &n, &cap, ls->loops[i].back_dev, ls->loops[i].back_ino,
+				   "loop")) < 0)
+			goto fail;
+	if ((r = candidate_devs(prev, cur, &devs, &n_devs)) < 0)
+		goto fail;
+	if (n_devs && !x->kb && !x->kb_error) {
+		r = kholders_bpf_open(&x->kb);
+		x->kb_error = r < 0 ? r : 0;
+		if (r == -ENOMEM)
+			goto fail;
+	}
+	if (n_devs && !x->kb) {
+		a->kernel_holders_unknown = true;
+		r = inode_audit_add_gap(a, "kernel holders: io_uring fixed files, files in flight",
+					"bpf", -x->kb_error);
+		if (r < 0)
+			goto fail;
+	} else if (n_devs) {
+		size_t gaps = ls->n_gaps;
+		r = kholders_bpf_inflight(x->kb, ls);
+		if (r == -ENOMEM)
+			goto fail;
+		/* The program takes RS_KHOLDER_DEVS_MAX devices a run (more are dropped unsaid). */
+		int r2 = r;
+		for (size_t i = 0; r2 >= 0 && i < n_devs; i += RS_KHOLDER_DEVS_MAX)
+			r2 = kholders_bpf_files(x->kb, ls, devs + i,
+						MIN(n_devs - i, (size_t)RS_KHOLDER_DEVS_MAX));
+		if (r2 == -ENOMEM) {
+			r = r2;
+			goto fail;
+		}
+		if (r < 0 || r2 < 0 || ls->n_gaps > gaps) {
+			a->kernel_holders_unknown = true;
+			r = inode_audit_add_gap(
+				a,
+				"kernel holders: io_uring fixed files, files in flight (in part)",
+				"bpf_iter",
+				r < 0  ? -r :
+				r2 < 0 ? -r2 :
+					 EAGAIN);
+			if (r < 0)
+				goto fail;
+		}
+		for (size_t i = 0; i < ls->n_inflight; i++)
+			if (ls->inflight[i].kind == INFLIGHT_FILE &&
+			    (r = add_kfile(&kf, &n, &cap, ls->inflight[i].dev, ls->inflight[i].ino,
+					   "inflight")) < 0)
+				goto fail;
+		for (size_t i = 0; i < ls->n_kholders; i++)
+			if (ls->kholders[i].kind == KHOLDER_IO_URING &&
+			    (r = add_kfile(&kf, &n, &cap, ls->kholders[i].dev, ls->kholders[i].ino,
+					   "io_uring")) < 0)
+				goto fail;
+	}
+	*ret = kf;
+	*ret_n = n;
+	return 0;
+fail:
+	free(kf);
+	return r;
+}
+
+/* Judge @prev against @cur, with the files the kernel holds that residue names. */
+static int judge(InodeAuditor *x, const InoSample *prev, const InoSample *cur, InodeAudit *a)
 {
 	Snapshot *ls = snapshot_new();
+	InoKernelFile *kf = NULL;
+	size_t n = 0;
+
 	if (!ls)
 		return -ENOMEM;
-	(void)collect_loop_devices(ls); /* a gap there only leaves their references unexplained */
-	InoKernelFile *kf = ls->n_loops ? calloc(ls->n_loops, sizeof(*kf)) : NULL;
-	for (size_t i = 0; kf && i < ls->n_loops; i++)
-		kf[i] = (InoKernelFile){ .dev = kernel_dev(ls->loops[i].back_dev),
-					 .ino = ls->loops[i].back_ino,
-					 .holder = "loop" };
-	int r = analyze_inodes(prev, cur, kf, kf ? ls->n_loops : 0, a);
+	int r = kernel_files(x, prev, cur, a, ls, &kf, &n);
+	if (r == 0)
+		r = analyze_inodes(prev, cur, kf, n, a);
 	free(kf);
 	snapshot_free(ls);
 	return r;
+}
+
+static bool same_finding(const InoFinding *a, const InoFinding *b)
+{
+	return a->kind == b->kind && a->dentry == b->dentry && a->inode == b->inode &&
+	       a->count == b->count;
+}
+
+/*
+ * A kept auditor's samples are minutes apart, and a busy directory's count
+ * (a build tree: cwds and lookups of a hundred processes) can be the same,
+ * with one lookup in flight, at two instants by chance.  So from its second
+ * audit on, a finding must also have been one of the audit before: three
+ * samples at the same address with the same count.  What only this audit
+ * shows is transient.  The unfiltered findings are kept for the next audit.
+ */
+static int keep_persistent(InodeAuditor *x, InodeAudit *a)
+{
+	InoFinding *raw = NULL;
+	size_t n_raw = a->n_findings;
+
+	if (a->n_findings && !(raw = malloc(a->n_findings * sizeof(*raw))))
+		return -ENOMEM;
+	if (a->n_findings)
+		memcpy(raw, a->findings, a->n_findings * sizeof(*raw));
+	if (x->have_raw) {
+		size_t keep = 0;
+		for (size_t i = 0; i < a->n_findings; i++) {
+			bool before = false;
+			for (size_t j = 0; j < x->n_raw && !before; j++)
+				before = same_finding(&a->findings[i], &x->raw[j]);
+			if (before) {
+				a->findings[keep++] = a->findings[i];
+				continue;
+			}
+			a->n_kind[a->findings[i].kind]--;
+			a->transient++;
+			for (size_t k = 0; k < a->n_sbs; k++)
+				if (a->sbs[k].dev == a->findings[i].dev && a->sbs[k].findings)
+					a->sbs[k].findings--;
+		}
+		a->n_findings = keep;
+	}
+	free(x->raw);
+	x->raw = raw;
+	x->n_raw = n_raw;
+	x->have_raw = true;
+	return 0;
 }
 
 int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
@@ -139,7 +319,9 @@ int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 		r = inode_audit_add_gap(a, "dentry and inode walk", "bpf_iter", -r);
 		goto out;
 	}
-	r = judge(&x->prev, &cur, a);
+	r = judge(x, &x->prev, &cur, a);
+	if (r == 0)
+		r = keep_persistent(x, a);
 	if (r < 0)
 		goto out;
 	if (!a->interval_s || x->prev_ms < t0) {

@@ -148,6 +148,14 @@ typedef struct InodeAudit {
 	 * that residue has no model for (ino_fs_unmodeled()): unknown.
 	 */
 	size_t unmodeled;
+	/*
+	 * Set by the caller before the analysis: residue's walks of the kernel's
+	 * holders (io_uring fixed files, files in flight) could not be read, or
+	 * only in part.  Then what no other holder explains is unknown, counted
+	 * in holders_unknown, never a finding those walks could have explained.
+	 */
+	bool kernel_holders_unknown;
+	size_t holders_unknown;
 	InoSbSummary *sbs;
 	size_t n_sbs;
 	uint64_t inodes, dentries, sbs_skipped;

@@ -170,7 +170,12 @@ void render_inodes_text(const InodeAudit *a, FILE *f)
 		"superblocks, %llu inodes, two samples %.2f s apart; %zu transient, %zu unknown\n",
 		a->n_findings, a->n_kind[INO_FIND_STRANDED], a->n_kind[INO_FIND_DENTRY_REFS],
 		a->n_kind[INO_FIND_INODE_REFS], a->n_sbs, (unsigned long long)a->inodes,
-		a->interval_s, a->transient, a->over_explained + a->unmodeled);
+		a->interval_s, a->transient, a->over_explained + a->unmodeled + a->holders_unknown);
+	if (a->holders_unknown)
+		fprintf(f,
+			"  %zu dentry counts are unknown, not findings: residue could not read the "
+			"kernel's holders (io_uring fixed files, files in flight); see the gaps\n",
+			a->holders_unknown);
 	if (a->n_kind[INO_FIND_STRANDED])
 		fputs("  stranded: cached dentries no unmount will free; the unmount that meets them "
 		      "reports \"Busy inodes\" (a kernel BUG on hardened kernels, after which sync(2) "
@@ -215,6 +220,8 @@ json_object *render_inodes_json(const InodeAudit *a)
 	json_object_object_add(cnt, "transient", json_object_new_int64((int64_t)a->transient));
 	json_object_object_add(cnt, "unknown", json_object_new_int64((int64_t)a->over_explained));
 	json_object_object_add(cnt, "unmodeled", json_object_new_int64((int64_t)a->unmodeled));
+	json_object_object_add(cnt, "holders_unknown",
+			       json_object_new_int64((int64_t)a->holders_unknown));
 	json_object_object_add(root, "counts", cnt);
 	for (size_t i = 0; i < a->n_findings; i++) {
 		const InoFinding *fi = &a->findings[i];

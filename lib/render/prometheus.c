@@ -448,9 +448,10 @@ static void inode_metrics(const HostReport *r, FILE *f)
 	       "part is unknown.");
 	sample0(f, "residue_inode_audit_complete", a->complete ? 1 : 0);
 	header(f, "residue_inode_unknown", "gauge",
-	       "Counts the audit could not judge: no model for the filesystem, or explained beyond "
-	       "themselves (never findings).");
-	sample0(f, "residue_inode_unknown", (double)(a->over_explained + a->unmodeled));
+	       "Counts the audit could not judge: no model for the filesystem, explained beyond "
+	       "themselves, or kernel holders not read (never findings).");
+	sample0(f, "residue_inode_unknown",
+		(double)(a->over_explained + a->unmodeled + a->holders_unknown));
 	header(f, "residue_inode_audit_inodes", "gauge", "Inodes the audit's last sample walked.");
 	sample0(f, "residue_inode_audit_inodes", (double)a->inodes);
 	header(f, "residue_inode_audit_duration_seconds", "gauge",
