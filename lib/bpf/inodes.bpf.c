@@ -65,7 +65,9 @@ struct mount___v61 {
 
 /*
  * 6.18 has the flags in BTF (enum dentry_flags); 6.1 has #defines only, with
- * other values (DCACHE_MOUNTED was 0x10000 and DCACHE_DENTRY_CURSOR 0x20000000).
+ * other values: DCACHE_MOUNTED 0x00010000 and DCACHE_DENTRY_CURSOR 0x20000000
+ * (include/linux/dcache.h of 6.1.192, Debian's linux-headers-6.1.0-57-common,
+ * lines 190 and 213; DCACHE_DISCONNECTED 0x20 on line 160).
  */
 static __always_inline __u32 dflag_mounted(void)
 {

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/macro.h"
 #include "inodes-decode.h"
 #include "inodes.h"
@@ -78,13 +79,6 @@ InodesBpf *inodes_bpf_free(InodesBpf *b)
 	inodes__destroy(b->skel);
 	free(b);
 	return NULL;
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
 /*
@@ -209,12 +203,12 @@ static int holders(InodesBpf *b, InoSample *s)
 int inodes_bpf_sample(InodesBpf *b, uint64_t kdev, uint64_t chunk, InoSample *s)
 {
 	ino_sample_clear(s);
-	double t0 = now_ms();
+	double t0 = mono_ms();
 	int r = walk(b, kdev, chunk, s);
-	double t1 = now_ms();
+	double t1 = mono_ms();
 	if (r == 0)
 		r = holders(b, s);
 	s->walk_ms = t1 - t0;
-	s->holders_ms = now_ms() - t1;
+	s->holders_ms = mono_ms() - t1;
 	return r;
 }

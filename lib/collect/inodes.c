@@ -21,19 +21,13 @@
 #include "analyze/inodes.h"
 #include "base/array.h"
 #include "base/fileio.h"
+#include "base/clock.h"
 #include "base/macro.h"
 #include "base/procfmt.h"
 #include "bpf/inodes-loader.h"
 #include "bpf/kholders-loader.h"
 #include "bpf/kholders.h"
 #include "collect/collect.h"
-
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 static uint64_t kernel_dev(uint64_t dev)
 {
@@ -280,7 +274,7 @@ int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 	InodeAudit *a = calloc(1, sizeof(*a));
 	InoSample cur = { 0 };
 	uint64_t kdev = x->o.dev ? kernel_dev(x->o.dev) : 0;
-	double t0 = now_ms();
+	double t0 = mono_ms();
 	int r;
 
 	if (!a)
@@ -302,15 +296,15 @@ int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 	r = 0;
 	if (!x->have_prev) {
 		r = inodes_bpf_sample(x->b, kdev, x->o.chunk, &x->prev);
-		x->prev_ms = now_ms();
+		x->prev_ms = mono_ms();
 		if (r == 0)
 			sleep_s(a->interval_s);
 	} else {
-		a->interval_s = (now_ms() - x->prev_ms) / 1e3;
+		a->interval_s = (mono_ms() - x->prev_ms) / 1e3;
 	}
 	if (r == 0)
 		r = inodes_bpf_sample(x->b, kdev, x->o.chunk, &cur);
-	double cur_ms = now_ms();
+	double cur_ms = mono_ms();
 	x->have_prev = false; /* until this audit has a sample to hand on */
 	if (r == -ENOMEM)
 		goto out;
@@ -344,7 +338,7 @@ int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 					"walk", EAGAIN);
 out:
 	ino_sample_clear(&cur);
-	a->ms = now_ms() - t0;
+	a->ms = mono_ms() - t0;
 	if (r == -ENOMEM) {
 		inode_audit_free(a);
 		return r;
