@@ -368,7 +368,9 @@ int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile
 		x2 = (SampleIndex){ 0 };
 	for (size_t i = 0; r == 0 && i < x1.n_sus; i++) {
 		const Suspect *su = &x1.sus[i];
-		Suspect *hit = bsearch(su, x2.sus, x2.n_sus, sizeof(*x2.sus), cmp_suspect);
+		Suspect *hit = x2.n_sus ?
+				       bsearch(su, x2.sus, x2.n_sus, sizeof(*x2.sus), cmp_suspect) :
+				       NULL; /* bsearch's base must not be NULL, even for none */
 		if (!hit) {
 			a->transient++;
 			continue;
