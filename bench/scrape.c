@@ -444,6 +444,10 @@ int main(int argc, char **argv)
 				       sc, now() - t_start, wall, cpu, sched, stat, rss, hwm,
 				       sample(body, "residue_mount_namespaces"));
 				print_phases(body);
+				/* The last dentry and inode audit, which runs between scans. */
+				double audit = sample(body, "residue_inode_audit_duration_seconds");
+				if (!isnan(audit))
+					printf(" inode_audit_s=%g", audit);
 				/* Last: the HEAD request reuses the buffer the body is in. */
 				printf(" metrics_bytes=%zu report_bytes=%ld", bytes,
 				       report_bytes(&buf, &cap));

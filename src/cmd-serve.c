@@ -192,7 +192,7 @@ static void usage(FILE *f)
 	      "     --top-parents N        zombie parents named in metrics (default 10)\n"
 	      "     --zombie-threshold N   zombie memcgs that make a finding (default 1000)\n"
 	      "     --inodes-interval SEC  audit dentries and inodes (residue inodes) this often,\n"
-	      "                            one walk each, between scans (default 600; 0: never)\n"
+	      "                            one walk each, between scans (default 3600; 0: never)\n"
 	      "     --no-bpf               /proc and cgroupfs only\n"
 	      " -h, --help                 this text\n"
 	      "\n"

@@ -136,7 +136,7 @@ static void usage(FILE *f)
 	      "     --debounce SEC      after a change, wait this long for quiet (default 1)\n"
 	      "     --duration SEC      stop after SEC seconds (default: at SIGINT or SIGTERM)\n"
 	      "     --zombie-threshold N  zombie memcgs that make a finding (default 1000)\n"
-	      "     --inodes-interval SEC  audit dentries and inodes this often (default 600;\n"
+	      "     --inodes-interval SEC  audit dentries and inodes this often (default 3600;\n"
 	      "                         0: never)\n"
 	      "     --no-bpf            /proc and cgroupfs only (no zombie lines)\n"
 	      "     --check             exit 1 when findings are present at the end\n"
