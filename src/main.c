@@ -135,7 +135,7 @@ void warn_bpf_refused(const Snapshot *s, const ZombieScan *z)
 {
 	char line[512];
 
-	if (render_bpf_refusal(s, z, 0, line, sizeof(line)))
+	if (render_bpf_refusal(s, z, 0, 0, line, sizeof(line)))
 		fprintf(stderr, "residue: %s\n", line);
 }
 

@@ -54,6 +54,7 @@ typedef struct Agent {
 	double pending_since, last_change; /* 0: no change pending */
 	const char *tier; /* "bpf" or "proc" of the last good scan */
 	int watch_refused; /* the kernel refused the zombie tracepoints: errno, for the first scan */
+	int inodes_refused; /* ... the inode audit's programs: errno, said in the first scan's line */
 } Agent;
 
 static double mono_s(void)
@@ -142,15 +143,22 @@ static void check_tier(Agent *a, const HostReport *r)
 
 /*
  * At the first scan: one line for everything the kernel refused of BPF (references, zombie
- * walks, zombie tracepoints) rather than one per part.  Returns whether it said the
- * references are read through /proc, which check_tier() then need not repeat.
+ * walks, zombie tracepoints, the inode audit's programs, loaded now to know) rather than
+ * one per part.  Returns whether it said the references are read through /proc, which
+ * check_tier() then need not repeat, or -ENOMEM.
  */
-static bool note_refusal(Agent *a, const HostReport *r)
+static int note_refusal(Agent *a, const HostReport *r)
 {
 	char line[512];
+	int e = scanner_inodes_load(a->scanner);
 
-	if (!render_bpf_refusal(r->snap, r->zombies, a->watch_refused, line, sizeof(line)))
-		return false;
+	if (e == -ENOMEM)
+		return e;
+	if (e < 0 && privilege_bpf_refusal(-e))
+		a->inodes_refused = -e;
+	if (!render_bpf_refusal(r->snap, r->zombies, a->watch_refused, a->inodes_refused, line,
+				sizeof(line)))
+		return 0;
 	note(a, 4, "%s", line);
 	return !r->snap->used_bpf && privilege_bpf_refusal(r->snap->bpf_error);
 }
@@ -173,7 +181,9 @@ static int scan(Agent *a, bool first)
 		return 0;
 	}
 	a->st.last_ok = r->finished;
-	if (first && note_refusal(a, r))
+	if (first && (e = note_refusal(a, r)) < 0)
+		goto out;
+	if (first && e > 0)
 		a->tier = "proc";
 	check_tier(a, r);
 	if (first && a->life && r->zombies && (e = zombie_life_add_before(a->life, r->zombies)) < 0)
@@ -209,7 +219,9 @@ static int audit_inodes_now(Agent *a)
 	if (r < 0)
 		return r;
 	const InodeAudit *now = scanner_last_inodes(a->scanner);
-	if (!now->ran && (!before || ran_before))
+	/* A refusal the first scan's line already said ("inode audits off") is not said again. */
+	bool said = a->inodes_refused && now->error == -a->inodes_refused;
+	if (!now->ran && (!before || ran_before) && !said)
 		note(a, 5, "inode audits cannot run: %s; the reports say so",
 		     strerror(now->error ? -now->error : EAGAIN));
 	changed(a);

@@ -141,12 +141,25 @@ double scanner_inodes_due(const Scanner *sc)
 	return sc->inodes ? sc->inodes_at + sc->o.inodes_interval_s : sc->created;
 }
 
+static int auditor(Scanner *sc)
+{
+	return sc->auditor ? 0 : inode_auditor_new(&(InodeAuditOptions){ 0 }, &sc->auditor);
+}
+
+int scanner_inodes_load(Scanner *sc)
+{
+	if (!scanner_inodes_due(sc))
+		return 0;
+	int r = auditor(sc);
+	return r < 0 ? r : inode_auditor_load(sc->auditor);
+}
+
 int scanner_audit_inodes(Scanner *sc)
 {
 	InodeAudit *a = NULL;
 	int r;
 
-	if (!sc->auditor && (r = inode_auditor_new(&(InodeAuditOptions){ 0 }, &sc->auditor)) < 0)
+	if ((r = auditor(sc)) < 0)
 		return r;
 	if ((r = inode_auditor_run(sc->auditor, &a)) < 0)
 		return r;

@@ -74,6 +74,13 @@ double scanner_inodes_due(const Scanner *sc);
 int scanner_audit_inodes(Scanner *sc);
 /* The last audit kept, or NULL. */
 const InodeAudit *scanner_last_inodes(const Scanner *sc);
+/*
+ * long_running, with audits due (not --no-bpf, --inodes-interval above 0):
+ * load the audit's BPF programs if not yet tried, 0 or why they did not load
+ * (-errno, e.g. -EPERM when the kernel refused BPF); 0 when no audit will
+ * run, or -ENOMEM.
+ */
+int scanner_inodes_load(Scanner *sc);
 
 /* The reference tier's BPF programs: loaded (or not tried) → 0, else why not (-errno). */
 int scanner_bpf_error(const Scanner *sc);

@@ -269,6 +269,17 @@ static int keep_persistent(InodeAuditor *x, InodeAudit *a)
 	return 0;
 }
 
+int inode_auditor_load(InodeAuditor *x)
+{
+	if (!x->b && !x->error) {
+		int r = inodes_bpf_open(&x->b);
+		if (r == -ENOMEM)
+			return r; /* not remembered: the next audit tries again */
+		x->error = r < 0 ? r : 0;
+	}
+	return x->b ? 0 : x->error;
+}
+
 int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 {
 	InodeAudit *a = calloc(1, sizeof(*a));
@@ -281,12 +292,8 @@ int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 		return -ENOMEM;
 	a->target_dev = kdev;
 	a->interval_s = x->o.interval_s > 0 ? x->o.interval_s : INODE_AUDIT_INTERVAL_S;
-	if (!x->b && !x->error) {
-		r = inodes_bpf_open(&x->b);
-		x->error = r < 0 ? r : 0;
-		if (r == -ENOMEM)
-			goto out;
-	}
+	if ((r = inode_auditor_load(x)) == -ENOMEM)
+		goto out;
 	if (!x->b) {
 		a->error = x->error;
 		r = inode_audit_add_gap(a, "dentry and inode audit (BPF iterators)", "bpf",

@@ -40,6 +40,12 @@ int inode_auditor_new(const InodeAuditOptions *o, InodeAuditor **ret);
 InodeAuditor *inode_auditor_free(InodeAuditor *x);
 /* One audit, as audit_inodes() returns it. */
 int inode_auditor_run(InodeAuditor *x, InodeAudit **ret);
+/*
+ * Load the audit's BPF programs now rather than at the first audit (the
+ * agent says in its first scan's one line whether the kernel refused them):
+ * 0, or why not (-errno), remembered as the audits will find it.
+ */
+int inode_auditor_load(InodeAuditor *x);
 
 /*
  * The device of "MAJ:MIN", of a block device node, or of the mount at a

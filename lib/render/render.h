@@ -199,13 +199,14 @@ void render_report_text(const HostReport *r, FILE *f);
 void report_check_line(const HostReport *r, char *buf, size_t size);
 /*
  * The one line that says the kernel refused BPF and what that cost, from the refusal gaps
- * of @s and @z (either may be NULL) and, for the agent, @watch_err (the positive errno of
- * the zombie tracepoints, refused: collect/privilege.h; 0 otherwise), without "residue: ":
+ * of @s and @z (either may be NULL) and, for the agent, @watch_err and @inodes_err (the
+ * positive errno of the zombie tracepoints and of the dentry and inode audit's programs,
+ * refused: collect/privilege.h; 0 otherwise), without "residue: ":
  * "the kernel refused BPF (EPERM: Operation not permitted): references are read through
  * /proc, ...".  False, and @buf empty, when nothing was refused.
  */
-bool render_bpf_refusal(const Snapshot *s, const ZombieScan *z, int watch_err, char *buf,
-			size_t size);
+bool render_bpf_refusal(const Snapshot *s, const ZombieScan *z, int watch_err, int inodes_err,
+			char *buf, size_t size);
 
 /* The Prometheus text exposition (prometheus.c, docs/METRICS.md). */
 typedef struct PromOptions {

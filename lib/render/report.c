@@ -247,8 +247,8 @@ static int refusal_errno(const Gap *gaps, size_t n)
 	return 0;
 }
 
-bool render_bpf_refusal(const Snapshot *s, const ZombieScan *z, int watch_err, char *buf,
-			size_t size)
+bool render_bpf_refusal(const Snapshot *s, const ZombieScan *z, int watch_err, int inodes_err,
+			char *buf, size_t size)
 {
 	const struct {
 		int err;
@@ -259,6 +259,7 @@ bool render_bpf_refusal(const Snapshot *s, const ZombieScan *z, int watch_err, c
 		{ z ? refusal_errno(z->gaps, z->n_gaps) : 0,
 		  "zombie memory cgroups are counted from cgroupfs, not named, no files that pin them" },
 		{ watch_err, "zombies appear and go unseen until the next rescan" },
+		{ inodes_err, "inode audits off" },
 	};
 	int one = 0;
 	size_t len = 0;
