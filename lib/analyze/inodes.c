@@ -22,7 +22,12 @@
  *
  * What is left in both samples, at the same address with the same count, is
  * a finding; what is left in one only is transient (a file opened between
- * the walk and the holder passes, a lookup in flight).  A count explained
+ * the walk and the holder passes, a lookup in flight), and so is a count
+ * that moved between the walk and the end of the holder passes (read again
+ * there: INO_F_MOVED).  A sample in which a task was out of every holder
+ * pass's reach (exiting after exit_mm(), or in execve(): the old mappings'
+ * files are held where no iterator shows them) leaves what is left unknown
+ * (holders_unknown, with a gap), never a finding.  A count explained
  * beyond itself means a model that does not fit (over_explained: unknown,
  * never a finding), and so does what is left on a superblock's root, which
  * this host's boot-time mounts carry and fresh mounts do not, and on
@@ -240,6 +245,11 @@ static int index_sample(const InoSample *s, const InoKernelFile *kfiles, size_t 
 			su.count = o->d_count;
 			break;
 		case INO_OBJ_DENTRY:
+			if (o->flags & INO_F_MOVED) {
+				/* Its count moved while the holders were read: not one account. */
+				a->transient += count;
+				continue;
+			}
 			explain_dentry(ix, o, &su.e);
 			if (su.e.unexplained < 0 || (o->flags & INO_F_CHILDREN_CUT)) {
 				a->over_explained += count;
@@ -361,6 +371,9 @@ int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile
 		   size_t n_kfiles, InodeAudit *a)
 {
 	SampleIndex x1, x2;
+	bool unseen =
+		s1->unseen_exiting || s1->unseen_exec || s2->unseen_exiting || s2->unseen_exec;
+	size_t unseen_unknown = 0;
 	int r = index_sample(s1, kfiles, n_kfiles, &x1, a, true);
 	if (r == 0)
 		r = index_sample(s2, kfiles, n_kfiles, &x2, a, false);
@@ -383,9 +396,23 @@ int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile
 			a->holders_unknown++;
 			continue;
 		}
+		if (hit->kind == INO_FIND_DENTRY_REFS && unseen) {
+			/* A task out of every pass's reach may hold it: unknown, not a finding. */
+			a->holders_unknown++;
+			unseen_unknown++;
+			continue;
+		}
 		/* The second sample's account: its holders are the later view. */
 		r = add_finding(a, hit, first_mount_of(s2, hit->o->dev));
 	}
+	a->unseen_exiting = s1->unseen_exiting + s2->unseen_exiting;
+	a->unseen_exec = s1->unseen_exec + s2->unseen_exec;
+	if (r == 0 && unseen_unknown)
+		r = inode_audit_add_gap(
+			a,
+			"dentry references of tasks exiting or in execve (their mappings "
+			"and closed files: out of the holder passes' reach)",
+			"task_vma", EAGAIN);
 	if (r == 0)
 		r = summarize_sbs(s1, a);
 	a->inodes = s1->inodes;

@@ -74,6 +74,15 @@ int inodes_decode_holders(InoSample *s, const void *buf, size_t len)
 		if (len - off < sizeof(h))
 			return -EBADMSG;
 		memcpy(&h, p + off, sizeof(h));
+		if (h.kind == RS_HOLD_UNSEEN) {
+			if (h.fd == RS_UNSEEN_EXITING)
+				s->unseen_exiting++;
+			else if (h.fd == RS_UNSEEN_EXEC)
+				s->unseen_exec++;
+			else
+				return -EBADMSG;
+			continue;
+		}
 		if (h.kind < RS_HOLD_FD || h.kind >= _RS_HOLD_MAX || !h.dentry)
 			return -EBADMSG;
 		InoHolder o = {

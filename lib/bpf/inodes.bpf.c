@@ -15,8 +15,10 @@
  *    @chunk_inodes inodes (one run is one RCU read section); the next run
  *    resumes at the inode it stopped at if that is still on the list, else
  *    by counting from the list's head.
- *  - dump_files, dump_tasks, dump_vmas: every struct file (fd tables,
- *    mappings, exe) and fs_struct (root, cwd) whose dentry is in map cand.
+ *  - dump_files, dump_vmas, dump_tasks (in that order): every struct file
+ *    (fd tables, mappings, exe) and fs_struct (root, cwd) whose dentry is in
+ *    map cand; the tasks whose files no pass can see (exiting, in exec); and
+ *    at the end, each candidate's count again.
  *
  * One flat bpf_loop() state machine with its state in .bss, its steps global
  * functions (checked once by the verifier, not once per caller: the skeleton
@@ -112,7 +114,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, RS_CAND_MAX);
 	__type(key, __u64);
-	__type(value, __u32);
+	__type(value, struct rs_cand);
 } cand SEC(".maps");
 
 /* Mounts per root dentry, in this sample: each mount holds its root (clone_mnt()). */
@@ -467,6 +469,13 @@ __noinline int alias_step(void)
 	return 0;
 }
 
+static __always_inline long add_cand(__u64 dp)
+{
+	struct rs_cand c = { .gen = gen, .count_after = RS_COUNT_UNREAD };
+
+	return bpf_map_update_elem(&cand, &dp, &c, BPF_ANY);
+}
+
 /* A child whose own count nothing in the walk explains: a negative dentry in use. */
 __noinline int negative_child(__u64 cp, __s32 count)
 {
@@ -478,7 +487,7 @@ __noinline int negative_child(__u64 cp, __s32 count)
 	rec_dentry(r, cp);
 	r->d_count = count;
 	r->flags |= RS_IR_F_NEGATIVE;
-	if (bpf_map_update_elem(&cand, &cp, &gen, BPF_ANY))
+	if (add_cand(cp))
 		iw.cand_dropped++;
 	return 0;
 }
@@ -517,7 +526,7 @@ __noinline int dentry_end(void)
 	r->mounts = mounts;
 	r->i_count = iw.i_count;
 	r->flags |= iw.d_flags | iw.i_flags;
-	if (bpf_map_update_elem(&cand, &dp, &gen, BPF_ANY))
+	if (add_cand(dp))
 		iw.cand_dropped++;
 	return 0;
 }
@@ -695,8 +704,8 @@ int walk_inodes(struct rs_iter_task_file *ctx)
 
 static __always_inline bool is_cand(__u64 dp)
 {
-	__u32 *g = bpf_map_lookup_elem(&cand, &dp);
-	return g && *g == gen;
+	struct rs_cand *c = bpf_map_lookup_elem(&cand, &dp);
+	return c && c->gen == gen;
 }
 
 /* @who: the tgid in the high half, the fd (or -1) in the low. */
@@ -780,16 +789,71 @@ static __noinline int task_holds(struct seq_file *seq, __u64 tp)
 	return 0;
 }
 
+#define PF_EXITING_FLAG 0x00000004 /* include/linux/sched.h, the same on 6.1 and 6.18 */
+#define PF_KTHREAD_FLAG 0x00200000
+
+/*
+ * A task whose references no pass reaches right now, written as
+ * RS_HOLD_UNSEEN.  Exiting: do_exit() runs exit_mm() (current->mm = NULL,
+ * then mmput(): exit_mmap() drops each vma's file in remove_vma(), its fput()
+ * queued as a task_work) before exit_files() and exit_task_work(), and
+ * sets exit_state only in exit_notify() after them: between the two, the old
+ * mappings' files (and after exit_files() the closed fds') hold their
+ * dentries with no task_vma or task_file element to show them (task_vma skips
+ * a task without mm; ASan processes, with their huge mappings, spend long
+ * there).  The files of a group leader's threads are skipped by task_vma as
+ * well while the leader's files are theirs (skip_if_dup_files).  Exec:
+ * bprm->file and the interpreter are held by no fd, and exec_mmap() tears the
+ * old mm down after the new one is installed.
+ */
+static __noinline int task_unseen(struct seq_file *seq, __u64 tp)
+{
+	struct task_struct *task = (void *)tp;
+	__u32 flags = BPF_CORE_READ(task, flags);
+	__s32 why = 0;
+
+	if (!seq || (flags & PF_KTHREAD_FLAG))
+		return 0;
+	if ((flags & PF_EXITING_FLAG) && !BPF_CORE_READ(task, mm) &&
+	    !BPF_CORE_READ(task, exit_state))
+		why = RS_UNSEEN_EXITING;
+	else if (bpf_core_field_exists(task->in_execve) &&
+		 BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
+		why = RS_UNSEEN_EXEC;
+	if (!why)
+		return 0;
+	struct rs_holder h = {
+		.obj = tp, .pid = BPF_CORE_READ(task, tgid), .fd = why, .kind = RS_HOLD_UNSEEN
+	};
+	bpf_seq_write(seq, &h, sizeof(h));
+	return 0;
+}
+
+/* After the last pass: each candidate's count again (map cand), to see whether it moved. */
+static long recount(struct bpf_map *map, __u64 *key, struct rs_cand *c, void *ctx)
+{
+	(void)map;
+	(void)ctx;
+	if (c->gen == gen)
+		c->count_after = BPF_CORE_READ((struct dentry *)*key, d_lockref.count);
+	return 0;
+}
+
+/* The last of the holder passes (residue runs it after dump_files and dump_vmas). */
 SEC("iter/task")
 int dump_tasks(struct rs_iter_task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	__u64 tp = 0;
 
-	if (!task)
+	if (!task) {
+		/* The end of the iteration (it may come again: the same counts read again). */
+		bpf_for_each_map_elem(&cand, recount, NULL, 0);
 		return 0;
+	}
 	bpf_core_read(&tp, sizeof(tp), &task);
 	task_holds(ctx->meta->seq, tp);
+	task_unseen(ctx->meta->seq, tp);
 	return 0;
 }
 

@@ -181,12 +181,49 @@ static int walk(InodesBpf *b, uint64_t kdev, uint64_t chunk, InoSample *s)
 	return 0;
 }
 
+/*
+ * Each candidate's count as dump_tasks read it again at its end: a count
+ * that moved since the walk (a process that mapped or opened the file
+ * exited, or one started) is marked INO_F_MOVED, its account not judged.
+ */
+static int recounts(InodesBpf *b, InoSample *s)
+{
+	for (size_t i = 0; i < s->n_objs; i++) {
+		InoObj *o = &s->objs[i];
+		struct rs_cand c = { 0 };
+		union bpf_attr attr;
+
+		if (o->kind != INO_OBJ_DENTRY)
+			continue;
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (uint32_t)b->skel->maps.cand.map_fd;
+		attr.key = (uint64_t)(uintptr_t)&o->dentry;
+		attr.value = (uint64_t)(uintptr_t)&c;
+		if (skel_sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)) < 0) {
+			if (errno != ENOENT)
+				return -errno;
+			o->flags |= INO_F_MOVED; /* not a candidate any more (cand was full) */
+			continue;
+		}
+		if (c.gen != b->skel->bss->gen || c.count_after != o->d_count)
+			o->flags |= INO_F_MOVED;
+	}
+	return 0;
+}
+
+/*
+ * The holder passes: fd tables, then mappings, then tasks (root, cwd, exe,
+ * the tasks no pass can see), whose end reads the candidates' counts again:
+ * a task that began to exit after the mapping pass passed it is seen by the
+ * task pass, and one that ended its exit before that has let its files go,
+ * which the second count shows.
+ */
 static int holders(InodesBpf *b, InoSample *s)
 {
 	const int links[] = {
 		b->skel->links.dump_files_fd,
-		b->skel->links.dump_tasks_fd,
 		b->skel->links.dump_vmas_fd,
+		b->skel->links.dump_tasks_fd,
 	};
 	int r = 0;
 
@@ -197,7 +234,7 @@ static int holders(InodesBpf *b, InoSample *s)
 			r = inodes_decode_holders(s, out.data, out.len);
 		free(out.data);
 	}
-	return r;
+	return r == 0 ? recounts(b, s) : r;
 }
 
 int inodes_bpf_sample(InodesBpf *b, uint64_t kdev, uint64_t chunk, InoSample *s)

@@ -80,8 +80,32 @@ enum rs_holder_kind {
 	RS_HOLD_CWD, /* .obj = fs_struct */
 	RS_HOLD_ROOT, /* .obj = fs_struct */
 	RS_HOLD_CURSOR, /* .obj = the struct file whose readdir cursor (a child dentry) holds it */
+	/*
+	 * Not a holder: a task whose files and mappings no pass can see at this
+	 * moment (.dentry 0, .obj the task, .fd enum rs_unseen_why).  What it
+	 * holds is in d_lockref.count but nowhere residue looks.
+	 */
+	RS_HOLD_UNSEEN,
 	_RS_HOLD_MAX,
 };
+
+enum rs_unseen_why {
+	RS_UNSEEN_EXITING =
+		1, /* in do_exit() after exit_mm(): mm NULL, the old vmas' files still held */
+	RS_UNSEEN_EXEC, /* in execve(): bprm->file, the interpreter, the old mm being torn down */
+};
+
+/*
+ * The value of map cand: the sample a candidate dentry was found in, and its
+ * d_lockref.count read again after the last holder pass (RS_COUNT_UNREAD: not
+ * read).  A count that moved between the walk and the end of the holder passes
+ * was not the count the holders were compared with.
+ */
+struct rs_cand {
+	__u32 gen;
+	__s32 count_after;
+};
+#define RS_COUNT_UNREAD ((__s32)0x80000000)
 
 struct rs_holder {
 	__u64 dentry;

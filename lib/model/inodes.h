@@ -41,6 +41,8 @@ enum {
 	INO_F_RESUMED_BY_INDEX = 1 << 13,
 	INO_F_MOUNTS_CUT = 1 << 14,
 	INO_F_KERNMOUNT = 1 << 15,
+	/* Userspace only: the count read again after the holder passes was another (it moved). */
+	INO_F_MOVED = 1 << 24,
 };
 
 typedef struct InoObj {
@@ -59,6 +61,7 @@ typedef enum InoHolderKind {
 	INO_HOLD_CWD,
 	INO_HOLD_ROOT,
 	INO_HOLD_CURSOR,
+	INO_HOLD_UNSEEN, /* decoded into InoSample.unseen, never a holder */
 	_INO_HOLD_MAX,
 } InoHolderKind;
 
@@ -90,6 +93,12 @@ typedef struct InoSample {
 	unsigned chunks;
 	bool complete; /* the superblock list walked to its end, nothing dropped */
 	double walk_ms, holders_ms;
+	/*
+	 * Tasks whose files no holder pass could see when it ran: exiting
+	 * (after exit_mm(), before exit_notify()) and in execve().  What they
+	 * hold is counted in d_lockref.count and explained by nothing.
+	 */
+	uint32_t unseen_exiting, unseen_exec;
 } InoSample;
 
 void ino_sample_clear(InoSample *s);
@@ -156,6 +165,12 @@ typedef struct InodeAudit {
 	 */
 	bool kernel_holders_unknown;
 	size_t holders_unknown;
+	/*
+	 * Tasks out of every holder pass's reach in the two samples (exiting,
+	 * in exec: InoSample.unseen_*).  A sample with one leaves its remainders
+	 * unknown (holders_unknown), never a finding.
+	 */
+	uint32_t unseen_exiting, unseen_exec;
 	InoSbSummary *sbs;
 	size_t n_sbs;
 	uint64_t inodes, dentries, sbs_skipped;

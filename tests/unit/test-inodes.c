@@ -202,6 +202,50 @@ static void test_stranded_and_inodes(void)
 	ino_sample_clear(&s);
 }
 
+/*
+ * libc.so.6 under the ASan integration suite: one reference more than every
+ * pass explained, at the same count in every sample, because a task was in
+ * do_exit() between exit_mm() and exit_task_work() (its vmas' files held,
+ * no iterator shows them) at each.  Unknown, with a gap, never a finding.
+ */
+static void test_unseen_tasks(void)
+{
+	InoSample s1 = { 0 }, s2 = { 0 };
+	for (int i = 0; i < 2; i++) {
+		InoSample *s = i ? &s2 : &s1;
+		add(s, sb(DEV1, EXT4, "ext4", 0));
+		add(s, dent(0x1000, 332835, 23, 0, 0, EXT4, "libc.so.6"));
+		for (uint64_t f = 0; f < 22; f++)
+			hold(s, 0x1000, 0xf00 + f, 100 + (uint32_t)f, INO_HOLD_MMAP);
+	}
+	InodeAudit *a = judge(&s1, &s2, NULL, 0);
+	CHECK_EQ_U64(a->n_findings, 1); /* the control: nothing says a holder was out of reach */
+	inode_audit_free(a);
+	s2.unseen_exiting = 1;
+	a = judge(&s1, &s2, NULL, 0);
+	CHECK_EQ_U64(a->n_findings, 0);
+	CHECK_EQ_U64(a->holders_unknown, 1);
+	CHECK_EQ_U64(a->unseen_exiting, 1);
+	CHECK_EQ_U64(a->n_gaps, 1);
+	inode_audit_free(a);
+	s2.unseen_exiting = 0;
+	s1.unseen_exec = 1; /* in execve(): bprm->file, the old mm being torn down */
+	a = judge(&s1, &s2, NULL, 0);
+	CHECK_EQ_U64(a->n_findings, 0);
+	CHECK_EQ_U64(a->holders_unknown, 1);
+	inode_audit_free(a);
+	/* A count that moved between the walk and the end of the holder passes: transient. */
+	s1.unseen_exec = 0;
+	s1.objs[1].flags |= INO_F_MOVED;
+	a = judge(&s1, &s2, NULL, 0);
+	CHECK_EQ_U64(a->n_findings, 0);
+	CHECK_EQ_U64(a->transient, 1);
+	CHECK_EQ_U64(a->holders_unknown, 0);
+	inode_audit_free(a);
+	ino_sample_clear(&s1);
+	ino_sample_clear(&s2);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -210,5 +254,6 @@ int main(int argc, char **argv)
 	RUN(test_models);
 	RUN(test_unknown);
 	RUN(test_stranded_and_inodes);
+	RUN(test_unseen_tasks);
 	return tap_done();
 }
