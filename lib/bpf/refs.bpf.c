@@ -726,6 +726,23 @@ struct file___old {
 } __attribute__((preserve_access_index));
 
 /*
+ * Where fput() queues the file's task work: f_task_work (6.8+), f_rcuhead
+ * before.  An offset the kernel lacks fails the whole program's load (and,
+ * with it, the BPF tier: 6.1 refused it), so each is asked for only where
+ * it exists.
+ */
+struct file___rcuhead {
+	struct callback_head f_rcuhead;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 file_task_work_offset(void)
+{
+	if (bpf_core_field_exists(struct file, f_task_work))
+		return bpf_core_field_offset(struct file, f_task_work);
+	return bpf_core_field_offset(struct file___rcuhead, f_rcuhead);
+}
+
+/*
  * Has the last reference to @f been put?  6.13+: file_ref_t in its dead zone
  * (FILE_REF_RELEASED 0xC000000000000000 and above, include/linux/file_ref.h).
  */
@@ -759,7 +776,7 @@ int dump_fputs(struct rs_iter_task *ctx)
 	struct rs_fput r = { .pid = BPF_CORE_READ(task, tgid), .tid = BPF_CORE_READ(task, pid) };
 	struct callback_head *cb = BPF_CORE_READ(task, task_works);
 	for (int i = 0; i < TASK_WORKS_MAX && is_kernel_ptr((__u64)cb); i++) {
-		struct file *f = (void *)cb - bpf_core_field_offset(struct file, f_task_work);
+		struct file *f = (void *)cb - file_task_work_offset();
 		struct inode *inode = BPF_CORE_READ(f, f_inode);
 		__u64 sb = (__u64)BPF_CORE_READ(inode, i_sb), mnt_sb = 0;
 		struct rs_vfsmount *mnt = (void *)BPF_CORE_READ(f, f_path.mnt);
