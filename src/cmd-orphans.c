@@ -77,12 +77,14 @@ int cmd_orphans(const GlobalOptions *g, int argc, char **argv)
 		json_object_put(o);
 	} else {
 		r = render_orphans_table(s, rep, &t.to, stdout) < 0 ? EXIT_ERROR : 0;
+		/* Not a row of the table, and never silent: a raw table keeps it on stderr. */
+		render_dead_sbs_text(s, rep, NULL, t.to.raw || t.to.noheadings ? stderr : stdout);
 		if (!t.to.raw && !t.to.noheadings && s->n_gaps) {
 			fputc('\n', stdout);
 			render_gaps_text(s, stdout);
 		}
 	}
-	if (r == 0 && t.check && (rep->n_orphans || rep->n_nss))
+	if (r == 0 && t.check && (rep->n_orphans || rep->n_nss || rep->n_dead))
 		r = EXIT_FINDINGS;
 	orphan_report_free(rep);
 	snapshot_free(s);

@@ -296,6 +296,38 @@ static int inode_finding(FindingList *l, const InoFinding *fi)
 	return b.oom ? -ENOMEM : 0;
 }
 
+/* A dead superblock: critical (2), for the next sync(2) on the host hangs. */
+static int dead_sb_finding(FindingList *l, const Snapshot *s, const DeadSb *d, const KernelLog *log)
+{
+	Finding *f = add(l, "dead_superblock", 2);
+	Builder b = { f, !f };
+	const KernelSb *k = d->ksb;
+	const LoopDev *lo = d->loop != SIZE_MAX ? &s->loops[d->loop] : NULL;
+	const KernelLogFinding *lf = dead_sb_log_finding(log, d);
+	char dev[32];
+
+	if (!f)
+		return -ENOMEM;
+	format_dev(k->dev, dev, sizeof(dev));
+	set(&b, &f->key, "dead_superblock %s", dev);
+	set(&b, &f->text, "%s: %s", dev, d->hint ? d->hint : "its unmount died in the kernel");
+	field(&b, "dev", false, "%s", dev);
+	field(&b, "fstype", false, k->named && k->fstype[0] ? "%s" : NULL, k->fstype);
+	field(&b, "device", false, k->named && k->s_id[0] ? "%s" : NULL, k->s_id);
+	field(&b, "loop", false, lo ? "%s" : NULL, lo ? lo->name : "");
+	field(&b, "backing_file", false, lo && lo->backing ? "%s" : NULL,
+	      lo && lo->backing ? lo->backing : "");
+	if (k->bytes_known)
+		field(&b, "busy_inodes", true, "%u", k->inodes);
+	else
+		field(&b, "busy_inodes", true, NULL);
+	if (lf)
+		field(&b, "kernel_log_seq", true, "%llu", (unsigned long long)lf->seq);
+	else
+		field(&b, "kernel_log_seq", true, NULL);
+	return b.oom ? -ENOMEM : 0;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	return strcmp(((const Finding *)a)->key, ((const Finding *)b)->key);
@@ -308,6 +340,8 @@ int findings_from_report(const HostReport *r, FindingList *ret)
 	int e = 0;
 
 	report_totals(r, &t);
+	for (size_t i = 0; e == 0 && r->orphans && i < r->orphans->n_dead; i++)
+		e = dead_sb_finding(&l, r->snap, &r->orphans->dead[i], r->kernel_log);
 	for (size_t i = 0; e == 0 && r->orphans && i < r->orphans->n_orphans; i++)
 		e = orphan_finding(&l, r->snap, &r->orphans->orphans[i]);
 	for (size_t i = 0; e == 0 && r->orphans && i < r->orphans->n_nss; i++)

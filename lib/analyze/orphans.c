@@ -629,6 +629,8 @@ int analyze_orphans(const Snapshot *s, OrphanReport **ret)
 	r = collect_orphans(s, rep);
 	if (r == 0)
 		r = collect_lonely_namespaces(s, rep);
+	if (r == 0)
+		r = analyze_dead_superblocks(s, rep);
 	if (r < 0) {
 		orphan_report_free(rep);
 		return r;
@@ -653,8 +655,11 @@ OrphanReport *orphan_report_free(OrphanReport *r)
 		free(r->nss[i].hint);
 		free(r->nss[i].kept_shared);
 	}
+	for (size_t i = 0; i < r->n_dead; i++)
+		free(r->dead[i].hint);
 	free(r->orphans);
 	free(r->nss);
+	free(r->dead);
 	free(r);
 	return NULL;
 }

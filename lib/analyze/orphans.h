@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/kernel-log.h"
 #include "model/snapshot.h"
 
 typedef enum OrphanState {
@@ -91,6 +92,13 @@ typedef struct LonelyNs {
 	bool *kept_shared;
 } LonelyNs;
 
+/* A superblock whose teardown died in the kernel (analyze/dead-sbs.c). */
+typedef struct DeadSb {
+	const KernelSb *ksb;
+	size_t loop; /* index into Snapshot.loops of the loop device under it, SIZE_MAX: none known */
+	char *hint;
+} DeadSb;
+
 typedef struct OrphanReport {
 	Orphan *orphans;
 	size_t n_orphans;
@@ -101,10 +109,17 @@ typedef struct OrphanReport {
 	 * once even when several of them mount it.
 	 */
 	uint64_t nss_bytes;
+	DeadSb *dead; /* dead superblocks: sync(2) hangs on this host */
+	size_t n_dead;
 } OrphanReport;
 
 int analyze_orphans(const Snapshot *s, OrphanReport **ret);
 OrphanReport *orphan_report_free(OrphanReport *r);
+
+/* The dead superblocks of @s into @rep->dead (analyze_orphans calls it).  -ENOMEM only. */
+int analyze_dead_superblocks(const Snapshot *s, OrphanReport *rep);
+/* The kernel log's "Busy inodes after unmount" report of @d's device, the latest; NULL: none. */
+const KernelLogFinding *dead_sb_log_finding(const KernelLog *l, const DeadSb *d);
 
 const char *orphan_state_to_string(OrphanState s);
 const char *risk_to_string(Risk r);

@@ -59,6 +59,7 @@ void report_totals(const HostReport *r, ReportTotals *ret)
 				t.orphan_bytes += o->pinned_bytes;
 		}
 		t.lonely_nss = r->orphans->n_nss;
+		t.dead_sbs = r->orphans->n_dead;
 		for (size_t i = 0; i < r->orphans->n_nss; i++)
 			if (r->orphans->nss[i].ns->tmpfs_known)
 				t.lonely_bytes += r->orphans->nss[i].ns->tmpfs_bytes;
@@ -75,8 +76,8 @@ void report_totals(const HostReport *r, ReportTotals *ret)
 		t.kernel_log = r->kernel_log->n;
 	if (r->inodes)
 		t.inodes = r->inodes->n_findings;
-	t.findings = t.orphans + t.lonely_nss + t.census_findings + t.zombies_over + t.kernel_log +
-		     t.inodes;
+	t.findings = t.dead_sbs + t.orphans + t.lonely_nss + t.census_findings + t.zombies_over +
+		     t.kernel_log + t.inodes;
 	*ret = t;
 }
 

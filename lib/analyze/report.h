@@ -69,6 +69,7 @@ typedef struct ReportTotals {
 	size_t census_findings;
 	size_t kernel_log; /* kernel-log findings: leaked references, failed teardowns */
 	size_t inodes; /* findings of the inode audit the report carries */
+	size_t dead_sbs; /* dead superblocks: sync(2) hangs */
 	size_t findings; /* everything a user should act on */
 } ReportTotals;
 

@@ -389,6 +389,10 @@ struct mount___old {
 
 #define SB_KERNMOUNT_FLAG (1U << 22) /* SB_KERNMOUNT, include/linux/fs.h */
 #define SB_ACTIVE_FLAG (1U << 30) /* SB_ACTIVE */
+#define SB_BORN_FLAG (1U << 29) /* SB_BORN: set up completely */
+/* 6.6+ (unused bits before): generic_shutdown_super() is over, kill_sb() is over. */
+#define SB_DYING_FLAG (1U << 24)
+#define SB_DEAD_FLAG (1U << 21)
 #define SB_WALK_MOUNTS_MAX 4096 /* per superblock: a longer list is cut (RS_SB_F_MOUNTS_CUT) */
 #define SB_WALK_INODES_MAX (1 << 20)
 #define SB_WALK_LOOP_MAX (1 << 23) /* bpf_loop's own limit */
@@ -418,6 +422,14 @@ struct {
 	__type(value, struct rs_nsbind);
 } nsbinds SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RS_SB_NAMES_MAX);
+	__type(key, __u32);
+	__type(value, struct rs_sb_name);
+} sbnames SEC(".maps");
+
 /* Set by residue before walk_sbs runs: the fd (a memfd of ours) whose superblock it starts from. */
 __s32 sb_walk_fd = -1;
 struct rs_sb_walk sw;
@@ -425,6 +437,22 @@ struct rs_sb_walk sw;
 static __always_inline bool mounts_chained(void)
 {
 	return bpf_core_field_exists(struct mount, mnt_next_for_sb);
+}
+
+/* The names of a superblock with no root (struct rs_sb_name), for the mount that named it is gone. */
+static __noinline int note_sb_name(void)
+{
+	struct super_block *sb = (void *)sw.sb;
+	__u32 i = sw.names++;
+	struct rs_sb_name *n = bpf_map_lookup_elem(&sbnames, &i);
+
+	if (!n)
+		return 0; /* counted: more than the map takes */
+	n->dev = BPF_CORE_READ(sb, s_dev);
+	n->umount_count = BPF_CORE_READ(sb, s_umount.count.counter);
+	bpf_probe_read_kernel_str(n->fstype, sizeof(n->fstype), BPF_CORE_READ(sb, s_type, name));
+	bpf_probe_read_kernel_str(n->s_id, sizeof(n->s_id), &sb->s_id);
+	return 0;
 }
 
 /* Start a record for the superblock at sw.sb and the walk of its mounts. */
@@ -437,8 +465,10 @@ static __noinline int sb_begin(void)
 	sw.rec.magic = BPF_CORE_READ(sb, s_magic);
 	sw.rec.s_flags = (__u32)BPF_CORE_READ(sb, s_flags);
 	sw.rec.s_active = (__u32)BPF_CORE_READ(sb, s_active.counter);
-	if (!BPF_CORE_READ(sb, s_root))
+	if (!BPF_CORE_READ(sb, s_root)) {
 		sw.rec.flags |= RS_SB_F_NO_ROOT;
+		note_sb_name();
+	}
 	if (!bpf_core_field_exists(struct mnt_namespace, ns.ns_id))
 		sw.rec.flags |= RS_SB_F_OLD_NS_ID;
 	if (mounts_chained()) {
@@ -499,15 +529,29 @@ static __noinline int note_ns(__u64 nsp)
 	return 0;
 }
 
-/* After the mounts: is it a candidate orphan, whose page cache is worth summing? */
+/*
+ * Born, then shut down (no root, no active reference, no mount) and not past
+ * generic_shutdown_super(): a teardown under way, or one that died in a
+ * kernel BUG (analyze/dead-sbs.c).  Its inodes are the busy ones.
+ */
+static __always_inline bool maybe_dead(void)
+{
+	__u32 f = sw.rec.s_flags;
+
+	return (sw.rec.flags & RS_SB_F_NO_ROOT) && sw.rec.s_active == 0 && sw.rec.mounts == 0 &&
+	       (f & SB_BORN_FLAG) && !(f & (SB_DYING_FLAG | SB_DEAD_FLAG));
+}
+
+/* After the mounts: is it a candidate orphan (or dead), whose inodes are worth summing? */
 static __always_inline void mounts_done(void)
 {
 	struct super_block *sb = (void *)sw.sb;
 	__u32 f = sw.rec.s_flags;
 
 	sw.phase = SW_EMIT;
-	if (sw.rec.attached || sw.rec.anon || (sw.rec.flags & RS_SB_F_MOUNTS_CUT) ||
-	    (f & SB_KERNMOUNT_FLAG) || !(f & SB_ACTIVE_FLAG))
+	if (!maybe_dead() &&
+	    (sw.rec.attached || sw.rec.anon || (sw.rec.flags & RS_SB_F_MOUNTS_CUT) ||
+	     (f & SB_KERNMOUNT_FLAG) || !(f & SB_ACTIVE_FLAG)))
 		return;
 	sw.head = sw.sb + bpf_core_field_offset(struct super_block, s_inodes);
 	sw.pos = (__u64)BPF_CORE_READ(sb, s_inodes.next);

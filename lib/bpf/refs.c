@@ -38,6 +38,7 @@ struct RefsBpf {
 	int memfd; /* where the superblock walk starts: a file of ours */
 	const struct rs_sb *recs; /* map sbs, mmap'ed */
 	const struct rs_nsbind *binds; /* map nsbinds, mmap'ed */
+	const struct rs_sb_name *names; /* map sbnames, mmap'ed */
 };
 
 int refs_bpf_open(RefsBpf **ret)
@@ -79,6 +80,8 @@ RefsBpf *refs_bpf_free(RefsBpf *b)
 		munmap((void *)b->recs, RS_SBS_MAX * sizeof(*b->recs));
 	if (b->binds)
 		munmap((void *)b->binds, RS_NSBINDS_MAX * sizeof(*b->binds));
+	if (b->names)
+		munmap((void *)b->names, RS_SB_NAMES_MAX * sizeof(*b->names));
 	if (b->memfd >= 0)
 		close(b->memfd);
 	refs__destroy(b->skel);
@@ -86,7 +89,14 @@ RefsBpf *refs_bpf_free(RefsBpf *b)
 	return NULL;
 }
 
-/* Run the walk: its records are left in the maps sbs and nsbinds. */
+/* An mmapable array map of @size bytes, read-only; NULL with errno set when it cannot be. */
+static const void *map_view(int fd, size_t size)
+{
+	void *m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* Run the walk: its records are left in the maps sbs, nsbinds and sbnames. */
 static int walk_run(RefsBpf *b)
 {
 	struct refs *skel = b->skel;
@@ -97,20 +107,13 @@ static int walk_run(RefsBpf *b)
 		b->memfd = memfd_create("residue-sb-walk", MFD_CLOEXEC);
 	if (b->memfd < 0)
 		return -errno;
-	if (!b->recs) {
-		void *m = mmap(NULL, RS_SBS_MAX * sizeof(*b->recs), PROT_READ, MAP_SHARED,
-			       skel->maps.sbs.map_fd, 0);
-		if (m == MAP_FAILED)
-			return -errno;
-		b->recs = m;
-	}
-	if (!b->binds) {
-		void *m = mmap(NULL, RS_NSBINDS_MAX * sizeof(*b->binds), PROT_READ, MAP_SHARED,
-			       skel->maps.nsbinds.map_fd, 0);
-		if (m == MAP_FAILED)
-			return -errno;
-		b->binds = m;
-	}
+	if ((!b->recs &&
+	     !(b->recs = map_view(skel->maps.sbs.map_fd, RS_SBS_MAX * sizeof(*b->recs)))) ||
+	    (!b->binds && !(b->binds = map_view(skel->maps.nsbinds.map_fd,
+						RS_NSBINDS_MAX * sizeof(*b->binds)))) ||
+	    (!b->names && !(b->names = map_view(skel->maps.sbnames.map_fd,
+						RS_SB_NAMES_MAX * sizeof(*b->names)))))
+		return -errno;
 	memset(&skel->bss->sw, 0, sizeof(skel->bss->sw));
 	skel->data->sb_walk_fd = b->memfd;
 	int link = bpf_iter_own_files_link(skel->progs.walk_sbs.prog_fd);
@@ -138,6 +141,9 @@ static int walk_decode(RefsBpf *b, Snapshot *s)
 			   MIN((size_t)w->nsbinds, RS_NSBINDS_MAX) * sizeof(*b->binds));
 	if (r < 0)
 		return r;
+	r = sbnames_decode(s, b->names, MIN((size_t)w->names, RS_SB_NAMES_MAX) * sizeof(*b->names));
+	if (r < 0)
+		return r;
 	/* Every bind mount, if the walk took nsfs's whole mount list and the map held them. */
 	const KernelSb *nsfs = NULL;
 	for (size_t i = 0; i < s->n_ksbs && !nsfs; i++)
@@ -157,12 +163,13 @@ static int walk_decode(RefsBpf *b, Snapshot *s)
 	if (log && strcmp(log, "2") == 0) /* every record too */
 		for (size_t i = 0; i < n; i++)
 			fprintf(stderr,
-				"sb %llu:%llu magic %llx flags %x mounts %u att %u anon %u orph %u int %u ns %u pages %llu fl %x\n",
+				"sb %llu:%llu magic %llx flags %x active %u mounts %u att %u anon %u orph %u int %u ns %u inodes %u pages %llu fl %x\n",
 				(unsigned long long)(b->recs[i].dev >> 20),
 				(unsigned long long)(b->recs[i].dev & 0xfffff),
 				(unsigned long long)b->recs[i].magic, b->recs[i].s_flags,
-				b->recs[i].mounts, b->recs[i].attached, b->recs[i].anon,
-				b->recs[i].orphaned, b->recs[i].internal, b->recs[i].n_ns,
+				b->recs[i].s_active, b->recs[i].mounts, b->recs[i].attached,
+				b->recs[i].anon, b->recs[i].orphaned, b->recs[i].internal,
+				b->recs[i].n_ns, b->recs[i].inodes,
 				(unsigned long long)b->recs[i].nrpages, b->recs[i].flags);
 	return 0;
 }

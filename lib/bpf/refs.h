@@ -131,6 +131,21 @@ struct rs_nsbind {
 	__u32 pad;
 };
 
+/*
+ * A superblock the walk met with no root (s_root NULL): being set up, being
+ * torn down, or left half torn down by a kernel BUG in its teardown (a dead
+ * superblock, analyze/dead-sbs.c).  Its names, in array map sbnames, for the
+ * mount that named it is gone.  Few at any time: more are counted only.
+ */
+#define RS_SB_NAMES_MAX 64
+
+struct rs_sb_name {
+	__u64 dev; /* kernel dev_t, as in struct rs_sb */
+	__u64 umount_count; /* s_umount.count: bit 0 (RWSEM_WRITER_LOCKED) while write-held */
+	char fstype[16]; /* s_type->name */
+	char s_id[32]; /* s_id: the block device's name ("loop0"), or the type's */
+};
+
 /* The walk's state and counters, in .bss: refs.c reads the counters. */
 struct rs_sb_walk {
 	__u64 start, sb, pos, head;
@@ -139,5 +154,7 @@ struct rs_sb_walk {
 	__u32 phase, n; /* n: records written, or that would have been */
 	__u32 done; /* 1: back at the start; 2: a list step failed; 0: out of steps */
 	__u32 nsbinds; /* nsfs bind records written, or that would have been */
+	__u32 names; /* rs_sb_name records written, or that would have been */
+	__u32 pad;
 	struct rs_sb rec;
 };

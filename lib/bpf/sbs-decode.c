@@ -67,6 +67,8 @@ int sbs_decode(Snapshot *s, const void *recs, size_t len, uint64_t page_size)
 			else
 				k->cached_bytes = r[i].nrpages * page_size;
 		}
+		if (k->bytes_known)
+			k->inodes = r[i].inodes;
 	}
 	u64set_done(&seen);
 	return e;
@@ -113,6 +115,39 @@ int fputs_decode(Snapshot *s, const void *recs, size_t len)
 		uint64_t dev = makedev((unsigned)(r[i].dev >> 20), (unsigned)(r[i].dev & 0xfffff));
 		if (u64set_add(&s->fput_devs, dev) < 0)
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A name the kernel handed over, cut at its size and at the first byte that is not printable ASCII. */
+static void copy_name(char *dst, size_t size, const char *src, size_t src_size)
+{
+	size_t n = 0;
+
+	while (n + 1 < size && n < src_size && src[n] > ' ' && src[n] < 0x7f) {
+		dst[n] = src[n];
+		n++;
+	}
+	dst[n] = '\0';
+}
+
+int sbnames_decode(Snapshot *s, const void *recs, size_t len)
+{
+	const struct rs_sb_name *r = recs;
+	size_t n = len / sizeof(*r);
+
+	if (len % sizeof(*r))
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t dev = makedev((unsigned)(r[i].dev >> 20), (unsigned)(r[i].dev & 0xfffff));
+		KernelSb *k = snapshot_find_ksb(s, dev);
+		if (!k || !k->no_root || k->named)
+			continue; /* not recorded, or it got its root since (the first record counts) */
+		k->named = true;
+		k->umount_locked =
+			r[i].umount_count & 1; /* RWSEM_WRITER_LOCKED, kernel/locking/rwsem.c */
+		copy_name(k->fstype, sizeof(k->fstype), r[i].fstype, sizeof(r[i].fstype));
+		copy_name(k->s_id, sizeof(k->s_id), r[i].s_id, sizeof(r[i].s_id));
 	}
 	return 0;
 }

@@ -35,3 +35,11 @@ int nsbinds_decode(Snapshot *s, const void *recs, size_t len);
  * records) leaves @s untouched; -ENOMEM may leave part added.
  */
 int fputs_decode(Snapshot *s, const void *recs, size_t len);
+
+/*
+ * Attach the names of refs.bpf.c's rootless superblocks (struct rs_sb_name:
+ * fstype, s_id, whether s_umount is write-held) to their KernelSbs of @s, by
+ * device; records of superblocks @s does not have are skipped, names are cut
+ * at the first unprintable byte.  -EBADMSG (@len is not whole records).
+ */
+int sbnames_decode(Snapshot *s, const void *recs, size_t len);

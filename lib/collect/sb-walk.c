@@ -13,6 +13,14 @@
  * same device and same first mount (unique mount ids are never reused), for
  * churning containers get the device numbers of those that just died.  Only superblocks that
  * no process holds need this: the second walk costs 250 ms only when there is one.
+ *
+ * A dead superblock (ksb_looks_dead: no root, no active reference, born and
+ * never marked dying) is confirmed the same way: every unmount passes through
+ * that state between shrink_dcache_for_umount() and the end of
+ * generic_shutdown_super(), mostly for microseconds, for as long as
+ * sync_filesystem() takes at most; one that a kernel BUG stopped there stays
+ * forever.  Same device in both walks (its block device, or its anonymous
+ * device number, is not given back while it is on the list).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,8 +45,9 @@ static size_t count_unheld(const Snapshot *s)
 			(void)u64set_add(&held, s->holders[i].dev); /* ENOMEM: one walk more */
 	for (size_t i = 0; i < s->n_ksbs; i++) {
 		const KernelSb *k = &s->ksbs[i];
-		n += ksb_is_unmounted(s, k) && !fs_magic_is_internal(k->magic) &&
-		     !u64set_contains(&held, k->dev);
+		n += (ksb_is_unmounted(s, k) && !fs_magic_is_internal(k->magic) &&
+		      !u64set_contains(&held, k->dev)) ||
+		     ksb_is_dead(k);
 	}
 	u64set_done(&held);
 	return n;
@@ -99,11 +108,19 @@ int collect_sb_walk_confirm(Snapshot *s, struct RefsBpf *b)
 		s->ksbs = first;
 		s->n_ksbs = s->cap_ksbs = n_first;
 		for (size_t i = 0; i < s->n_ksbs; i++)
-			s->ksbs[i].transient = ksb_is_unmounted(s, &s->ksbs[i]);
+			s->ksbs[i].transient =
+				ksb_is_unmounted(s, &s->ksbs[i]) || ksb_looks_dead(&s->ksbs[i]);
 		return r;
 	}
 	for (size_t i = 0; i < s->n_ksbs; i++) {
 		KernelSb *k = &s->ksbs[i];
+		if (ksb_looks_dead(k)) {
+			bool before = false;
+			for (size_t j = 0; j < n_first && !before; j++)
+				before = first[j].dev == k->dev && ksb_is_dead(&first[j]);
+			k->transient = !before;
+			continue;
+		}
 		if (!ksb_is_unmounted(s, k))
 			continue;
 		bool before = false;

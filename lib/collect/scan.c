@@ -220,12 +220,23 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	if (o->want_orphans && s->sb_walk) {
 		r = collect_unheld_superblocks(s);
 		/* Who holds them: loop devices; files in flight, io_uring, fsopen, overlays. */
+		bool loops_read = r > 0;
 		if (r > 0) {
 			r = collect_loop_devices(s);
 			if (r >= 0)
 				r = collect_kernel_holders(s, o);
 			phase(s, "kernel holders", &t);
 		}
+		/*
+		 * A dead superblock: which loop device stays bound under it.  The
+		 * ioctl asks the loop driver and the backing file's filesystem,
+		 * never the dead superblock's.
+		 */
+		bool dead = false;
+		for (size_t i = 0; i < s->n_ksbs && !dead; i++)
+			dead = ksb_is_dead(&s->ksbs[i]);
+		if (r >= 0 && dead && !loops_read)
+			r = collect_loop_devices(s);
 		/*
 		 * The rest are orphans too, their holder unnamed: the kernel keeps them
 		 * (an io_uring request, binfmt_misc, swap, acct...).  A namespace being

@@ -338,6 +338,17 @@ bool ksb_is_unmounted(const Snapshot *s, const KernelSb *k)
 	       !(k->sb_flags & KSB_SB_KERNMOUNT) && !u64set_contains(&s->fput_devs, k->dev);
 }
 
+bool ksb_looks_dead(const KernelSb *k)
+{
+	return k->no_root && k->s_active == 0 && k->mounts == 0 && (k->sb_flags & KSB_SB_BORN) &&
+	       !(k->sb_flags & (KSB_SB_DYING | KSB_SB_DEAD | KSB_SB_ACTIVE));
+}
+
+bool ksb_is_dead(const KernelSb *k)
+{
+	return ksb_looks_dead(k) && !k->transient;
+}
+
 KernelSb *snapshot_find_ksb(const Snapshot *s, uint64_t dev)
 {
 	for (size_t i = 0; i < s->n_ksbs; i++)

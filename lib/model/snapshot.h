@@ -241,6 +241,10 @@ typedef struct SbProbe {
 #define KSB_NS_MAX 3
 #define KSB_SB_KERNMOUNT (1U << 22) /* s_flags, include/linux/fs.h */
 #define KSB_SB_ACTIVE (1U << 30)
+#define KSB_SB_BORN (1U << 29) /* set up completely (fill_super done) */
+/* 6.6+, unused bits before: generic_shutdown_super() passed, kill_sb() passed. */
+#define KSB_SB_DYING (1U << 24)
+#define KSB_SB_DEAD (1U << 21)
 
 typedef struct KernelSb {
 	uint64_t dev; /* as makedev() */
@@ -261,6 +265,12 @@ typedef struct KernelSb {
 	bool transient; /* mounted nowhere in one walk only: a namespace being torn down */
 	bool bytes_known; /* cached_bytes sums every inode's page cache */
 	uint64_t cached_bytes;
+	uint32_t inodes; /* bytes_known: its inodes (of a dead superblock: the busy ones) */
+	/* no_root: its names (struct rs_sb_name), when the walk's map held them */
+	bool named;
+	bool umount_locked; /* s_umount write-held */
+	char fstype[16]; /* s_type->name */
+	char s_id[32]; /* the block device's name ("loop0"), or the type's */
 } KernelSb;
 
 /*
@@ -479,4 +489,13 @@ KsbPlace ksb_place(const Snapshot *s, const KernelSb *k);
  * Kernel-internal filesystems (by magic) are the caller's to rule out.
  */
 bool ksb_is_unmounted(const Snapshot *s, const KernelSb *k);
+/*
+ * Left half torn down: born, then shut down as far as the kernel got (no
+ * root, no active reference, no mount) and never marked dying or dead --
+ * where generic_shutdown_super() dies in a kernel BUG ("Busy inodes after
+ * unmount" on CONFIG_BUG_ON_DATA_CORRUPTION kernels).  A teardown under way
+ * looks the same for a moment: @k->transient (one walk only) rules those out.
+ */
+bool ksb_looks_dead(const KernelSb *k);
+bool ksb_is_dead(const KernelSb *k);
 KernelSb *snapshot_find_ksb(const Snapshot *s, uint64_t dev);

@@ -255,18 +255,52 @@ json_object *render_gap_list_json(const Gap *gaps, size_t n)
 	return a;
 }
 
+/* A dead superblock (analyze/dead-sbs.c); @log: its "Busy inodes" record, when the log was read. */
+json_object *render_dead_sb_json(const Snapshot *s, const DeadSb *d, const KernelLogFinding *log)
+{
+	const KernelSb *k = d->ksb;
+	const LoopDev *l = d->loop != SIZE_MAX ? &s->loops[d->loop] : NULL;
+	json_object *o = json_object_new_object();
+	char dev[32];
+
+	format_dev(k->dev, dev, sizeof(dev));
+	add(o, "dev", json_object_new_string(dev));
+	add(o, "fstype", k->named && k->fstype[0] ? str_or_null(k->fstype) : NULL);
+	add(o, "device", k->named && k->s_id[0] ? str_or_null(k->s_id) : NULL);
+	add(o, "loop", l ? json_object_new_string(l->name) : NULL);
+	add(o, "backing_file", str_or_null(l ? l->backing : NULL));
+	if (l) {
+		format_dev(l->back_dev, dev, sizeof(dev));
+		add(o, "backing_dev", json_object_new_string(dev));
+		add(o, "backing_ino", json_object_new_uint64(l->back_ino));
+	} else {
+		add(o, "backing_dev", NULL);
+		add(o, "backing_ino", NULL);
+	}
+	add(o, "busy_inodes", k->bytes_known ? json_object_new_uint64(k->inodes) : NULL);
+	add(o, "cached_bytes", k->bytes_known ? json_object_new_uint64(k->cached_bytes) : NULL);
+	add(o, "umount_locked", k->named ? json_object_new_boolean(k->umount_locked) : NULL);
+	add(o, "kernel_log_seq", log ? json_object_new_uint64(log->seq) : NULL);
+	add(o, "hint", str_or_null(d->hint));
+	return o;
+}
+
 json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r)
 {
 	json_object *root = json_object_new_object();
 	json_object *orphans = json_object_new_array();
 	json_object *nss = json_object_new_array();
+	json_object *dead = json_object_new_array();
 
 	for (size_t i = 0; i < r->n_orphans; i++)
 		json_object_array_add(orphans, orphan_json(s, &r->orphans[i]));
 	for (size_t i = 0; i < r->n_nss; i++)
 		json_object_array_add(nss, lonely_ns_json(s, &r->nss[i]));
+	for (size_t i = 0; i < r->n_dead; i++)
+		json_object_array_add(dead, render_dead_sb_json(s, &r->dead[i], NULL));
 	add(root, "orphans", orphans);
 	add(root, "namespaces", nss);
+	add(root, "dead_superblocks", dead);
 	add(root, "gaps", render_gaps_json(s));
 	return root;
 }

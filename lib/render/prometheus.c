@@ -412,6 +412,7 @@ static void finding_metrics(const HostReport *r, FILE *f)
 	header(f, "residue_findings", "gauge",
 	       "Findings of the last scan by kind, as residue --check counts them (zombie_memcgs: "
 	       "1 when zombies reach --zombie-threshold).");
+	sample1(f, "residue_findings", "kind", "dead_superblock", (double)t.dead_sbs);
 	sample1(f, "residue_findings", "kind", "orphaned_filesystem", (double)t.orphans);
 	sample1(f, "residue_findings", "kind", "processless_mount_namespace", (double)t.lonely_nss);
 	sample1(f, "residue_findings", "kind", "zombie_memcgs", (double)t.zombies_over);
@@ -419,6 +420,10 @@ static void finding_metrics(const HostReport *r, FILE *f)
 		sample1(f, "residue_findings", "kind", census_kinds[k], (double)census[k]);
 	sample1(f, "residue_findings", "kind", "kernel_log", (double)t.kernel_log);
 	sample1(f, "residue_findings", "kind", "inodes", (double)t.inodes);
+	header(f, "residue_dead_superblocks", "gauge",
+	       "Superblocks whose unmount died in the kernel (half torn down, s_umount held): "
+	       "sync(2) hangs on this host until it reboots. NaN: no superblock walk (BPF tier).");
+	sample0(f, "residue_dead_superblocks", r->snap->sb_walk ? (double)t.dead_sbs : NAN);
 }
 
 /*

@@ -180,6 +180,10 @@ void format_kdev(uint64_t kdev, char *buf, size_t size);
 
 /* {"orphans": [...], "namespaces": [...], "gaps": [...]} */
 json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r);
+/* One entry of "dead_superblocks"; @log: its kernel-log finding, NULL when none or not read. */
+json_object *render_dead_sb_json(const Snapshot *s, const DeadSb *d, const KernelLogFinding *log);
+/* The dead superblocks, one paragraph each, or nothing when there are none. */
+void render_dead_sbs_text(const Snapshot *s, const OrphanReport *r, const KernelLog *l, FILE *f);
 json_object *render_gaps_json(const Snapshot *s);
 json_object *render_gap_list_json(const Gap *gaps, size_t n);
 void render_gap_list_text(const Gap *gaps, size_t n, FILE *f);

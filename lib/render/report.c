@@ -25,6 +25,14 @@
 json_object *render_report_json(const HostReport *r)
 {
 	json_object *o = render_orphans_json(r->snap, r->orphans);
+	/* The same dead superblocks, each with the kernel log's record of its teardown. */
+	json_object *dead = json_object_new_array();
+	for (size_t i = 0; i < r->orphans->n_dead; i++)
+		json_object_array_add(
+			dead, render_dead_sb_json(
+				      r->snap, &r->orphans->dead[i],
+				      dead_sb_log_finding(r->kernel_log, &r->orphans->dead[i])));
+	json_object_object_add(o, "dead_superblocks", dead);
 	json_object_object_add(o, "census", render_census_json(r->census));
 	json_object_object_add(o, "zombies",
 			       r->zombies ? render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES) :
@@ -184,6 +192,12 @@ void report_check_line(const HostReport *r, char *buf, size_t size)
 	}
 	/* Most costly first; what does not fit is counted in "+N more". */
 	char texts[6][96];
+	/* A dead superblock first of all: the next sync(2) on this host hangs. */
+	if (t.dead_sbs) {
+		snprintf(texts[parts], sizeof(texts[0]), "%zu dead superblock%s (sync hangs)",
+			 t.dead_sbs, t.dead_sbs == 1 ? "" : "s");
+		parts++;
+	}
 	/* The kernel's leak reports first: a kernel bug, and after a BUG the next sync(2) hangs. */
 	if (t.kernel_log) {
 		size_t bugs = 0;

@@ -304,6 +304,37 @@ static const char *plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+void render_dead_sbs_text(const Snapshot *s, const OrphanReport *r, const KernelLog *l, FILE *f)
+{
+	if (!r->n_dead)
+		return;
+	fprintf(f, "\nDead superblocks: %zu -- sync(2) hangs on this host, reboot it\n", r->n_dead);
+	for (size_t i = 0; i < r->n_dead; i++) {
+		const DeadSb *d = &r->dead[i];
+		const KernelSb *k = d->ksb;
+		const LoopDev *lo = d->loop != SIZE_MAX ? &s->loops[d->loop] : NULL;
+		const KernelLogFinding *lf = dead_sb_log_finding(l, d);
+		char dev[32];
+		format_dev(k->dev, dev, sizeof(dev));
+		fprintf(f, "  %-8s %-9s ", dev, k->named && k->fstype[0] ? k->fstype : "?");
+		put_safe(k->named && k->s_id[0] ? k->s_id : "?", f);
+		if (lo) {
+			fprintf(f, " %s", lo->name);
+			if (lo->backing) {
+				fputs(" -> ", f);
+				put_safe(lo->backing, f);
+			}
+		}
+		if (k->bytes_known)
+			fprintf(f, ", %u busy %s", k->inodes, plural(k->inodes, "inode", "inodes"));
+		if (lf)
+			fprintf(f, ", kernel log record %llu", (unsigned long long)lf->seq);
+		fputs("\n    ", f);
+		put_safe(d->hint, f);
+		fputc('\n', f);
+	}
+}
+
 void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FILE *f)
 {
 	uint64_t pinned = 0, ns_bytes = r->nss_bytes;
@@ -323,6 +354,8 @@ void render_summary(const Snapshot *s, const OrphanReport *r, double scan_ms, FI
 		plural(refs, "reference", "references"), s->n_nss,
 		plural(s->n_nss, "namespace", "namespaces"), mounts,
 		plural(mounts, "mount", "mounts"), scan_ms);
+	/* First: a host where sync(2) hangs needs a reboot before anything else. */
+	render_dead_sbs_text(s, r, NULL, f);
 
 	format_bytes(pinned, false, b, sizeof(b));
 	fprintf(f, "\nOrphaned filesystems: %zu", r->n_orphans);

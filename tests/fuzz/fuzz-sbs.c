@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer target for sbs_decode(), nsbinds_decode() and fputs_decode()
- * (lib/bpf/sbs-decode.c): arbitrary bytes as the records of refs.bpf.c's
- * superblock walk, and the same bytes as its nsfs bind records and its
- * files being closed.  The input is a 2-byte header, then the records:
+ * libFuzzer target for sbs_decode(), sbnames_decode(), nsbinds_decode() and
+ * fputs_decode() (lib/bpf/sbs-decode.c): arbitrary bytes as the records of
+ * refs.bpf.c's superblock walk, and the same bytes as the names of its
+ * rootless superblocks, its nsfs bind records and its files being closed.  The input is a 2-byte header, then the records:
  *
  *   u8 page       0: page size 0 (refused); else 1 << (page % 24)
  *   u8 flags      bit 0: one KernelSb (dev 0:41) is already in the snapshot;
@@ -19,6 +19,7 @@
 #include "fuzz.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/sysmacros.h>
 
 #include "bpf/refs.h"
@@ -72,6 +73,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (ksb_is_unmounted(s, k))
 				FUZZ_ASSERT(k->attached == 0 && k->anon == 0 && !k->mounts_cut);
 		}
+	}
+	/* The same bytes as names of rootless superblocks: never past a field, always a C string. */
+	r = sbnames_decode(s, recs, len);
+	FUZZ_ASSERT(r == 0 || r == -EBADMSG);
+	FUZZ_ASSERT(r < 0 || len % sizeof(struct rs_sb_name) == 0);
+	for (size_t i = 0; i < s->n_ksbs; i++) {
+		const KernelSb *k = &s->ksbs[i];
+		FUZZ_ASSERT(!k->named || k->no_root);
+		FUZZ_ASSERT(strlen(k->fstype) < sizeof(k->fstype) &&
+			    strlen(k->s_id) < sizeof(k->s_id));
+		if (ksb_is_dead(k))
+			FUZZ_ASSERT(k->no_root && k->s_active == 0 && k->mounts == 0 &&
+				    !ksb_is_unmounted(s, k));
 	}
 	r = nsbinds_decode(s, recs, len);
 	FUZZ_ASSERT(r == 0 || r == -EBADMSG);

@@ -478,6 +478,32 @@ static void fx_add_kernel_held(Snapshot *s)
 			.back_dev = devs[0],
 			.back_ino = 12,
 			.backing = fx_strdup("/held") };
+	/*
+	 * A dead superblock: the ext4 on /dev/loop8 whose unmount died in a kernel
+	 * BUG with two inodes still referenced; the loop device stays bound.
+	 */
+	s->sb_walk = true;
+	KernelSb *dead = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
+	fx_ok(dead ? 0 : -ENOMEM);
+	*dead = (KernelSb){ .dev = FX_DEV(7, 8),
+			    .magic = 0xef53,
+			    .sb_flags = KSB_SB_BORN,
+			    .no_root = true,
+			    .bytes_known = true,
+			    .cached_bytes = 8192,
+			    .inodes = 2,
+			    .named = true,
+			    .umount_locked = true,
+			    .fstype = "ext4",
+			    .s_id = "loop8" };
+	l = ARRAY_PUSH(s->loops, s->n_loops, s->cap_loops);
+	fx_ok(l ? 0 : -ENOMEM);
+	*l = (LoopDev){ .name = "/dev/loop8",
+			.rdev = FX_DEV(7, 8),
+			.back_dev = FX_DEV(254, 1),
+			.back_ino = 13,
+			.backing = fx_strdup("/var/tmp/leak.img"),
+			.in_use = true };
 	uint32_t sender =
 		fx_process(s, 4242, "sender", "/system.slice/sender.service", FX_HOST_NS_ID);
 	const Inflight in[] = {

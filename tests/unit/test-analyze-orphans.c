@@ -882,6 +882,77 @@ static void test_kernel_held(void)
 	snapshot_free(s);
 }
 
+/*
+ * Dead superblocks: born, no root, no active reference, no mount, neither
+ * SB_DYING nor SB_DEAD, in both walks -- and none of the states a live or a
+ * normally dying superblock passes through.
+ */
+static void test_dead_superblocks(void)
+{
+	Snapshot *s = snapshot_new();
+	const KernelSb dead = { .dev = makedev(7, 0),
+				.magic = 0xef53,
+				.sb_flags = KSB_SB_BORN,
+				.no_root = true,
+				.named = true,
+				.umount_locked = true,
+				.fstype = "ext4",
+				.s_id = "loop0" };
+	OrphanReport *r;
+
+	if (!s)
+		abort();
+	s->sb_walk = true;
+	for (int i = 0; i < 8; i++) {
+		KernelSb *k = ARRAY_PUSH(s->ksbs, s->n_ksbs, s->cap_ksbs);
+		if (!k)
+			abort();
+		*k = dead;
+		k->dev = makedev(7, (unsigned)i);
+	}
+	s->ksbs[1].transient = true; /* in one walk only: a teardown under way */
+	s->ksbs[2].sb_flags |= KSB_SB_DYING; /* 6.6+: past generic_shutdown_super() */
+	s->ksbs[3].sb_flags |= KSB_SB_DEAD; /* past kill_sb() */
+	s->ksbs[4].s_active = 1; /* being set up, or alive */
+	s->ksbs[5].sb_flags = 0; /* never born: a mount that failed in fill_super */
+	s->ksbs[6].mounts = 1; /* still mounted somewhere */
+	s->ksbs[7].no_root = false;
+	LoopDev *l = ARRAY_PUSH(s->loops, s->n_loops, s->cap_loops);
+	if (!l)
+		abort();
+	*l = (LoopDev){ .name = "/dev/loop0", .rdev = makedev(7, 0), .backing = strdup("/x.img") };
+	CHECK(ksb_is_dead(&s->ksbs[0]));
+	CHECK(ksb_looks_dead(&s->ksbs[1]) && !ksb_is_dead(&s->ksbs[1]));
+	CHECK(!ksb_is_unmounted(s, &s->ksbs[0])); /* never an orphan as well */
+	r = analyze(s);
+	if (CHECK_EQ_U64(r->n_dead, 1)) {
+		const DeadSb *d = &r->dead[0];
+		CHECK(d->ksb == &s->ksbs[0]);
+		CHECK_EQ_U64(d->loop, 0);
+		CHECK(d->hint && strstr(d->hint, "ext4 on loop0") &&
+		      strstr(d->hint, "/dev/loop0") && strstr(d->hint, "/x.img") &&
+		      strstr(d->hint, "sync") && strstr(d->hint, "reboot"));
+		/* Linked to the kernel log's report of the same device, the latest. */
+		KernelLog log = { 0 };
+		KernelLogFinding f[3] = {
+			{ .kind = KLOG_BUSY_INODES, .seq = 10, .dev = "loop0", .fstype = "ext4" },
+			{ .kind = KLOG_BUSY_INODES, .seq = 20, .dev = "loop0", .fstype = "ext4" },
+			{ .kind = KLOG_BUSY_INODES, .seq = 30, .dev = "loop1", .fstype = "ext4" },
+		};
+		log.items = f;
+		log.n = 3;
+		const KernelLogFinding *lf = dead_sb_log_finding(&log, d);
+		CHECK(lf && lf->seq == 20);
+		log.n = 1;
+		snprintf(f[0].fstype, sizeof(f[0].fstype), "xfs");
+		CHECK(dead_sb_log_finding(&log, d) == NULL);
+		CHECK(dead_sb_log_finding(NULL, d) == NULL);
+	}
+	CHECK_EQ_U64(r->n_orphans, 0);
+	orphan_report_free(r);
+	snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -909,5 +980,6 @@ int main(int argc, char **argv)
 	RUN(test_hint_unknown_bytes);
 	RUN(test_hint_long_path);
 	RUN(test_kernel_held);
+	RUN(test_dead_superblocks);
 	return tap_done();
 }

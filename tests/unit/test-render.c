@@ -416,7 +416,7 @@ static void test_json_contract(void)
 {
 	json_object *root = parse_json(host, host_report), *a, *b;
 
-	CHECK_EQ_U64(json_object_object_length(root), 3);
+	CHECK_EQ_U64(json_object_object_length(root), 4);
 	if (check_key(root, "orphans", json_type_array, false, &a)) {
 		CHECK_EQ_U64(json_object_array_length(a), host_report->n_orphans);
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
@@ -513,6 +513,26 @@ static void test_json_contract(void)
 					check_key(h, "path", json_type_string, false, NULL);
 				}
 			}
+		}
+	}
+	if (check_key(root, "dead_superblocks", json_type_array, false, &a) &&
+	    CHECK_EQ_U64(json_object_array_length(a), host_report->n_dead)) {
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			json_object *d = json_object_array_get_idx(a, i), *v;
+			check_dev_string(d);
+			check_key(d, "fstype", json_type_string, true, NULL);
+			check_key(d, "device", json_type_string, true, NULL);
+			check_key(d, "loop", json_type_string, true, NULL);
+			check_key(d, "backing_file", json_type_string, true, NULL);
+			check_key(d, "backing_dev", json_type_string, true, NULL);
+			check_key(d, "backing_ino", json_type_int, true, NULL);
+			check_key(d, "busy_inodes", json_type_int, true, NULL);
+			check_key(d, "cached_bytes", json_type_int, true, NULL);
+			check_key(d, "umount_locked", json_type_boolean, true, NULL);
+			check_key(d, "kernel_log_seq", json_type_int, true, NULL);
+			if (check_key(d, "hint", json_type_string, false, &v))
+				CHECK(strstr(json_object_get_string(v), "reboot") != NULL);
+			CHECK_EQ_U64(json_object_object_length(d), 12);
 		}
 	}
 	if (check_key(root, "gaps", json_type_array, false, &a)) {

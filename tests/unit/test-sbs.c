@@ -86,6 +86,44 @@ static void test_nsbinds(void)
 }
 
 /* Files tasks are still closing: their devices, dev_t as the kernel packs it. */
+/*
+ * Names of rootless superblocks: attached to their KernelSb by device, only to
+ * one without a root, the first record only; unprintable bytes end a name.
+ */
+static void test_sbnames(void)
+{
+	struct rs_sb r[3] = { rec((7ULL << 20) | 0, 0), rec((7ULL << 20) | 1, 0), rec(42, ACTIVE) };
+	struct rs_sb_name n[4] = {
+		{ .dev = (7ULL << 20) | 0, .umount_count = 1, .fstype = "ext4", .s_id = "loop0" },
+		{ .dev = (7ULL << 20) | 0, .umount_count = 0, .fstype = "xfs", .s_id = "loop9" },
+		{ .dev = (7ULL << 20) | 1,
+		  .umount_count = 0x100,
+		  .fstype = "ext2\n!",
+		  .s_id = "lo\x1bop1" },
+		{ .dev = 42, .fstype = "tmpfs", .s_id = "tmpfs" },
+	};
+	Snapshot *s = snapshot_new();
+
+	r[0].flags = r[1].flags = RS_SB_F_NO_ROOT;
+	memset(n[3].s_id, 'x', sizeof(n[3].s_id)); /* no NUL: cut at the field's size */
+	CHECK_EQ_INT(sbs_decode(s, r, sizeof(r), 4096), 0);
+	CHECK_EQ_INT(sbnames_decode(s, n, sizeof(n) - 1), -EBADMSG);
+	CHECK_EQ_INT(sbnames_decode(s, n, sizeof(n)), 0);
+	const KernelSb *a = snapshot_find_ksb(s, makedev(7, 0)),
+		       *b = snapshot_find_ksb(s, makedev(7, 1)),
+		       *c = snapshot_find_ksb(s, makedev(0, 42));
+	if (CHECK(a && b && c)) {
+		CHECK(a->named && a->umount_locked);
+		CHECK_STREQ(a->fstype, "ext4");
+		CHECK_STREQ(a->s_id, "loop0");
+		CHECK(b->named && !b->umount_locked);
+		CHECK_STREQ(b->fstype, "ext2");
+		CHECK_STREQ(b->s_id, "lo");
+		CHECK(!c->named); /* it has a root: a name record for it is stale */
+	}
+	snapshot_free(s);
+}
+
 static void test_fputs(void)
 {
 	struct rs_fput r[2] = {
@@ -181,6 +219,7 @@ int main(int argc, char **argv)
 	tap_init(argc, argv);
 	RUN(test_decode);
 	RUN(test_nsbinds);
+	RUN(test_sbnames);
 	RUN(test_fputs);
 	RUN(test_place);
 	return tap_done();
