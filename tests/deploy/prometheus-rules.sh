@@ -83,6 +83,7 @@ mutant "stale after 540 s" 's/residue_last_scan_timestamp_seconds > 600/residue_
 mutant "target down for 4m" '/alert: ResidueTargetDown/,/for:/s/for: 5m/for: 4m/'
 mutant "missing without up == 1" 's/and (up == 1)/and (up >= 0)/'
 mutant "gaps of any kind" 's/residue_scan_gaps{kind="privilege"} > 0/residue_scan_gaps > 0/'
+mutant "dead superblock only from 2" 's/residue_dead_superblocks > 0/residue_dead_superblocks > 1/'
 mutant "superblock bug on any kernel report" 's/residue_kernel_log_findings{kind="superblock_bug"} > 0/residue_kernel_log_findings > 0/'
 mutant "leak report on the superblock bug too" 's/residue_kernel_log_findings{kind!="superblock_bug"} > 0/residue_kernel_log_findings > 0/'
 
