@@ -449,7 +449,11 @@ static __noinline int note_sb_name(void)
 	if (!n)
 		return 0; /* counted: more than the map takes */
 	n->dev = BPF_CORE_READ(sb, s_dev);
-	n->umount_count = BPF_CORE_READ(sb, s_umount.count.counter);
+	/* PREEMPT_RT's rw_semaphore has no count: an offset it lacks would refuse the program. */
+	if (bpf_core_field_exists(struct rw_semaphore, count))
+		n->umount_count = BPF_CORE_READ(sb, s_umount.count.counter);
+	else
+		n->umount_count = 0;
 	bpf_probe_read_kernel_str(n->fstype, sizeof(n->fstype), BPF_CORE_READ(sb, s_type, name));
 	bpf_probe_read_kernel_str(n->s_id, sizeof(n->s_id), &sb->s_id);
 	return 0;

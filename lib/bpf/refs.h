@@ -141,7 +141,7 @@ struct rs_nsbind {
 
 struct rs_sb_name {
 	__u64 dev; /* kernel dev_t, as in struct rs_sb */
-	__u64 umount_count; /* s_umount.count: bit 0 (RWSEM_WRITER_LOCKED) while write-held */
+	__u64 umount_count; /* s_umount.count: bit 0 (RWSEM_WRITER_LOCKED) while write-held; 0 on RT */
 	char fstype[16]; /* s_type->name */
 	char s_id[32]; /* s_id: the block device's name ("loop0"), or the type's */
 };
