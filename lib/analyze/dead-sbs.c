@@ -31,8 +31,8 @@ static char *dead_hint(const Snapshot *s, const DeadSb *d)
 	char *hint = NULL;
 
 	if (l)
-		snprintf(under, sizeof(under), "; %s stays bound%s%s and cannot be detached", l->name,
-			 l->backing ? " to " : "", l->backing ? l->backing : "");
+		snprintf(under, sizeof(under), "; %s stays bound%s%s and cannot be detached",
+			 l->name, l->backing ? " to " : "", l->backing ? l->backing : "");
 	if (asprintf(&hint,
 		     "%s on %s died in its unmount (a kernel BUG in the superblock's teardown, "
 		     "typically \"Busy inodes after unmount\": a leaked reference) and stays half "

@@ -19,7 +19,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-enum leak_kind { LEAK_INODE, LEAK_DENTRY };
+enum leak_kind {
+	LEAK_INODE,
+	LEAK_DENTRY
+};
 
 static int leak(const char *val, enum leak_kind kind)
 {
