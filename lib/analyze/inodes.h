@@ -27,4 +27,5 @@ typedef struct InoExplained {
 	uint32_t pids[INO_FINDING_PIDS];
 	uint32_t n_pids;
 	int64_t unexplained; /* d_count minus all of the above */
+	uint64_t holders_fp; /* which objects explained it (files, fs_structs): identity only */
 } InoExplained;

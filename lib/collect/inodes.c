@@ -224,7 +224,7 @@ static int judge(InodeAuditor *x, const InoSample *prev, const InoSample *cur, I
 static bool same_finding(const InoFinding *a, const InoFinding *b)
 {
 	return a->kind == b->kind && a->dentry == b->dentry && a->inode == b->inode &&
-	       a->count == b->count;
+	       a->count == b->count && a->holders_fp == b->holders_fp;
 }
 
 /*

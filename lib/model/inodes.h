@@ -126,6 +126,8 @@ typedef struct InoFinding {
 	uint32_t pids[INO_FINDING_PIDS]; /* processes with a known reference (0: none) */
 	uint32_t n_pids;
 	uint64_t mnt_id; /* a mount of its superblock (0: none known) */
+	uint64_t
+		holders_fp; /* DENTRY_REFS: the explaining objects, to tell the same account again */
 	bool path_cut, negative, unlinked;
 	char name[33];
 } InoFinding;
