@@ -17,8 +17,10 @@ t_check "the kernel loads residue's BPF programs (no refusal in -v)" \
 t_residue
 t_expect "the superblock walk ran" '[.gaps[] | select(.call == "walk_sbs" or .call == "bpf")] | length == 0'
 # The tier ties references to mounts by unique mount id, which comes with listmount (6.8).
-grep -q 'mount ids: 32-bit' "$REPRO_DIR/verbose" &&
-	t_skip "no listmount/unique mount ids on this kernel: references come from /proc by design"
+if grep -q 'mount ids: 32-bit' "$REPRO_DIR/verbose"; then
+	t_log "no listmount/unique mount ids on this kernel: references come from /proc by design"
+	t_done
+fi
 t_check "a root scan reads references with the BPF iterators" \
 	grep -q 'references: BPF iterators' "$REPRO_DIR/verbose"
 t_repro repro_case_orphan_mmap
