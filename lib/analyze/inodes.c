@@ -380,6 +380,74 @@ static int summarize_sbs(const InoSample *s, InodeAudit *a)
 	return 0;
 }
 
+static int cmp_dentry_key(const void *x, const void *y)
+{
+	return cmp_u64(*(const uint64_t *)x, *(const uint64_t *)y);
+}
+
+int ino_sample_reduce(InoSample *s)
+{
+	InodeAudit scratch = { 0 }; /* index_sample()'s counters, not wanted here */
+	SampleIndex ix = { 0 };
+	bool *keep = calloc(s->n_objs ? s->n_objs : 1, sizeof(*keep));
+	uint64_t *dentries = NULL;
+	size_t n_dentries = 0;
+	int r = keep ? index_sample(s, NULL, 0, &ix, &scratch, false) : -ENOMEM;
+
+	if (r == 0 && ix.n_sus && !(dentries = malloc(ix.n_sus * sizeof(*dentries))))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < ix.n_sus; i++) {
+		const InoObj *o = ix.sus[i].o;
+		keep[o - s->objs] = true;
+		if (o->kind == INO_OBJ_DENTRY)
+			dentries[n_dentries++] = o->dentry;
+	}
+	if (r == 0) {
+		size_t n = 0;
+		for (size_t i = 0; i < s->n_objs; i++)
+			if (keep[i] || s->objs[i].kind == INO_OBJ_SB ||
+			    s->objs[i].kind == INO_OBJ_MOUNT || s->objs[i].kind == INO_OBJ_SKIPPED)
+				s->objs[n++] = s->objs[i];
+		s->n_objs = n;
+		if (n_dentries)
+			qsort(dentries, n_dentries, sizeof(*dentries), cmp_dentry_key);
+		n = 0;
+		for (size_t i = 0; i < s->n_holders; i++)
+			if (n_dentries && bsearch(&s->holders[i].dentry, dentries, n_dentries,
+						  sizeof(*dentries), cmp_dentry_key))
+				s->holders[n++] = s->holders[i];
+		s->n_holders = n;
+		/* Give the rest back: the sample may be kept for an hour. */
+		if (!s->n_objs) {
+			free(s->objs);
+			s->objs = NULL;
+			s->cap_objs = 0;
+		} else {
+			InoObj *objs = reallocarray(s->objs, s->n_objs, sizeof(*objs));
+			if (objs) {
+				s->objs = objs;
+				s->cap_objs = s->n_objs;
+			}
+		}
+		if (!s->n_holders) {
+			free(s->holders);
+			s->holders = NULL;
+			s->cap_holders = 0;
+		} else {
+			InoHolder *holders =
+				reallocarray(s->holders, s->n_holders, sizeof(*holders));
+			if (holders) {
+				s->holders = holders;
+				s->cap_holders = s->n_holders;
+			}
+		}
+	}
+	index_free(&ix);
+	free(keep);
+	free(dentries);
+	return r;
+}
+
 int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile *kfiles,
 		   size_t n_kfiles, InodeAudit *a)
 {

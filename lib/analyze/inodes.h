@@ -21,6 +21,15 @@
 int analyze_inodes(const InoSample *s1, const InoSample *s2, const InoKernelFile *kfiles,
 		   size_t n_kfiles, InodeAudit *a);
 
+/*
+ * Shrink @s to what a later analyze_inodes() with it as @s1 reads: its
+ * superblocks and mounts, the dentries and inodes with references left
+ * unexplained (without kernel files: a superset), and those dentries'
+ * holders.  A kept sample of a host's every candidate (620 000 cached inodes
+ * here) held 30 MB in residue serve between audits an hour apart.
+ */
+int ino_sample_reduce(InoSample *s);
+
 /* What explains a candidate dentry's count (one sample), for the analysis and its tests. */
 typedef struct InoExplained {
 	uint32_t children, files, fs_refs, mounts, other;

@@ -323,6 +323,8 @@ int inode_auditor_run(InodeAuditor *x, InodeAudit **ret)
 	r = judge(x, &x->prev, &cur, a);
 	if (r == 0)
 		r = keep_persistent(x, a);
+	if (r == 0)
+		r = ino_sample_reduce(&cur); /* kept until the next audit: only what it compares */
 	if (r < 0)
 		goto out;
 	if (!a->interval_s || x->prev_ms < t0) {

@@ -282,6 +282,37 @@ static void test_churning_holders(void)
 	ino_sample_clear(&s2);
 }
 
+/*
+ * The agent keeps one sample until its next audit: reduced to what that audit
+ * compares (the leaked dentry and its holders, the superblock), it judges the
+ * same as the whole sample; the dentry its holders explain is gone from it.
+ */
+static void test_reduce(void)
+{
+	InoSample s1 = { 0 }, s2 = { 0 };
+	for (int i = 0; i < 2; i++) {
+		InoSample *s = i ? &s2 : &s1;
+		add(s, sb(DEV1, EXT4, "ext4", 0));
+		add(s, dent(0x1000, 12, 3, 0, 0, EXT4, "leaked")); /* 2 holders, 1 leaked */
+		hold(s, 0x1000, 0xa1, 101, INO_HOLD_FD);
+		hold(s, 0x1000, 0xa2, 102, INO_HOLD_MMAP);
+		add(s, dent(0x2000, 13, 2, 0, 0, EXT4, "fine")); /* 2 holders, explained */
+		hold(s, 0x2000, 0xb1, 101, INO_HOLD_FD);
+		hold(s, 0x2000, 0xb2, 103, INO_HOLD_FD);
+	}
+	size_t objs = s1.n_objs, holders = s1.n_holders;
+	CHECK_EQ_INT(ino_sample_reduce(&s1), 0);
+	CHECK_EQ_U64(s1.n_objs, objs - 1);
+	CHECK_EQ_U64(s1.n_holders, holders - 2);
+	InodeAudit *a = judge(&s1, &s2, NULL, 0);
+	CHECK_EQ_U64(a->n_findings, 1);
+	CHECK_EQ_U64(a->findings[0].ino, 12);
+	CHECK_EQ_U64(a->findings[0].files, 2);
+	inode_audit_free(a);
+	ino_sample_clear(&s1);
+	ino_sample_clear(&s2);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -292,5 +323,6 @@ int main(int argc, char **argv)
 	RUN(test_stranded_and_inodes);
 	RUN(test_unseen_tasks);
 	RUN(test_churning_holders);
+	RUN(test_reduce);
 	return tap_done();
 }
