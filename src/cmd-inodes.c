@@ -110,7 +110,7 @@ int cmd_inodes(const GlobalOptions *g, int argc, char **argv)
 			(unsigned long long)a->dentries, a->chunks, a->walk_ms[0], a->walk_ms[1],
 			a->holders_ms[0], a->holders_ms[1], a->ms);
 	if (t.json) {
-		json_object *o = render_inodes_json(a);
+		json_object *o = render_inodes_json(a, true);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;
 		json_object_put(o);
 	} else {

@@ -196,7 +196,7 @@ static json_object *kdev_json(uint64_t kdev)
 	return json_object_new_string(b);
 }
 
-json_object *render_inodes_json(const InodeAudit *a)
+json_object *render_inodes_json(const InodeAudit *a, bool every_sb)
 {
 	json_object *root = json_object_new_object();
 	json_object *fs = json_object_new_array();
@@ -261,8 +261,14 @@ json_object *render_inodes_json(const InodeAudit *a)
 		json_object_array_add(fs, o);
 	}
 	json_object_object_add(root, "findings", fs);
+	uint64_t omitted = 0;
 	for (size_t i = 0; i < a->n_sbs; i++) {
 		const InoSbSummary *sb = &a->sbs[i];
+		bool cut = sb->flags & (INO_F_INODES_CUT | INO_F_MOUNTS_CUT);
+		if (!every_sb && !sb->findings && !cut) {
+			omitted++;
+			continue;
+		}
 		json_object *o = json_object_new_object();
 		char b[64];
 		json_object_object_add(o, "dev", kdev_json(sb->dev));
@@ -270,12 +276,11 @@ json_object *render_inodes_json(const InodeAudit *a)
 				       json_object_new_string(fstype_of(sb->magic, b, sizeof(b))));
 		json_object_object_add(o, "inodes", json_object_new_int64((int64_t)sb->inodes));
 		json_object_object_add(o, "findings", json_object_new_int64((int64_t)sb->findings));
-		json_object_object_add(
-			o, "walk_cut",
-			json_object_new_boolean(sb->flags & (INO_F_INODES_CUT | INO_F_MOUNTS_CUT)));
+		json_object_object_add(o, "walk_cut", json_object_new_boolean(cut));
 		json_object_array_add(sbs, o);
 	}
 	json_object_object_add(root, "superblock_list", sbs);
+	json_object_object_add(root, "superblocks_omitted", json_object_new_uint64(omitted));
 	json_object *t = json_object_new_object();
 	json_object_object_add(t, "total", json_object_new_double(a->ms));
 	json_object_object_add(t, "walk", json_object_new_double(a->walk_ms[0] + a->walk_ms[1]));

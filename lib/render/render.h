@@ -172,7 +172,13 @@ enum {
 extern const ColumnSet inode_column_set;
 int render_inodes_table(const InodeAudit *a, const TableOptions *o, FILE *f);
 void render_inodes_text(const InodeAudit *a, FILE *f);
-json_object *render_inodes_json(const InodeAudit *a);
+/*
+ * With @every_sb, superblock_list has every superblock walked (residue inodes
+ * -J); without (the whole report), only those with a finding or a walk cut
+ * short, and superblocks_omitted counts the rest: 11 000 of them made
+ * /report 2.4 MB at 1 000 containers.
+ */
+json_object *render_inodes_json(const InodeAudit *a, bool every_sb);
 /* What a finding means for the host and what to do about it, in one sentence. */
 const char *inode_finding_action(const InoFinding *f);
 /* A kernel dev_t (major << 20 | minor) as "MAJ:MIN". */

@@ -53,7 +53,7 @@ json_object *render_report_inodes_json(const HostReport *r)
 	json_object *o;
 
 	if (r->inodes) {
-		o = render_inodes_json(r->inodes);
+		o = render_inodes_json(r->inodes, false);
 		json_object_object_add(
 			o, "reason",
 			r->inodes->ran ? NULL : json_object_new_string("could not run: see error"));
