@@ -18,15 +18,20 @@ t_init
 t_repro repro_case_orphan_fd
 t_repro repro_controls
 
-t0=$(date +%s%N)
-"$RESIDUE" orphans -J --no-bpf >"$T_JSON" 2>"$REPRO_DIR/residue.err" &
-RPID=$!
-REPRO_PIDS+=" $RPID@$(repro_starttime "$RPID")"
-stopped=$("$RESIDUE_HOLD" stop-child "$RPID" residue-refs)
-wait "$RPID"
-rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
-t_log "stopped residue-refs ${stopped:-(none seen)}; the scan took $ms ms"
+# A scan of this host's processes can end (14 ms seen, beside another test) before the watcher
+# has seen its child: then it is run again, up to 5 times, until the stall happens.
+for attempt in 1 2 3 4 5; do
+	t0=$(date +%s%N)
+	"$RESIDUE" orphans -J --no-bpf >"$T_JSON" 2>"$REPRO_DIR/residue.err" &
+	RPID=$!
+	REPRO_PIDS+=" $RPID@$(repro_starttime "$RPID")"
+	stopped=$("$RESIDUE_HOLD" stop-child "$RPID" residue-refs)
+	wait "$RPID"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	t_log "attempt $attempt: stopped residue-refs ${stopped:-(none seen)}; the scan took $ms ms"
+	[[ -n $stopped ]] && break
+done
 t_check "the references were read by a residue-refs child" test -n "$stopped"
 
 t_check "exit 0 (exit $rc)" test "$rc" = 0
