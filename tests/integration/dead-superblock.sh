@@ -95,6 +95,26 @@ scan --json >"$T_JSON" 2>"$REPRO_DIR/err"
 t_check "before the unmounts: residue --json exits 0" test $? = 0
 t_expect "before the unmounts: no dead superblock" '.dead_superblocks == []'
 
+# Before the unmounts the audit names both leaks, and nothing else in the guest (issue 11, item 3).
+ino1=$(in_ns stat -c %i "$REPRO_DIR/m1/file")
+scan inodes -J >"$REPRO_DIR/inodes.json" 2>"$REPRO_DIR/inodes.err"
+t_check "residue inodes -J exits 0" test $? = 0
+jq -c '.counts, [.findings[] | {kind, dev, inode, name, count, unexplained}]' "$REPRO_DIR/inodes.json"
+t_check "residue inodes: the leaked inode reference, ${devs[1]} inode $ino1, one unexplained" \
+	jq -e --arg d "${devs[1]}" --argjson i "$ino1" \
+	'[.findings[] | select(.kind == "inode_refs" and .dev == $d and .inode == $i and .unexplained == 1)] | length == 1' \
+	"$REPRO_DIR/inodes.json"
+t_check "residue inodes: the leaked dentry reference, ${devs[2]} \"dir\", one unexplained" \
+	jq -e --arg d "${devs[2]}" \
+	'[.findings[] | select(.kind == "dentry_refs" and .dev == $d and .name == "dir" and .unexplained == 1)] | length == 1' \
+	"$REPRO_DIR/inodes.json"
+t_check "residue inodes: no other finding (no false one)" \
+	jq -e '(.findings | length) == 2 and .counts.stranded == 0' "$REPRO_DIR/inodes.json"
+scan --check --inodes >"$REPRO_DIR/check.out" 2>&1
+rc=$?
+t_check "residue --check --inodes: exit 1, the line counts 2 leaked refs ($(head -c 200 "$REPRO_DIR/check.out"))" \
+	sh -c "test $rc = 1 && grep -q '2 leaked inode/dentry refs' '$REPRO_DIR/check.out'"
+
 # From here the guest cannot be cleaned up: the loop devices stay bound and sync(2) hangs.
 # Tell init, and drop the loop devices from our teardown (losetup -d of a held device fails).
 mkdir -p /run/residue-vm
