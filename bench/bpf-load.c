@@ -12,20 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "bpf/kholders-loader.h"
 #include "bpf/memcg-loader.h"
 #include "bpf/refs-loader.h"
 
 #define ROUNDS_MAX 1000
-
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -78,14 +71,14 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < rounds; i++)
 		for (size_t k = 0; k < N_SKELETONS; k++) {
-			double t = now_ms();
+			double t = mono_ms();
 			int r = skeletons[k].load();
 			if (r < 0) {
 				fprintf(stderr, "bpf-load: %s: %s\n", skeletons[k].name,
 					strerror(-r));
 				return 1;
 			}
-			ms[k][i] = now_ms() - t;
+			ms[k][i] = mono_ms() - t;
 		}
 	for (size_t k = 0; k < N_SKELETONS; k++) {
 		qsort(ms[k], (size_t)rounds, sizeof(double), cmp_double);

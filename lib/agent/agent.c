@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "agent/mount-events.h"
+#include "base/clock.h"
 #include "base/macro.h"
 #include "bpf/memcg-watch-loader.h"
 #include "collect/privilege.h"
@@ -56,13 +57,6 @@ typedef struct Agent {
 	int watch_refused; /* the kernel refused the zombie tracepoints: errno, for the first scan */
 	int inodes_refused; /* ... the inode audit's programs: errno, said in the first scan's line */
 } Agent;
-
-static double mono_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static uint64_t mono_ns(void)
 {

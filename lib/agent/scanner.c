@@ -29,6 +29,7 @@
 
 #include "analyze/zombies.h"
 #include "base/array.h"
+#include "base/clock.h"
 #include "base/macro.h"
 #include "base/u64set.h"
 #include "bpf/kholders-loader.h"
@@ -54,7 +55,7 @@ struct Scanner {
 	MountNsCache *ns_cache;
 	RefsBpf *refs;
 	int refs_error; /* 0: not tried or loaded */
-	KholdersBpf *kholders; /* loaded by the first scan that finds a kernel-held orphan */
+	KholdersBpf *kholders; /* loaded by the first scan or audit that needs it, then kept */
 	MemcgBpf *memcg;
 	int memcg_error;
 	/* The last page-cache walk */
@@ -70,13 +71,6 @@ struct Scanner {
 	InodeAudit *inodes;
 	double inodes_at, created;
 };
-
-static double mono_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static double thread_cpu_ms(void)
 {
@@ -143,7 +137,9 @@ double scanner_inodes_due(const Scanner *sc)
 
 static int auditor(Scanner *sc)
 {
-	return sc->auditor ? 0 : inode_auditor_new(&(InodeAuditOptions){ 0 }, &sc->auditor);
+	/* The kernel-holder programs its scans keep: loaded once for both (serve). */
+	InodeAuditOptions io = { .kholders_bpf = &sc->kholders };
+	return sc->auditor ? 0 : inode_auditor_new(&io, &sc->auditor);
 }
 
 int scanner_inodes_load(Scanner *sc)

@@ -14,3 +14,9 @@ static inline double mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
+
+/* The same in seconds, for periods and ages. */
+static inline double mono_s(void)
+{
+	return mono_ms() / 1e3;
+}

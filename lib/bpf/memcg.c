@@ -25,6 +25,7 @@
 
 #include "base/array.h"
 #include "base/cgfmt.h"
+#include "base/clock.h"
 #include "base/fileio.h"
 #include "loader-log.h"
 #include "memcg-decode.h"
@@ -159,13 +160,6 @@ static void entries_free(MapEntries *e)
 	free(e->val);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 struct MemcgBpf {
 	struct memcg *skel;
 	int memfd; /* where walk_cache starts: a file of ours */
@@ -262,14 +256,14 @@ static int run_inode_walk(MemcgBpf *b, ZombieScan *z)
 	if (b->memfd < 0)
 		return -errno;
 	skel->data->target_fd = b->memfd;
-	double t0 = now_ms();
+	double t0 = mono_ms();
 	int link = iter_link(skel->progs.walk_cache.prog_fd, &task);
 	r = link < 0 ? link : iter_run(link);
 	if (link >= 0)
 		close(link);
 	if (r < 0)
 		return r;
-	z->walk.ms = now_ms() - t0;
+	z->walk.ms = mono_ms() - t0;
 	z->walk.method = ZW_INODES;
 	if (skel->data->stats.done == 0)
 		return -ENOTRECOVERABLE; /* the program never met our memfd */

@@ -28,6 +28,7 @@
 #include "bpf/kholders-loader.h"
 #include "bpf/kholders.h"
 #include "collect/collect.h"
+#include "collect/zombies.h"
 
 static uint64_t kernel_dev(uint64_t dev)
 {
@@ -147,13 +148,14 @@ static int kernel_files(InodeAuditor *x, const InoSample *prev, const InoSample 
 			goto fail;
 	if ((r = candidate_devs(prev, cur, &devs, &n_devs)) < 0)
 		goto fail;
-	if (n_devs && !x->kb && !x->kb_error) {
-		r = kholders_bpf_open(&x->kb);
+	KholdersBpf **kb = x->o.kholders_bpf ? x->o.kholders_bpf : &x->kb;
+	if (n_devs && !*kb && !x->kb_error) {
+		r = kholders_bpf_open(kb);
 		x->kb_error = r < 0 ? r : 0;
 		if (r == -ENOMEM)
 			goto fail;
 	}
-	if (n_devs && !x->kb) {
+	if (n_devs && !*kb) {
 		a->kernel_holders_unknown = true;
 		r = inode_audit_add_gap(a, "kernel holders: io_uring fixed files, files in flight",
 					"bpf", -x->kb_error);
@@ -161,13 +163,13 @@ static int kernel_files(InodeAuditor *x, const InoSample *prev, const InoSample 
 			goto fail;
 	} else if (n_devs) {
 		size_t gaps = ls->n_gaps;
-		r = kholders_bpf_inflight(x->kb, ls);
+		r = kholders_bpf_inflight(*kb, ls);
 		if (r == -ENOMEM)
 			goto fail;
 		/* The program takes RS_KHOLDER_DEVS_MAX devices a run (more are dropped unsaid). */
 		int r2 = r;
 		for (size_t i = 0; r2 >= 0 && i < n_devs; i += RS_KHOLDER_DEVS_MAX)
-			r2 = kholders_bpf_files(x->kb, ls, devs + i,
+			r2 = kholders_bpf_files(*kb, ls, devs + i,
 						MIN(n_devs - i, (size_t)RS_KHOLDER_DEVS_MAX));
 		if (r2 == -ENOMEM) {
 			r = r2;
@@ -387,28 +389,33 @@ int audit_inodes(const InodeAuditOptions *o, InodeAudit **ret)
 	return r;
 }
 
+typedef struct DevOfPath {
+	const char *path;
+	uint64_t dev;
+	bool found;
+} DevOfPath;
+
+static int dev_of_path(const MountinfoEntry *e, void *ctx)
+{
+	DevOfPath *d = ctx;
+	/* The last match wins: a later mount over the same point hides the earlier. */
+	if (strcmp(e->mount_point, d->path) == 0 || strcmp(e->source, d->path) == 0) {
+		d->dev = makedev(e->major, e->minor);
+		d->found = true;
+	}
+	return 0;
+}
+
 static int dev_from_mountinfo(const char *path, uint64_t *ret)
 {
-	_cleanup_free_ char *buf = NULL;
-	ssize_t got = read_all_at(AT_FDCWD, "/proc/self/mountinfo", &buf);
-	if (got < 0)
-		return (int)got;
-	size_t len = (size_t)got;
-	int found = -ENOENT;
-	char *line = buf;
-	while (line < buf + len) {
-		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-		size_t n = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
-		MountinfoEntry e;
-		/* The last match wins: a later mount over the same point hides the earlier. */
-		if (parse_mountinfo_line(line, n, &e) == 0 &&
-		    (strcmp(e.mount_point, path) == 0 || strcmp(e.source, path) == 0)) {
-			*ret = makedev(e.major, e.minor);
-			found = 0;
-		}
-		line += n + 1;
-	}
-	return found;
+	DevOfPath d = { .path = path };
+	int r = mountinfo_each(dev_of_path, &d);
+	if (r < 0)
+		return r;
+	if (!d.found)
+		return -ENOENT;
+	*ret = d.dev;
+	return 0;
 }
 
 int inode_audit_parse_dev(const char *arg, uint64_t *ret_dev)

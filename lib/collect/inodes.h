@@ -15,6 +15,12 @@ typedef struct InodeAuditOptions {
 	uint64_t dev; /* the superblock to audit, as makedev() makes it; 0: every one */
 	double interval_s; /* between the two samples; 0: the default */
 	uint64_t chunk; /* inodes per walk chunk; 0: the default */
+	/*
+	 * Where the caller keeps the kernel-holder programs (residue serve: the
+	 * ones its scans load, ScanOptions.kholders_bpf), so that an agent loads
+	 * them once for both; NULL: the auditor loads and keeps its own.
+	 */
+	struct KholdersBpf **kholders_bpf;
 } InodeAuditOptions;
 
 #define INODE_AUDIT_INTERVAL_S 0.25

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/array.h"
 #include "base/compat.h"
 #include "base/fileio.h"
@@ -185,13 +186,6 @@ struct MountNsCache {
 	unsigned gen;
 	double max_age_s;
 };
-
-static double mono_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static void cached_free(CachedTable *c)
 {

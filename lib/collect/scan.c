@@ -16,22 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/macro.h"
 #include "bpf/refs-loader.h"
 #include "collect.h"
 #include "privilege.h"
 
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Record that the phase @name ended now; *t is when it began, and becomes now. */
 static void phase(Snapshot *s, const char *name, double *t)
 {
-	double n = now_ms();
+	double n = mono_ms();
 	if (s->n_phases < ARRAY_SIZE(s->phases)) {
 		s->phases[s->n_phases].name = name;
 		s->phases[s->n_phases++].ms = n - *t;
@@ -94,7 +88,7 @@ static void refs_load_join(RefsLoad *l, Snapshot *s, ScanOptions *o)
 int scan_host(const ScanOptions *o, Snapshot **ret)
 {
 	Snapshot *s = snapshot_new();
-	double t = now_ms();
+	double t = mono_ms();
 	RefsLoad load = { 0 };
 	ScanOptions loaded = *o;
 	int r;
