@@ -9,7 +9,8 @@
  * vmlinux's BTF, 126 000 here: 0.4 ms.  Names that share a slot evict each
  * other on every switch between them: bpf_iter__task_vma, vfsmount,
  * super_block and mnt_namespace share one, path and bpf_iter__task_file
- * another, and refs.bpf.c missed 18 times per load, 7 of its 16-20 ms.
+ * another, and refs.bpf.c missed 18 times per load, 7 of its 16-20 ms
+ * (mnt_namespace is now read without its name: refs.bpf.c, mnt_ns_common()).
  *
  * What is here needs no relocation: an iterator's context is the program's
  * ABI (one pointer-sized slot per argument of DEFINE_BPF_ITER_FUNC, in

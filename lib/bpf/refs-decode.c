@@ -127,6 +127,9 @@ static int validate(const Snapshot *s, const RefRecords *tasks, const RefRecords
 		if (t[i].kind == RS_REF_TASK && (t[i].flags & RS_REF_F_SELF)) {
 			if (t[i].pid != (uint32_t)self_pid)
 				return -EXDEV; /* we are in another pid namespace: pids would not match */
+			/* The programs read namespaces through a layout they assume (refs.bpf.c). */
+			if (s->self_mntns_ino && t[i].addr != s->self_mntns_ino)
+				return -EPROTO;
 			self = true;
 		}
 	}

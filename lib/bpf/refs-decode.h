@@ -20,10 +20,13 @@
  * a trailing partial record of @files or @vmas is ignored.  @self_pid is
  * our pid as this pid namespace sees it (getpid()): the task record
  * flagged RS_REF_F_SELF must carry it, or the pids are another
- * namespace's.  -EBADMSG (@tasks is not whole records, or has no self
- * record) or -EXDEV (other pids, or a reference record of any of the three
- * with its mount id in another id space than @s->has_listmount) leave @s
- * untouched; -ENOMEM may leave part added.
+ * namespace's; and, when @s->self_mntns_ino is known, the mount namespace
+ * inode that record carries must be it, or the programs misread the kernel's
+ * structures.  -EBADMSG (@tasks is not whole records, or has no self
+ * record), -EXDEV (other pids, or a reference record of any of the three
+ * with its mount id in another id space than @s->has_listmount) or -EPROTO
+ * (the wrong namespace inode) leave @s untouched; -ENOMEM may leave part
+ * added.
  */
 int refs_decode(Snapshot *s, const void *tasks, size_t tasks_len, const void *files,
 		size_t files_len, const void *vmas, size_t vmas_len, pid_t self_pid);

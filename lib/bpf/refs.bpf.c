@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "iter-ctx.bpf.h"
+#include "kread.bpf.h"
 #include "refs.h"
 #include "sb-list.bpf.h"
 
@@ -20,26 +21,59 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SB_MOUNTS_MAX 256
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h: a kernel thread */
 
-/* Before 6.18 an anonymous namespace had seq == 0 (is_anon_ns(), fs/mount.h). */
-struct mnt_namespace___seq {
-	__u64 seq;
-} __attribute__((preserve_access_index));
-
-static __always_inline bool ns_is_anon(struct mnt_namespace *ns)
+/*
+ * A mount namespace's struct ns_common (its inum; its ns_id since 6.18), read
+ * without naming struct mnt_namespace in a CO-RE relocation.  That name
+ * shares a slot of the kernel's CO-RE candidate cache with super_block
+ * (iter-ctx.bpf.h), and this file's reads alternate between the two: eight
+ * scans of vmlinux's whole BTF, a third of the skeleton's load time, on
+ * every load.  struct mnt_namespace begins with its ns_common (since 5.11),
+ * and user_namespace, whose name has a slot of its own, embeds the same
+ * struct: its offsets of ns.inum and ns.ns_id, less that of ns, are the
+ * ns_common's.  residue checks this on every scan: its own task's record
+ * carries its namespace's inum read this way, which must be the inode of
+ * /proc/self/ns/mnt (refs-decode.c), or the BPF tier is not used.
+ */
+static __always_inline struct user_namespace *mnt_ns_common(const void *mnt_ns)
 {
-	if (bpf_core_field_exists(ns->ns.ns_id))
-		return BPF_CORE_READ(ns, ns.ns_id) == 0;
-	return BPF_CORE_READ((struct mnt_namespace___seq *)ns, seq) == 0;
+	return KCAST(struct user_namespace,
+		     (__u64)mnt_ns - bpf_core_field_offset(struct user_namespace, ns));
+}
+
+static __always_inline bool have_ns_id(void)
+{
+	return bpf_core_field_exists(struct user_namespace, ns.ns_id);
+}
+
+static __always_inline __u32 mnt_ns_inum(const void *mnt_ns)
+{
+	return KREAD(mnt_ns_common(mnt_ns), ns.inum);
+}
+
+/*
+ * Its id where the kernel gives namespaces one (6.18); before, its inum,
+ * which userspace matches namespaces by (RS_SB_F_OLD_NS_ID).
+ */
+static __always_inline __u64 mnt_ns_id(const void *mnt_ns)
+{
+	if (have_ns_id())
+		return KREAD(mnt_ns_common(mnt_ns), ns.ns_id);
+	return mnt_ns_inum(mnt_ns);
+}
+
+/* is_anon_ns(), fs/mount.h: 6.18 gives an anonymous namespace no id, 6.17 and older no inum. */
+static __always_inline bool ns_is_anon(const void *mnt_ns)
+{
+	return mnt_ns_id(mnt_ns) == 0;
 }
 
 static __always_inline __u8 mount_state(struct mount *m)
 {
-	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
+	const void *ns = KREAD(m, mnt_ns);
 
 	if (!ns)
-		return BPF_CORE_READ(m, mnt.mnt_flags) & MNT_UMOUNT ? RS_MNT_ORPHANED :
-								      RS_MNT_INTERNAL;
-	if ((void *)ns == MNT_NS_INTERNAL)
+		return KREAD(m, mnt.mnt_flags) & MNT_UMOUNT ? RS_MNT_ORPHANED : RS_MNT_INTERNAL;
+	if (ns == MNT_NS_INTERNAL)
 		return RS_MNT_INTERNAL;
 	return ns_is_anon(ns) ? RS_MNT_DETACHED : RS_MNT_ATTACHED;
 }
@@ -52,7 +86,7 @@ struct sb_walk {
 static int sb_walk_step(__u32 i, void *data)
 {
 	struct sb_walk *w = data;
-	struct mount *m = (void *)w->m;
+	struct mount *m = KCAST(struct mount, w->m);
 
 	(void)i;
 	if (!m) {
@@ -63,7 +97,7 @@ static int sb_walk_step(__u32 i, void *data)
 		w->result = RS_SB_LIVE;
 		return 1;
 	}
-	w->m = (__u64)BPF_CORE_READ(m, mnt_next_for_sb);
+	w->m = (__u64)KREAD(m, mnt_next_for_sb);
 	return 0;
 }
 
@@ -75,12 +109,12 @@ static int sb_walk_step(__u32 i, void *data)
  */
 static __noinline int sb_has_live_mount(__u64 sbp)
 {
-	struct super_block *sb = (void *)sbp;
+	struct super_block *sb = KCAST(struct super_block, sbp);
 	struct sb_walk w = { .result = RS_SB_UNKNOWN };
 
 	if (!bpf_core_field_exists(struct mount, mnt_next_for_sb))
 		return RS_SB_UNKNOWN;
-	w.m = (__u64)BPF_CORE_READ(sb, s_mounts);
+	w.m = (__u64)KREAD(sb, s_mounts);
 	bpf_loop(SB_MOUNTS_MAX, sb_walk_step, &w, 0);
 	return w.result;
 }
@@ -133,13 +167,12 @@ __u64 refs_seen;
  * vfsmount (its offset comes from BTF).  A global function: the verifier
  * checks it once, not once per call site with every caller's state, which
  * made loading four times slower when it was inlined.  It takes the
- * vfsmount as a number, so its reads are probe reads; the memo makes most
- * of them one read of the unique id.
+ * vfsmount as a number and reads the mount through KCAST (kread.bpf.h);
+ * the memo makes most of them one read of the unique id.
  */
 __noinline int fill_mount(struct rs_ref *r, __u64 vfsp, __u32 slot)
 {
-	struct rs_vfsmount *vfs = (void *)vfsp;
-	struct mount *m = (void *)vfsp - bpf_core_field_offset(struct mount, mnt);
+	struct mount *m = KCAST(struct mount, vfsp - bpf_core_field_offset(struct mount, mnt));
 	struct mnt_memo *c = bpf_map_lookup_elem(&memo, &slot);
 	__u8 unique = bpf_core_field_exists(m->mnt_id_unique);
 	__u64 id;
@@ -154,7 +187,7 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp, __u32 slot)
 		r->sb_live = c->sb_live;
 		return 0;
 	}
-	id = unique ? BPF_CORE_READ(m, mnt_id_unique) : (__u64)BPF_CORE_READ(m, mnt_id);
+	id = unique ? KREAD(m, mnt_id_unique) : (__u64)KREAD(m, mnt_id);
 	r->mnt_id = id;
 	r->unique_id = unique;
 	if (c && unique && c->mnt_id == id && c->run == run) {
@@ -165,9 +198,7 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp, __u32 slot)
 	r->mnt_state = mount_state(m);
 	r->sb_live = RS_SB_UNKNOWN;
 	if (r->mnt_state == RS_MNT_ORPHANED || r->mnt_state == RS_MNT_DETACHED) {
-		__u64 sbp = 0;
-		bpf_probe_read_kernel(&sbp, sizeof(sbp), &vfs->mnt_sb);
-		r->sb_live = (__u8)sb_has_live_mount(sbp);
+		r->sb_live = (__u8)sb_has_live_mount((__u64)KREAD(m, mnt.mnt_sb));
 	}
 	if (c) {
 		c->vfsp = vfsp;
@@ -229,26 +260,26 @@ static __always_inline void emit_file(struct seq_file *seq, struct rs_ref *r, st
  */
 __noinline int task_ref(struct rs_ref *r, __u64 pathp, __u8 kind)
 {
-	struct path *p = (void *)pathp;
-	__u64 vfsp = (__u64)BPF_CORE_READ(p, mnt);
-	__u64 dp = (__u64)BPF_CORE_READ(p, dentry);
-	struct dentry *d = (void *)dp;
-	struct inode *inode = d ? BPF_CORE_READ(d, d_inode) : NULL;
+	struct path *p = KCAST(struct path, pathp);
+	__u64 vfsp = 0;
+	bpf_core_read(&vfsp, sizeof(vfsp), &p->mnt); /* a number, for the global function */
+	struct dentry *d = KREAD(p, dentry);
+	struct inode *inode = d ? KREAD(d, d_inode) : NULL;
 
 	if (!r || !vfsp || !inode)
 		return 0;
-	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	struct super_block *sb = KREAD(inode, i_sb);
+	unsigned long magic = KREAD(sb, s_magic);
 	__sync_fetch_and_add(&refs_seen, 1);
 	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC || magic == ANON_INODE_FS_MAGIC)
 		return 0;
 	r->kind = kind;
 	r->sb_magic = (__u32)magic;
-	__u64 root = 0;
-	bpf_probe_read_kernel(&root, sizeof(root), &((struct rs_vfsmount *)vfsp)->mnt_root);
-	r->mount_root = root == dp;
-	r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	r->ino = BPF_CORE_READ(inode, i_ino);
-	r->mode = BPF_CORE_READ(inode, i_mode);
+	struct mount *m = KCAST(struct mount, vfsp - bpf_core_field_offset(struct mount, mnt));
+	r->mount_root = KREAD(m, mnt.mnt_root) == d;
+	r->dev = KREAD(sb, s_dev);
+	r->ino = KREAD(inode, i_ino);
+	r->mode = KREAD(inode, i_mode);
 	fill_mount(r, vfsp, MEMO_TASK);
 	/* As emit_ref: only what can keep a filesystem alive outside every namespace. */
 	return r->mnt_state != RS_MNT_ATTACHED &&
@@ -293,7 +324,7 @@ int dump_task(struct rs_iter_task *ctx)
 		if (mnt_ns && (!lnsp || BPF_CORE_READ(lnsp, mnt_ns) != mnt_ns)) {
 			struct rs_ref t = { .pid = r.pid, .tid = r.tid, .fd = -1 };
 			t.kind = RS_REF_THREAD_NS;
-			t.addr = BPF_CORE_READ(mnt_ns, ns.inum);
+			t.addr = mnt_ns_inum(mnt_ns);
 			bpf_seq_write(seq, &t, sizeof(t));
 		}
 		return 0;
@@ -305,7 +336,7 @@ int dump_task(struct rs_iter_task *ctx)
 	if (nsp) {
 		struct mnt_namespace *mnt_ns = BPF_CORE_READ(nsp, mnt_ns);
 		if (mnt_ns)
-			r.addr = BPF_CORE_READ(mnt_ns, ns.inum);
+			r.addr = mnt_ns_inum(mnt_ns);
 	}
 	if (r.pid == bpf_get_current_pid_tgid() >> 32)
 		r.flags = RS_REF_F_SELF;
@@ -442,19 +473,20 @@ static __always_inline bool mounts_chained(void)
 /* The names of a superblock with no root (struct rs_sb_name), for the mount that named it is gone. */
 static __noinline int note_sb_name(void)
 {
-	struct super_block *sb = (void *)sw.sb;
+	struct super_block *sb = KCAST(struct super_block, sw.sb);
 	__u32 i = sw.names++;
 	struct rs_sb_name *n = bpf_map_lookup_elem(&sbnames, &i);
 
 	if (!n)
 		return 0; /* counted: more than the map takes */
-	n->dev = BPF_CORE_READ(sb, s_dev);
+	n->dev = KREAD(sb, s_dev);
 	/* PREEMPT_RT's rw_semaphore has no count: an offset it lacks would refuse the program. */
 	if (bpf_core_field_exists(struct rw_semaphore, count))
-		n->umount_count = BPF_CORE_READ(sb, s_umount.count.counter);
+		n->umount_count = KREAD(sb, s_umount.count.counter);
 	else
 		n->umount_count = 0;
-	bpf_probe_read_kernel_str(n->fstype, sizeof(n->fstype), BPF_CORE_READ(sb, s_type, name));
+	struct file_system_type *type = KREAD(sb, s_type);
+	bpf_probe_read_kernel_str(n->fstype, sizeof(n->fstype), KREAD(type, name));
 	bpf_probe_read_kernel_str(n->s_id, sizeof(n->s_id), &sb->s_id);
 	return 0;
 }
@@ -462,36 +494,29 @@ static __noinline int note_sb_name(void)
 /* Start a record for the superblock at sw.sb and the walk of its mounts. */
 static __noinline int sb_begin(void)
 {
-	struct super_block *sb = (void *)sw.sb;
+	struct super_block *sb = KCAST(struct super_block, sw.sb);
 
 	__builtin_memset(&sw.rec, 0, sizeof(sw.rec));
-	sw.rec.dev = BPF_CORE_READ(sb, s_dev);
-	sw.rec.magic = BPF_CORE_READ(sb, s_magic);
-	sw.rec.s_flags = (__u32)BPF_CORE_READ(sb, s_flags);
-	sw.rec.s_active = (__u32)BPF_CORE_READ(sb, s_active.counter);
-	if (!BPF_CORE_READ(sb, s_root)) {
+	sw.rec.dev = KREAD(sb, s_dev);
+	sw.rec.magic = KREAD(sb, s_magic);
+	sw.rec.s_flags = (__u32)KREAD(sb, s_flags);
+	sw.rec.s_active = (__u32)KREAD(sb, s_active.counter);
+	if (!KREAD(sb, s_root)) {
 		sw.rec.flags |= RS_SB_F_NO_ROOT;
 		note_sb_name();
 	}
-	if (!bpf_core_field_exists(struct mnt_namespace, ns.ns_id))
+	if (!have_ns_id())
 		sw.rec.flags |= RS_SB_F_OLD_NS_ID;
 	if (mounts_chained()) {
-		sw.pos = (__u64)BPF_CORE_READ(sb, s_mounts);
+		sw.pos = (__u64)KREAD(sb, s_mounts);
 		sw.head = 0;
 	} else {
-		struct super_block___old *old = (void *)sb;
+		struct super_block___old *old = KCAST(struct super_block___old, sw.sb);
 		sw.head = sw.sb + bpf_core_field_offset(struct super_block___old, s_mounts);
-		sw.pos = (__u64)BPF_CORE_READ(old, s_mounts.next);
+		sw.pos = (__u64)KREAD(old, s_mounts.next);
 	}
 	sw.phase = SW_MOUNT;
 	return 0;
-}
-
-static __always_inline __u64 ns_id_of(struct mnt_namespace *ns)
-{
-	if (bpf_core_field_exists(ns->ns.ns_id))
-		return BPF_CORE_READ(ns, ns.ns_id);
-	return BPF_CORE_READ((struct mnt_namespace___seq *)ns, seq);
 }
 
 /* Remember the namespace of an attached mount, once. */
@@ -499,8 +524,8 @@ _Static_assert(RS_SB_NS_MAX == 3, "note_ns() has one case per slot");
 
 static __noinline int note_ns(__u64 nsp)
 {
-	struct mnt_namespace *ns = (void *)nsp;
-	__u64 id = ns_id_of(ns);
+	const void *ns = (const void *)nsp;
+	__u64 id = mnt_ns_id(ns);
 	__u16 n = sw.rec.n_ns;
 
 	for (int i = 0; i < RS_SB_NS_MAX; i++)
@@ -511,7 +536,7 @@ static __noinline int note_ns(__u64 nsp)
 	 * after the loop above (umin 3 > umax 2 on a path it did not prune)
 	 * and refused the whole program, and with it the BPF tier there.
 	 */
-	__u32 ino = BPF_CORE_READ(ns, ns.inum);
+	__u32 ino = mnt_ns_inum(ns);
 	switch (n) {
 	case 0:
 		sw.rec.ns_ids[0] = id;
@@ -549,7 +574,7 @@ static __always_inline bool maybe_dead(void)
 /* After the mounts: is it a candidate orphan (or dead), whose inodes are worth summing? */
 static __always_inline void mounts_done(void)
 {
-	struct super_block *sb = (void *)sw.sb;
+	struct super_block *sb = KCAST(struct super_block, sw.sb);
 	__u32 f = sw.rec.s_flags;
 
 	sw.phase = SW_EMIT;
@@ -558,7 +583,7 @@ static __always_inline void mounts_done(void)
 	     (f & SB_KERNMOUNT_FLAG) || !(f & SB_ACTIVE_FLAG)))
 		return;
 	sw.head = sw.sb + bpf_core_field_offset(struct super_block, s_inodes);
-	sw.pos = (__u64)BPF_CORE_READ(sb, s_inodes.next);
+	sw.pos = (__u64)KREAD(sb, s_inodes.next);
 	sw.rec.flags |= RS_SB_F_PAGES;
 	sw.phase = SW_INODE;
 }
@@ -566,18 +591,20 @@ static __always_inline void mounts_done(void)
 /* A bind mount of an nsfs file, attached in a namespace: what it keeps, and where. */
 static __noinline int note_nsbind(__u64 mp)
 {
-	struct mount *m = (void *)mp;
-	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
+	struct mount *m = KCAST(struct mount, mp);
+	const void *ns = KREAD(m, mnt_ns);
 	__u32 i = sw.nsbinds++;
 	struct rs_nsbind *b = bpf_map_lookup_elem(&nsbinds, &i);
 
 	if (!b)
 		return 0; /* counted: more binds than the map takes */
-	b->mnt_id = bpf_core_field_exists(m->mnt_id_unique) ? BPF_CORE_READ(m, mnt_id_unique) :
-							      (__u64)BPF_CORE_READ(m, mnt_id);
-	b->ns_id = ns_id_of(ns);
-	b->ns_ino = BPF_CORE_READ(ns, ns.inum);
-	b->target_ino = BPF_CORE_READ(m, mnt.mnt_root, d_inode, i_ino);
+	b->mnt_id = bpf_core_field_exists(m->mnt_id_unique) ? KREAD(m, mnt_id_unique) :
+							      (__u64)KREAD(m, mnt_id);
+	b->ns_id = mnt_ns_id(ns);
+	b->ns_ino = mnt_ns_inum(ns);
+	struct dentry *root = KREAD(m, mnt.mnt_root);
+	struct inode *target = KREAD(root, d_inode);
+	b->target_ino = KREAD(target, i_ino);
 	return 0;
 }
 
@@ -602,15 +629,15 @@ static __noinline int mount_step(void)
 		return 0;
 	}
 	if (mounts_chained()) {
-		m = (void *)pos;
-		next = (__u64)BPF_CORE_READ(m, mnt_next_for_sb);
+		m = KCAST(struct mount, pos);
+		next = (__u64)KREAD(m, mnt_next_for_sb);
 	} else {
-		struct mount___old *old =
-			(void *)(pos - bpf_core_field_offset(struct mount___old, mnt_instance));
-		m = (void *)old;
-		next = (__u64)BPF_CORE_READ(old, mnt_instance.next);
+		__u64 mp = pos - bpf_core_field_offset(struct mount___old, mnt_instance);
+		struct mount___old *old = KCAST(struct mount___old, mp);
+		m = KCAST(struct mount, mp);
+		next = (__u64)KREAD(old, mnt_instance.next);
 	}
-	if ((__u64)BPF_CORE_READ(m, mnt.mnt_sb) != sw.sb || next == pos ||
+	if ((__u64)KREAD(m, mnt.mnt_sb) != sw.sb || next == pos ||
 	    sw.rec.mounts >= SB_WALK_MOUNTS_MAX) {
 		sw.rejected += sw.rec.mounts < SB_WALK_MOUNTS_MAX;
 		sw.rec.flags |= RS_SB_F_MOUNTS_CUT;
@@ -618,20 +645,18 @@ static __noinline int mount_step(void)
 		return 0;
 	}
 	if (sw.rec.mounts++ == 0)
-		sw.rec.mnt_id = bpf_core_field_exists(m->mnt_id_unique) ?
-					BPF_CORE_READ(m, mnt_id_unique) :
-					(__u64)BPF_CORE_READ(m, mnt_id);
+		sw.rec.mnt_id = bpf_core_field_exists(m->mnt_id_unique) ? KREAD(m, mnt_id_unique) :
+									  (__u64)KREAD(m, mnt_id);
 	__u8 state = mount_state(m);
 	/* A mount in a namespace holds a reference: only the others can be DOOMED. */
-	if (state != RS_MNT_ATTACHED &&
-	    ((BPF_CORE_READ(m, mnt.mnt_flags) & MNT_DOOMED) ||
-	     (state == RS_MNT_ORPHANED && !BPF_CORE_READ(m, mnt_mp) &&
-	      is_kernel_ptr((__u64)BPF_CORE_READ(m, mnt_umount.pprev)))))
+	if (state != RS_MNT_ATTACHED && ((KREAD(m, mnt.mnt_flags) & MNT_DOOMED) ||
+					 (state == RS_MNT_ORPHANED && !KREAD(m, mnt_mp) &&
+					  is_kernel_ptr((__u64)KREAD(m, mnt_umount.pprev)))))
 		sw.rec.dying++;
 	switch (state) {
 	case RS_MNT_ATTACHED:
 		sw.rec.attached++;
-		note_ns((__u64)BPF_CORE_READ(m, mnt_ns));
+		note_ns((__u64)KREAD(m, mnt_ns));
 		if (sw.rec.magic == NSFS_MAGIC) {
 			note_nsbind((__u64)m);
 		} else if (sw.rec.flags & RS_SB_F_NS_MORE) {
@@ -668,9 +693,10 @@ static __noinline int inode_step(void)
 		sw.phase = SW_EMIT;
 		return 0;
 	}
-	struct inode *inode = (void *)(pos - bpf_core_field_offset(struct inode, i_sb_list));
-	__u64 next = (__u64)BPF_CORE_READ(inode, i_sb_list.next);
-	if ((__u64)BPF_CORE_READ(inode, i_sb) != sw.sb || next == pos ||
+	struct inode *inode =
+		KCAST(struct inode, pos - bpf_core_field_offset(struct inode, i_sb_list));
+	__u64 next = (__u64)KREAD(inode, i_sb_list.next);
+	if ((__u64)KREAD(inode, i_sb) != sw.sb || next == pos ||
 	    sw.rec.inodes >= SB_WALK_INODES_MAX) {
 		sw.rejected++;
 		sw.rec.flags &= ~RS_SB_F_PAGES; /* a partial sum would understate it */
@@ -678,7 +704,7 @@ static __noinline int inode_step(void)
 		return 0;
 	}
 	sw.rec.inodes++;
-	sw.rec.nrpages += BPF_CORE_READ(inode, i_data.nrpages);
+	sw.rec.nrpages += KREAD(inode, i_data.nrpages);
 	sw.pos = next;
 	return 0;
 }
@@ -714,8 +740,8 @@ static int sbs_step(__u32 i, void *ctx)
 		emit_sb();
 		return 0;
 	case SW_NEXT: {
-		struct super_block *sb = (void *)sw.sb;
-		__u64 next = (__u64)BPF_CORE_READ(sb, s_list.next);
+		struct super_block *sb = KCAST(struct super_block, sw.sb);
+		__u64 next = (__u64)KREAD(sb, s_list.next);
 		if (next)
 			next -= bpf_core_field_offset(struct super_block, s_list);
 		if (next == sw.start) {

@@ -27,11 +27,12 @@
 #include "base/compat.h"
 #include "base/macro.h"
 #include "iter-run.h"
-#include "loader-log.h"
 #include "refs-decode.h"
 #include "sbs-decode.h"
 #include "refs.h"
 #include "refs.lskel.h"
+#include "refs-open.h"
+#include "refs-compat.h"
 
 struct RefsBpf {
 	struct refs *skel;
@@ -49,17 +50,21 @@ int refs_bpf_open(RefsBpf **ret)
 	if (!b)
 		return -ENOMEM;
 	b->memfd = -1;
-	b->skel = refs__open();
-	if (!b->skel) {
-		r = errno ? -errno : -EOPNOTSUPP;
-		free(b);
-		return r;
+	/*
+	 * The build with bpf_rdonly_cast() (6.2+); where the kernel lacks it, the
+	 * loader cannot resolve the kfunc, and the build without it loads instead.
+	 * Without the privilege to load BPF both fail at their first map.
+	 */
+	r = refs_open_load(&b->skel);
+	if (r < 0) {
+		int fast = r;
+		r = refs_compat_open_load(&b->skel);
+		if (getenv("RESIDUE_BPF_LOG"))
+			fprintf(stderr, "refs: build with bpf_rdonly_cast: %s; without: %s\n",
+				strerror(-fast), r < 0 ? strerror(-r) : "loaded");
 	}
-	bool want_log = bpf_loader_log_arm(&b->skel->ctx);
-	if (refs__load(b->skel)) {
-		r = errno ? -errno : -EOPNOTSUPP;
-		bpf_loader_log_print(want_log);
-		refs_bpf_free(b);
+	if (r < 0) {
+		free(b);
 		return r;
 	}
 	r = refs__attach(b->skel);
@@ -226,7 +231,8 @@ int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk)
 	if (r == 0)
 		s->n_refs += b->skel->bss->refs_seen;
 	if (ret_walk) {
-		int w = side.walk_r;
+		/* Records that misread our own namespace would misread the walk's too. */
+		int w = r == -EPROTO ? r : side.walk_r;
 		if (w == 0)
 			w = walk_decode(b, s);
 		if (w == -ENOMEM && r == 0)

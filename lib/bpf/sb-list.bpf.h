@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "kread.bpf.h"
+
 /*
  * x86_64: the kernel image, where the list head super_blocks lives; superblocks
  * are allocated from the direct map, below it.
@@ -21,9 +23,9 @@
  */
 static __always_inline bool sb_is_listed(__u64 sbp)
 {
-	struct super_block *sb = (void *)sbp;
+	struct super_block *sb = KCAST(struct super_block, sbp);
 	__u64 node = sbp + bpf_core_field_offset(struct super_block, s_instances);
-	struct hlist_node **pprev = BPF_CORE_READ(sb, s_instances.pprev);
+	struct hlist_node **pprev = KREAD(sb, s_instances.pprev);
 	__u64 back = 0;
 
 	if (sbp >= KERNEL_IMAGE_START || !pprev)
@@ -31,6 +33,6 @@ static __always_inline bool sb_is_listed(__u64 sbp)
 	bpf_probe_read_kernel(&back, sizeof(back), pprev);
 	if (back != node)
 		return false;
-	struct dentry *root = BPF_CORE_READ(sb, s_root);
-	return !root || (__u64)BPF_CORE_READ(root, d_sb) == sbp;
+	struct dentry *root = KREAD(sb, s_root);
+	return !root || (__u64)KREAD(root, d_sb) == sbp;
 }

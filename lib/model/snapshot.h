@@ -433,6 +433,8 @@ typedef struct Snapshot {
 	bool used_bpf; /* references came from the BPF iterators */
 	int bpf_error; /* why not, as a positive errno (0: not tried, or it worked) */
 	uint64_t self_mntns_id;
+	/* Inode of our mount namespace (0: unknown): what the BPF tier must read for our own task. */
+	uint64_t self_mntns_ino;
 	pid_t self_pid;
 } Snapshot;
 

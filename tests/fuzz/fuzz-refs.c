@@ -83,6 +83,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	s->has_listmount = flags & 1;
 	s->self_pid = self;
+	if (flags & 4)
+		s->self_mntns_ino =
+			(uint32_t)le(data + 5, 4); /* any value: what the layout check compares */
 	if (flags & 2) {
 		Process *pre = snapshot_add_process(s);
 		if (!pre)
@@ -92,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t procs0 = s->n_procs, holders0 = s->n_holders;
 
 	int r = refs_decode(s, tasks, tl, files, fl, vmas, vl, self);
-	FUZZ_ASSERT(r == 0 || r == -EBADMSG || r == -EXDEV);
+	FUZZ_ASSERT(r == 0 || r == -EBADMSG || r == -EXDEV || r == -EPROTO);
 	if (r < 0) {
 		FUZZ_ASSERT(s->n_procs == procs0 && s->n_holders == holders0 &&
 			    s->n_thread_nss == 0);
@@ -103,6 +106,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!other_ids(files, fl, s->has_listmount, false));
 		FUZZ_ASSERT(!other_ids(vmas, vl, s->has_listmount, false));
 		FUZZ_ASSERT(s->n_procs == procs0 + count_kind(tasks, tl, RS_REF_TASK));
+		/* Our own task's record read our own namespace, or nothing was taken in. */
+		for (size_t i = 0; s->self_mntns_ino && i + sizeof(struct rs_ref) <= tl;
+		     i += sizeof(struct rs_ref)) {
+			const struct rs_ref *t = (const void *)(tasks + i);
+			FUZZ_ASSERT(t->kind != RS_REF_TASK || !(t->flags & RS_REF_F_SELF) ||
+				    t->addr == s->self_mntns_ino);
+		}
 		/* Each thread's namespace is kept, as it came: tid and inode. */
 		FUZZ_ASSERT(s->n_thread_nss == count_kind(tasks, tl, RS_REF_THREAD_NS));
 		for (size_t i = procs0; i < s->n_procs; i++)
