@@ -783,6 +783,9 @@ int walk_sbs(struct rs_iter_task_file *ctx)
 		return 0; /* show() can run twice for one element */
 	if (task->tgid != bpf_get_current_pid_tgid() >> 32)
 		return 0;
+	/* What the walk reads namespaces through, on ours: residue checks it (refs.c). */
+	struct mnt_namespace *self_ns = BPF_CORE_READ(task, nsproxy, mnt_ns);
+	sw.self_ns_ino = self_ns ? mnt_ns_inum(self_ns) : 0;
 	sw.start = sw.sb = (__u64)file->f_inode->i_sb;
 	sb_begin();
 	for (int n = 0; n < SB_WALK_LOOP_CALLS && sw.phase != SW_DONE; n++)

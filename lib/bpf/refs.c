@@ -137,6 +137,9 @@ static int walk_decode(RefsBpf *b, Snapshot *s)
 {
 	const struct rs_sb_walk *w = &b->skel->bss->sw;
 	size_t n = MIN((size_t)w->n, (size_t)RS_SBS_MAX);
+	/* It read our own namespace's inode wrong: so would it every namespace's (refs.bpf.c). */
+	if (s->self_mntns_ino && w->self_ns_ino != s->self_mntns_ino)
+		return -EPROTO;
 	int r = sbs_decode(s, b->recs, n * sizeof(*b->recs), (uint64_t)sysconf(_SC_PAGESIZE));
 	if (r < 0)
 		return r;

@@ -155,6 +155,6 @@ struct rs_sb_walk {
 	__u32 done; /* 1: back at the start; 2: a list step failed; 0: out of steps */
 	__u32 nsbinds; /* nsfs bind records written, or that would have been */
 	__u32 names; /* rs_sb_name records written, or that would have been */
-	__u32 pad;
+	__u32 self_ns_ino; /* our own mount namespace's inode as the walk reads it (mnt_ns_inum) */
 	struct rs_sb rec;
 };

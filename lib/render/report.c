@@ -287,7 +287,12 @@ bool render_bpf_refusal(const Snapshot *s, const ZombieScan *z, int watch_err, i
 	if (!one)
 		return false;
 	/* One errno for all (the usual case) goes up front, else each part says its own. */
-	if (one > 0)
+	/* EPROTO is residue's own check: its programs read our namespace wrong (refs-decode.h). */
+	if (one == EPROTO)
+		len = (size_t)snprintf(
+			buf, size,
+			"residue's BPF programs misread this kernel's structures (EPROTO):");
+	else if (one > 0)
 		len = (size_t)snprintf(buf, size, "the kernel refused BPF (%s: %s):",
 				       strerrorname_np(one) ?: "?", strerror(one));
 	else
