@@ -46,6 +46,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "iter-ctx.bpf.h"
+#include "kread.bpf.h"
 #include "memcg.h"
 #include "sb-list.bpf.h"
 
@@ -295,7 +296,7 @@ static __always_inline __u64 inodes_head(__u64 sbp)
 __noinline int flush_run(void)
 {
 	struct zm_pin_key k = { .memcg_id = cw.acc_id, .inode = cw.inode };
-	struct inode *inode = (void *)cw.inode;
+	struct inode *inode = KCAST(struct inode, cw.inode);
 	struct zm_pin *p;
 
 	if (!cw.acc_pages)
@@ -308,17 +309,18 @@ __noinline int flush_run(void)
 		__sync_fetch_and_add(&p->mapped_shared, cw.acc_shared);
 	} else {
 		struct zm_pin v = {};
-		v.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-		v.ino = BPF_CORE_READ(inode, i_ino);
+		struct super_block *sb = KREAD(inode, i_sb);
+		v.dev = KREAD(sb, s_dev);
+		v.ino = KREAD(inode, i_ino);
 		v.pages = cw.acc_pages;
 		v.dirty = cw.acc_dirty;
 		v.mapped = cw.acc_mapped;
 		v.mapped_shared = cw.acc_shared;
-		v.nrpages = BPF_CORE_READ(inode, i_data.nrpages);
-		v.mode = BPF_CORE_READ(inode, i_mode);
-		v.nlink = BPF_CORE_READ(inode, __i_nlink);
-		v.sb_magic = BPF_CORE_READ(inode, i_sb, s_magic);
-		struct hlist_node *alias = BPF_CORE_READ(inode, i_dentry.first);
+		v.nrpages = KREAD(inode, i_data.nrpages);
+		v.mode = KREAD(inode, i_mode);
+		v.nlink = KREAD(inode, __i_nlink);
+		v.sb_magic = KREAD(sb, s_magic);
+		struct hlist_node *alias = KREAD(inode, i_dentry.first);
 		if (alias)
 			v.dentry = (__u64)alias - bpf_core_field_offset(struct dentry, d_u.d_alias);
 		if (bpf_map_update_elem(&pins, &k, &v, BPF_NOEXIST))
@@ -340,13 +342,14 @@ __noinline int flush_run(void)
  */
 static __always_inline __s64 folio_maps(struct folio *folio, bool large)
 {
+	struct folio___old *old = (struct folio___old *)folio;
+
 	if (!large)
-		return (__s64)BPF_CORE_READ(folio, _mapcount.counter) + 1;
+		return (__s64)KREAD(folio, _mapcount.counter) + 1;
 	if (bpf_core_field_exists(folio->_large_mapcount))
-		return (__s64)BPF_CORE_READ(folio, _large_mapcount.counter) + 1;
-	if (bpf_core_field_exists(((struct folio___old *)folio)->_entire_mapcount))
-		return (__s64)BPF_CORE_READ((struct folio___old *)folio, _entire_mapcount.counter) +
-		       1;
+		return (__s64)KREAD(folio, _large_mapcount.counter) + 1;
+	if (bpf_core_field_exists(old->_entire_mapcount))
+		return (__s64)KREAD(old, _entire_mapcount.counter) + 1;
 	return 0;
 }
 
@@ -355,10 +358,12 @@ static __always_inline __u64 folio_pages(struct folio *folio, __u64 flags)
 {
 	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
 		return 1;
+	struct folio___old *old = (struct folio___old *)folio;
+
 	if (bpf_core_field_exists(folio->_nr_pages))
-		return BPF_CORE_READ(folio, _nr_pages);
-	if (bpf_core_field_exists(((struct folio___old *)folio)->_folio_nr_pages))
-		return BPF_CORE_READ((struct folio___old *)folio, _folio_nr_pages);
+		return KREAD(folio, _nr_pages);
+	if (bpf_core_field_exists(old->_folio_nr_pages))
+		return KREAD(old, _folio_nr_pages);
 	return 1;
 }
 
@@ -392,16 +397,16 @@ static __always_inline void add_folio(struct folio *folio, __u64 memcg, __u64 fl
 
 __noinline int account_folio(__u64 foliop)
 {
-	struct folio *folio = (void *)foliop;
+	struct folio *folio = KCAST(struct folio, foliop);
 	__u64 mapping = cw.inode + bpf_core_field_offset(struct inode, i_data);
 	__u64 memcg_data, memcg, flags = 0;
 
 	stats.folios++;
-	if ((__u64)BPF_CORE_READ(folio, mapping) != mapping) {
+	if ((__u64)KREAD(folio, mapping) != mapping) {
 		stats.rejected++; /* truncated or reused under us */
 		return 0;
 	}
-	memcg_data = BPF_CORE_READ(folio, memcg_data);
+	memcg_data = KREAD(folio, memcg_data);
 	if (!memcg_data || (memcg_data & MEMCG_DATA_KMEM))
 		return 0;
 	memcg = memcg_data & ~MEMCG_DATA_MASK;
@@ -440,7 +445,7 @@ static __always_inline void end_inode(void)
 /* One dentry of a path: its name and parent, until one already recorded or the root. */
 __noinline int path_step(void)
 {
-	struct dentry *d = (void *)cw.path_dentry;
+	struct dentry *d = KCAST(struct dentry, cw.path_dentry);
 	__u64 key = cw.path_dentry;
 	__u32 one = 1;
 	struct zm_dentry *v;
@@ -453,9 +458,9 @@ __noinline int path_step(void)
 	v = bpf_map_lookup_elem(&scratch, &one);
 	if (!v)
 		return 0;
-	__u64 parent = (__u64)BPF_CORE_READ(d, d_parent);
+	__u64 parent = (__u64)KREAD(d, d_parent);
 	v->parent = parent == key ? 0 : parent;
-	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	const unsigned char *name = KREAD(d, d_name.name);
 	bpf_probe_read_kernel_str(v->name, sizeof(v->name), name);
 	if (bpf_map_update_elem(&dentries, &key, v, BPF_NOEXIST)) {
 		stats.dentries_full++;
@@ -726,11 +731,11 @@ __noinline int lru_step(void)
 		return 0;
 	}
 	__u64 foliop = pos - bpf_core_field_offset(struct folio, lru);
-	struct folio *folio = (void *)foliop;
+	struct folio *folio = KCAST(struct folio, foliop);
 	/* The flags word is read at offset 0: see account_folio(). */
 	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)foliop);
-	__u64 memcg_data = BPF_CORE_READ(folio, memcg_data);
-	__u64 next = (__u64)BPF_CORE_READ(folio, lru.next);
+	__u64 memcg_data = KREAD(folio, memcg_data);
+	__u64 next = (__u64)KREAD(folio, lru.next);
 	if (memcg_data != lw.memcg || next == pos ||
 	    !(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_lru))) ||
 	    folio_lru(flags) != lw.list) {
@@ -741,7 +746,9 @@ __noinline int lru_step(void)
 	lw.pos = next;
 	lw.pages += pages;
 	stats.lru_folios++;
-	__u64 mapping = (__u64)BPF_CORE_READ(folio, mapping);
+	/* A number, for its low bits tell anon from file (no bit operation on a pointer). */
+	__u64 mapping = 0;
+	bpf_core_read(&mapping, sizeof(mapping), &folio->mapping);
 	if (!mapping || (mapping & PAGE_MAPPING_FLAGS))
 		return 0; /* anonymous memory: no file to name */
 	/*
@@ -749,7 +756,8 @@ __noinline int lru_step(void)
 	 * them.  Read as one (struct inode, not address_space: iter-ctx.bpf.h).
 	 */
 	__u64 off = bpf_core_field_offset(struct inode, i_data);
-	__u64 host = (__u64)BPF_CORE_READ((struct inode *)(mapping - off), i_data.host);
+	struct inode *owner = KCAST(struct inode, mapping - off);
+	__u64 host = (__u64)KREAD(owner, i_data.host);
 	if (!host || host + off != mapping)
 		return 0;
 	if (host != cw.inode) {

@@ -27,10 +27,12 @@
 #include "base/cgfmt.h"
 #include "base/clock.h"
 #include "base/fileio.h"
-#include "loader-log.h"
+#include "compat-load.h"
 #include "memcg-decode.h"
 #include "memcg.h"
 #include "memcg.lskel.h"
+#define SKEL memcg
+#include "skel-open.h"
 
 static int sys_bpf(int cmd, union bpf_attr *attr)
 {
@@ -91,9 +93,12 @@ static int entries_grow(MapEntries *e, size_t want)
 /*
  * Move every entry of a hash map into @e, leaving the map empty for the next
  * run of a skeleton that stays loaded: one BPF_MAP_LOOKUP_AND_DELETE_BATCH
- * per DRAIN_BATCH entries (5.6), else a key at a time.
+ * per DRAIN_BATCH entries (5.6), else a key at a time.  @keep: there is no
+ * next run (the skeleton is freed next), so copy and leave the entries: the
+ * kernel frees them with the map, on a worker, after we exit.  Deleting 16 000
+ * pins and their dentries one by one was a tenth of a `residue zombies`.
  */
-static int map_drain(int fd, size_t ksize, size_t vsize, MapEntries *e)
+static int map_drain(int fd, size_t ksize, size_t vsize, MapEntries *e, bool keep)
 {
 	uint8_t token[64], prev[64], cur[64];
 	bool first = true;
@@ -111,7 +116,7 @@ static int map_drain(int fd, size_t ksize, size_t vsize, MapEntries *e)
 		a.batch.keys = (__u64)(uintptr_t)(e->key + e->n * ksize);
 		a.batch.values = (__u64)(uintptr_t)(e->val + e->n * vsize);
 		a.batch.count = DRAIN_BATCH;
-		r = sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH, &a);
+		r = sys_bpf(keep ? BPF_MAP_LOOKUP_BATCH : BPF_MAP_LOOKUP_AND_DELETE_BATCH, &a);
 		if (r < 0 && r != -ENOENT)
 			break;
 		e->n += a.batch.count;
@@ -145,7 +150,7 @@ static int map_drain(int fd, size_t ksize, size_t vsize, MapEntries *e)
 		memcpy(prev, cur, ksize);
 		first = false;
 	}
-	for (size_t i = 0; i < e->n; i++) {
+	for (size_t i = 0; !keep && i < e->n; i++) {
 		union bpf_attr d = { 0 };
 		d.map_fd = (__u32)fd;
 		d.key = (__u64)(uintptr_t)(e->key + i * ksize);
@@ -164,6 +169,7 @@ struct MemcgBpf {
 	struct memcg *skel;
 	int memfd; /* where walk_cache starts: a file of ours */
 	unsigned nr_node_ids; /* the length of a memcg's nodeinfo[]; 0 unknown: no LRU walk */
+	bool last_run; /* freed after this run: the maps need not be emptied */
 };
 
 /*
@@ -193,17 +199,17 @@ int memcg_bpf_open(MemcgBpf **ret)
 		return -ENOMEM;
 	b->memfd = -1;
 	b->nr_node_ids = node_ids();
-	b->skel = memcg__open();
-	if (!b->skel) {
-		r = errno ? -errno : -EOPNOTSUPP;
-		free(b);
-		return r;
+	/* As refs.c: the build with bpf_rdonly_cast(), else the one without. */
+	r = memcg__open_load(&b->skel);
+	if (r < 0) {
+		int fast = r;
+		r = memcg_compat_open_load(&b->skel);
+		if (getenv("RESIDUE_BPF_LOG"))
+			fprintf(stderr, "memcg: build with bpf_rdonly_cast: %s; without: %s\n",
+				strerror(-fast), r < 0 ? strerror(-r) : "loaded");
 	}
-	bool want_log = bpf_loader_log_arm(&b->skel->ctx);
-	if (memcg__load(b->skel)) {
-		r = errno ? -errno : -EOPNOTSUPP;
-		bpf_loader_log_print(want_log);
-		memcg_bpf_free(b);
+	if (r < 0) {
+		free(b);
 		return r;
 	}
 	*ret = b;
@@ -287,7 +293,7 @@ static int run_tree_walk(struct memcg *skel, int cgroup_fd)
 static int map_discard(int fd, size_t ksize, size_t vsize)
 {
 	MapEntries e = { 0 };
-	int r = map_drain(fd, ksize, vsize, &e);
+	int r = map_drain(fd, ksize, vsize, &e, false);
 	entries_free(&e);
 	return r;
 }
@@ -395,13 +401,13 @@ drain:
 	 * cache that fills pins and dentries.
 	 */
 	d = tree_ran ? map_drain(skel->maps.memcgs.map_fd, sizeof(__u64), sizeof(struct zm_memcg),
-				 &memcgs) :
+				 &memcgs, b->last_run) :
 		       0;
 	p = want_cache ? map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
-				   sizeof(struct zm_pin), &pins) :
+				   sizeof(struct zm_pin), &pins, b->last_run) :
 			 0;
 	q = want_cache ? map_drain(skel->maps.dentries.map_fd, sizeof(__u64),
-				   sizeof(struct zm_dentry), &dents) :
+				   sizeof(struct zm_dentry), &dents, b->last_run) :
 			 0;
 	r = r < 0 ? r : d < 0 ? d : p < 0 ? p : q;
 	if (r < 0)
@@ -464,8 +470,10 @@ int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, unsigned walks)
 	MemcgBpf *b = NULL;
 	int r = memcg_bpf_open(&b);
 
-	if (r == 0)
+	if (r == 0) {
+		b->last_run = true;
 		r = memcg_bpf_collect(b, z, cgroup_fd, walks);
+	}
 	memcg_bpf_free(b);
 	return r;
 }

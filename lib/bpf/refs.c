@@ -31,8 +31,9 @@
 #include "sbs-decode.h"
 #include "refs.h"
 #include "refs.lskel.h"
-#include "refs-open.h"
-#include "refs-compat.h"
+#define SKEL refs
+#include "skel-open.h"
+#include "compat-load.h"
 
 struct RefsBpf {
 	struct refs *skel;
@@ -55,7 +56,7 @@ int refs_bpf_open(RefsBpf **ret)
 	 * loader cannot resolve the kfunc, and the build without it loads instead.
 	 * Without the privilege to load BPF both fail at their first map.
 	 */
-	r = refs_open_load(&b->skel);
+	r = refs__open_load(&b->skel);
 	if (r < 0) {
 		int fast = r;
 		r = refs_compat_open_load(&b->skel);

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Opening and loading a light skeleton: included after one, with SKEL defined
+ * as its name (refs, memcg).  refs.bpf.c and memcg.bpf.c are built twice,
+ * with bpf_rdonly_cast() (6.2+) and without (compat-load.c; kread.bpf.h),
+ * into two skeletons of one name and one layout: a loader includes this once
+ * per build, and everything after the load (attach, maps, destroy) is
+ * shared.  No include guard: once per SKEL.
+ */
+#include <errno.h>
+
+#include "loader-log.h"
+
+#ifndef SKEL_FN
+#define SKEL_FN(name, fn) SKEL_FN_(name, fn)
+#define SKEL_FN_(name, fn) name##__##fn
+#endif
+
+/* 0 and *@ret loaded, or a negative errno and nothing left open. */
+static inline int SKEL_FN(SKEL, open_load)(struct SKEL **ret)
+{
+	struct SKEL *skel = SKEL_FN(SKEL, open)();
+	int r;
+
+	if (!skel)
+		return errno ? -errno : -EOPNOTSUPP;
+	bool want_log = bpf_loader_log_arm(&skel->ctx);
+	if (SKEL_FN(SKEL, load)(skel)) {
+		r = errno ? -errno : -EOPNOTSUPP;
+		bpf_loader_log_print(want_log);
+		SKEL_FN(SKEL, destroy)(skel);
+		return r;
+	}
+	*ret = skel;
+	return 0;
+}
