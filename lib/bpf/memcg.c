@@ -199,15 +199,7 @@ int memcg_bpf_open(MemcgBpf **ret)
 		return -ENOMEM;
 	b->memfd = -1;
 	b->nr_node_ids = node_ids();
-	/* As refs.c: the build with bpf_rdonly_cast(), else the one without. */
-	r = memcg__open_load(&b->skel);
-	if (r < 0) {
-		int fast = r;
-		r = memcg_compat_open_load(&b->skel);
-		if (getenv("RESIDUE_BPF_LOG"))
-			fprintf(stderr, "memcg: build with bpf_rdonly_cast: %s; without: %s\n",
-				strerror(-fast), r < 0 ? strerror(-r) : "loaded");
-	}
+	r = memcg__open_load_any(&b->skel, memcg_compat_open_load);
 	if (r < 0) {
 		free(b);
 		return r;

@@ -51,19 +51,7 @@ int refs_bpf_open(RefsBpf **ret)
 	if (!b)
 		return -ENOMEM;
 	b->memfd = -1;
-	/*
-	 * The build with bpf_rdonly_cast() (6.2+); where the kernel lacks it, the
-	 * loader cannot resolve the kfunc, and the build without it loads instead.
-	 * Without the privilege to load BPF both fail at their first map.
-	 */
-	r = refs__open_load(&b->skel);
-	if (r < 0) {
-		int fast = r;
-		r = refs_compat_open_load(&b->skel);
-		if (getenv("RESIDUE_BPF_LOG"))
-			fprintf(stderr, "refs: build with bpf_rdonly_cast: %s; without: %s\n",
-				strerror(-fast), r < 0 ? strerror(-r) : "loaded");
-	}
+	r = refs__open_load_any(&b->skel, refs_compat_open_load);
 	if (r < 0) {
 		free(b);
 		return r;
