@@ -485,8 +485,15 @@ static __noinline int note_sb_name(void)
 		n->umount_count = KREAD(sb, s_umount.count.counter);
 	else
 		n->umount_count = 0;
-	struct file_system_type *type = KREAD(sb, s_type);
-	bpf_probe_read_kernel_str(n->fstype, sizeof(n->fstype), KREAD(type, name));
+	/*
+	 * struct file_system_type has begun with its name since Linux 2.4: read
+	 * without a relocation, whose type name shares a CO-RE cache slot with
+	 * memcg.bpf.c's kernfs_node (iter-ctx.bpf.h).
+	 */
+	const void *type = KREAD(sb, s_type);
+	const char *name = NULL;
+	bpf_probe_read_kernel(&name, sizeof(name), type);
+	bpf_probe_read_kernel_str(n->fstype, sizeof(n->fstype), name);
 	bpf_probe_read_kernel_str(n->s_id, sizeof(n->s_id), &sb->s_id);
 	return 0;
 }
