@@ -37,6 +37,14 @@ static int rehash(U64Set *s, size_t ncap)
 	return 0;
 }
 
+int u64set_reserve(U64Set *s, size_t n)
+{
+	size_t cap = s->cap ? s->cap : 64;
+	while ((n + 1) * 2 > cap)
+		cap *= 2;
+	return cap > s->cap ? rehash(s, cap) : 0;
+}
+
 int u64set_add(U64Set *s, uint64_t key)
 {
 	if (key == 0) {

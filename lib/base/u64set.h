@@ -19,6 +19,8 @@ typedef struct U64Set {
 
 /* 1 when @key is new, 0 when it was there, -ENOMEM. */
 int u64set_add(U64Set *s, uint64_t key);
+/* Room for @n keys in all without growing (one allocation instead of a rehash per doubling). */
+int u64set_reserve(U64Set *s, size_t n);
 bool u64set_contains(const U64Set *s, uint64_t key);
 void u64set_clear(U64Set *s);
 void u64set_done(U64Set *s);

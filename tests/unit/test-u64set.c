@@ -167,6 +167,26 @@ static void test_growth(void)
 	grow_and_check("random with repeats and zeros", key_random, 20000);
 }
 
+/* Reserved room takes that many keys without another allocation, and keeps what was there. */
+static void test_reserve(void)
+{
+	U64Set s = { 0 };
+
+	CHECK_EQ_INT(u64set_add(&s, 5), 1);
+	CHECK_EQ_INT(u64set_reserve(&s, 11048), 0);
+	size_t cap = s.cap;
+	const uint64_t *slots = s.slots;
+	CHECK(cap >= 2 * (11048 + 1) && (cap & (cap - 1)) == 0);
+	CHECK(u64set_contains(&s, 5));
+	for (uint64_t k = 1000; k < 1000 + 11047; k++)
+		CHECK_EQ_INT(u64set_add(&s, k), 1);
+	CHECK(s.cap == cap && s.slots == slots);
+	CHECK_EQ_U64(s.len, 11048);
+	CHECK_EQ_INT(u64set_reserve(&s, 10), 0); /* never shrinks */
+	CHECK(s.cap == cap);
+	u64set_done(&s);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -174,5 +194,6 @@ int main(int argc, char **argv)
 	RUN(test_add_contains);
 	RUN(test_zero_key);
 	RUN(test_growth);
+	RUN(test_reserve);
 	return tap_done();
 }
