@@ -149,13 +149,21 @@ struct {
 	__type(value, struct mnt_memo);
 } memo SEC(".maps");
 
-/* Bumped by residue before each run of a skeleton it keeps loaded (residue serve). */
-__u64 run;
 /*
- * References looked at in this run (residue zeroes it): most are never written
- * out.  Added to atomically: the programs run side by side.
+ * Globals that programs running side by side on two CPUs touch each sit on
+ * cache lines of their own (RS_CACHELINE): the superblock walk writes its
+ * state (sw) at every step while dump_file reads run and counts, and sharing
+ * a line made every such access a miss on the other CPU.
  */
-__u64 refs_seen;
+#define RS_CACHELINE __attribute__((aligned(64)))
+
+/* Bumped by residue before each run of a skeleton it keeps loaded (residue serve). */
+__u64 run RS_CACHELINE;
+/*
+ * References looked at in this run, by each program (MEMO_*; residue zeroes
+ * and sums them): most are never written out.
+ */
+struct rs_refs_seen refs_seen[MEMO_SLOTS] RS_CACHELINE;
 
 #define NSFS_MAGIC 0x6e736673
 #define SOCKFS_MAGIC 0x534F434B
@@ -218,7 +226,8 @@ static __always_inline void emit_ref(struct seq_file *seq, struct rs_ref *r, str
 		return;
 	/* Sockets, pipes and anon inodes (half the fds of a busy host) live on kernel mounts. */
 	unsigned long magic = inode->i_sb->s_magic;
-	__sync_fetch_and_add(&refs_seen, 1);
+	if (slot < MEMO_SLOTS)
+		refs_seen[slot].n++;
 	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC || magic == ANON_INODE_FS_MAGIC)
 		return;
 	r->kind = kind;
@@ -270,7 +279,7 @@ __noinline int task_ref(struct rs_ref *r, __u64 pathp, __u8 kind)
 		return 0;
 	struct super_block *sb = KREAD(inode, i_sb);
 	unsigned long magic = KREAD(sb, s_magic);
-	__sync_fetch_and_add(&refs_seen, 1);
+	refs_seen[MEMO_TASK].n++;
 	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC || magic == ANON_INODE_FS_MAGIC)
 		return 0;
 	r->kind = kind;
@@ -463,7 +472,7 @@ struct {
 
 /* Set by residue before walk_sbs runs: the fd (a memfd of ours) whose superblock it starts from. */
 __s32 sb_walk_fd = -1;
-struct rs_sb_walk sw;
+struct rs_sb_walk sw RS_CACHELINE;
 
 static __always_inline bool mounts_chained(void)
 {

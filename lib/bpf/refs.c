@@ -206,7 +206,7 @@ int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk)
 	int r;
 
 	b->skel->bss->run++; /* forget the mount states of the last run */
-	b->skel->bss->refs_seen = 0;
+	memset(b->skel->bss->refs_seen, 0, sizeof(b->skel->bss->refs_seen));
 	bool threaded = pthread_create(&thread, NULL, side_run, &side) == 0;
 	r = bpf_iter_run(b->skel->links.dump_task_fd, &tasks);
 	if (r == 0)
@@ -221,7 +221,8 @@ int refs_bpf_collect_and_walk(RefsBpf *b, Snapshot *s, int *ret_walk)
 		r = refs_decode(s, tasks.data, tasks.len, files.data, files.len, side.vmas.data,
 				side.vmas.len, getpid());
 	if (r == 0)
-		s->n_refs += b->skel->bss->refs_seen;
+		for (size_t i = 0; i < ARRAY_SIZE(b->skel->bss->refs_seen); i++)
+			s->n_refs += b->skel->bss->refs_seen[i].n;
 	if (ret_walk) {
 		/* Records that misread our own namespace would misread the walk's too. */
 		int w = r == -EPROTO ? r : side.walk_r;

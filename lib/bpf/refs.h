@@ -147,6 +147,12 @@ struct rs_sb_name {
 };
 
 /* The walk's state and counters, in .bss: refs.c reads the counters. */
+/* A program's count of the references it looked at, alone on a cache line (refs.bpf.c). */
+struct rs_refs_seen {
+	__u64 n;
+	__u64 pad[7];
+};
+
 struct rs_sb_walk {
 	__u64 start, sb, pos, head;
 	__u64 steps, sbs, rejected, dropped;
