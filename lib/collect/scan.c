@@ -171,8 +171,13 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 	}
 	/* The kernel said no to BPF: the /proc tier found the same, but the report says why. */
 	if (!s->used_bpf && privilege_bpf_refusal(s->bpf_error)) {
-		r = snapshot_add_gap(s, "references: BPF tier refused, read through /proc instead",
-				     "bpf", s->bpf_error);
+		r = snapshot_add_gap(
+			s,
+			s->bpf_error == EPROTO ?
+				"references: the BPF programs misread this kernel's "
+				"structures, read through /proc instead" :
+				"references: BPF tier refused, read through /proc instead",
+			"bpf", s->bpf_error);
 		if (r < 0)
 			goto fail;
 	}
