@@ -52,12 +52,15 @@ static struct {
 } mhd;
 static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
 static const char *mhd_error = "not opened"; /* why it could not be; NULL once it was */
+static char mhd_dlerror[256]; /* dlerror()'s text, which the next dl call may overwrite */
 
 static void mhd_open(void)
 {
 	void *l = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!l) {
-		mhd_error = dlerror();
+		const char *e = dlerror();
+		snprintf(mhd_dlerror, sizeof(mhd_dlerror), "%s", e ? e : MHD_SONAME ": not found");
+		mhd_error = mhd_dlerror;
 		return;
 	}
 #define SYM(name)                                                                                  \

@@ -27,8 +27,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * shares a slot of the kernel's CO-RE candidate cache with super_block
  * (iter-ctx.bpf.h), and this file's reads alternate between the two: eight
  * scans of vmlinux's whole BTF, a third of the skeleton's load time, on
- * every load.  struct mnt_namespace begins with its ns_common (since 5.11),
- * and user_namespace, whose name has a slot of its own, embeds the same
+ * every load.  struct mnt_namespace begins with its ns_common (so on 6.1 and
+ * 6.18, as on every kernel checked), and user_namespace, whose name has a
+ * slot of its own, embeds the same
  * struct: its offsets of ns.inum and ns.ns_id, less that of ns, are the
  * ns_common's.  residue checks this on every scan: its own task's record
  * carries its namespace's inum read this way, which must be the inode of

@@ -73,7 +73,7 @@ enum rs_sb_flags {
 	RS_SB_F_MOUNTS_CUT = 2, /* its mount list changed under the walk, or was too long */
 	RS_SB_F_NS_MORE = 4, /* attached in more namespaces than ns_ids holds */
 	RS_SB_F_PAGES = 8, /* nrpages was summed over all its inodes */
-	RS_SB_F_OLD_NS_ID = 16, /* ns_ids are the pre-6.18 mnt_namespace.seq */
+	RS_SB_F_OLD_NS_ID = 16, /* before 6.18 (no ns_common.ns_id): ns_ids are the inums */
 };
 
 struct rs_sb {

@@ -59,6 +59,9 @@ t_check "Package: residue, Architecture: $arch" \
 	test "$(dpkg-deb -f "$deb" Package Architecture | tr '\n' ' ')" == "Package: residue Architecture: $arch "
 t_check "it depends on something that provides systemd-sysusers" \
 	grep -q 'systemd | systemd-standalone-sysusers' <<<"$(dpkg-deb -f "$deb" Depends)"
+# residue serve opens libmicrohttpd with dlopen(): no shlibs dependency names it.
+t_check "it depends on libmicrohttpd, which residue serve opens" \
+	grep -q 'libmicrohttpd12' <<<"$(dpkg-deb -f "$deb" Depends)"
 dpkg-deb -e "$deb" "$T_TMP/control"
 first_line() { grep -n -m1 -- "$1" "$T_TMP/control/postinst" | cut -d: -f1; }
 users=$(first_line systemd-sysusers)
