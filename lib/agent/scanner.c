@@ -325,6 +325,7 @@ static int scan_zombies_into(Scanner *sc, HostReport *rep)
 	ZombieOptions zo = {
 		.no_bpf = !bpf,
 		.no_files = policy || sc->o.zombie_files == ZOMBIE_FILES_NEVER,
+		.named_files = REPORT_ZOMBIE_FILES, /* what the report lists of each */
 	};
 	double t = mono_s();
 	int r;

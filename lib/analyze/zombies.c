@@ -108,6 +108,17 @@ int analyze_zombies(ZombieScan *z)
 #define RAMFS_MAGIC 0x858458f6
 #define HUGETLBFS_MAGIC 0x958458f6
 
+int zombie_pins_cmp(const void *a, const void *b, void *ctx)
+{
+	const ZombieScan *z = ctx;
+	const CachePin *x = &z->pins[*(const size_t *)a], *y = &z->pins[*(const size_t *)b];
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 PinAction pin_action_for(const CachePin *p, bool pageout_mapped)
 {
 	if (p->fs_magic == TMPFS_MAGIC || p->fs_magic == RAMFS_MAGIC ||

@@ -49,6 +49,14 @@ typedef enum PinAction {
  * is the caller's to check.
  */
 PinAction pin_action_for(const CachePin *p, bool pageout_mapped);
+
+/*
+ * qsort_r() of indices into @ctx's (a ZombieScan) pins: by zombie, then the
+ * most pages first, then inode.  A bounded list takes each zombie's first
+ * ones in this order (render_zombies_json), and so does the naming of files
+ * for it (memcg_resolve_paths).
+ */
+int zombie_pins_cmp(const void *a, const void *b, void *ctx);
 static inline PinAction pin_action(const CachePin *p)
 {
 	return pin_action_for(p, false);

@@ -18,6 +18,11 @@ typedef struct ZombieOptions {
 	bool no_bpf; /* cgroupfs figures only */
 	bool no_files; /* the kernel view without the page-cache walk */
 	bool inode_walk; /* find the zombies' page cache by every inode, not by their LRU lists */
+	/*
+	 * Name in our namespace only the largest this many files of each zombie
+	 * (zombie_pins_cmp()'s first), those a bounded report lists; 0: all.
+	 */
+	unsigned named_files;
 	struct MemcgBpf
 		*memcg_bpf; /* programs kept loaded by the caller (residue serve), or NULL */
 	int memcg_bpf_error; /* why the caller's programs did not load (-errno; no_bpf unset) */
@@ -45,8 +50,12 @@ int memcg_fs_account(ZombieScan *z, int fd);
 /* Call @fn for each line of /proc/self/mountinfo; stops at its first negative return. */
 int mountinfo_each(int (*fn)(const MountinfoEntry *e, void *ctx), void *ctx);
 
-/* Where each pinning file is in our mount namespace, checked by dev and inode. */
-int memcg_resolve_paths(ZombieScan *z);
+/*
+ * Where each pinning file is in our mount namespace, checked by dev and inode;
+ * with @per_zombie, only each zombie's first @per_zombie in zombie_pins_cmp()'s
+ * order (the others keep path NULL).
+ */
+int memcg_resolve_paths(ZombieScan *z, unsigned per_zombie);
 
 /*
  * The live processes that map a file with mapped pages charged to a zombie

@@ -14,14 +14,6 @@
 #include "base/strescape.h"
 #include "render.h"
 
-/*
- * Files listed per zombie in the whole report.  A zombie can be pinned by
- * tens of thousands of files (a build's cgroup, removed with its objects
- * still cached: 11 374 on this host, 6 MB of /report); the report keeps each
- * zombie's largest and counts the rest, `residue zombies --files` lists all.
- */
-#define REPORT_ZOMBIE_FILES 20
-
 json_object *render_report_json(const HostReport *r)
 {
 	json_object *o = render_orphans_json(r->snap, r->orphans);

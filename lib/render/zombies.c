@@ -412,18 +412,6 @@ static json_object *pin_json(const ZombieScan *z, const CachePin *p)
 	return o;
 }
 
-/* By zombie, then the most pages first, then inode: a stable order for the bounded list. */
-static int cmp_pins(const void *a, const void *b, void *ctx)
-{
-	const ZombieScan *z = ctx;
-	const CachePin *x = &z->pins[*(const size_t *)a], *y = &z->pins[*(const size_t *)b];
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	if (x->pages != y->pages)
-		return x->pages > y->pages ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
 json_object *render_zombies_json(const ZombieScan *z, size_t max_files)
 {
 	json_object *root = json_object_new_object();
@@ -528,7 +516,7 @@ json_object *render_zombies_json(const ZombieScan *z, size_t max_files)
 		for (size_t k = 0; order && kept && k < z->n_pins; k++)
 			order[k] = k;
 		if (order && kept)
-			qsort_r(order, z->n_pins, sizeof(*order), cmp_pins, (void *)z);
+			qsort_r(order, z->n_pins, sizeof(*order), zombie_pins_cmp, (void *)z);
 		for (size_t k = 0; order && kept && k < z->n_pins; k++) {
 			const CachePin *pin = &z->pins[order[k]];
 			uint32_t node = pin->node < z->n_nodes ? pin->node : (uint32_t)z->n_nodes;
