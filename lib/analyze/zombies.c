@@ -108,7 +108,8 @@ int analyze_zombies(ZombieScan *z)
 #define RAMFS_MAGIC 0x858458f6
 #define HUGETLBFS_MAGIC 0x958458f6
 
-int zombie_pins_cmp(const void *a, const void *b, void *ctx)
+/* By zombie, then the most pages first, then inode: a stable order for the bounded list. */
+static int cmp_pins(const void *a, const void *b, void *ctx)
 {
 	const ZombieScan *z = ctx;
 	const CachePin *x = &z->pins[*(const size_t *)a], *y = &z->pins[*(const size_t *)b];
@@ -117,6 +118,36 @@ int zombie_pins_cmp(const void *a, const void *b, void *ctx)
 	if (x->pages != y->pages)
 		return x->pages > y->pages ? -1 : 1;
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+int zombie_pins_listed(const ZombieScan *z, unsigned per_zombie, size_t **ret_order,
+		       bool **ret_listed)
+{
+	size_t *order = malloc((z->n_pins + 1) * sizeof(*order));
+	bool *listed = calloc(z->n_pins + 1, sizeof(*listed));
+	uint32_t *kept = calloc(z->n_nodes + 1, sizeof(*kept));
+
+	if (!order || !listed || !kept) {
+		free(order);
+		free(listed);
+		free(kept);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < z->n_pins; k++)
+		order[k] = k;
+	qsort_r(order, z->n_pins, sizeof(*order), cmp_pins, (void *)z);
+	for (size_t k = 0; k < z->n_pins; k++) {
+		uint32_t node = z->pins[order[k]].node;
+		node = node < z->n_nodes ? node : (uint32_t)z->n_nodes;
+		if (kept[node] < per_zombie) {
+			kept[node]++;
+			listed[order[k]] = true;
+		}
+	}
+	free(kept);
+	*ret_order = order;
+	*ret_listed = listed;
+	return 0;
 }
 
 PinAction pin_action_for(const CachePin *p, bool pageout_mapped)

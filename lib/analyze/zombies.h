@@ -51,12 +51,15 @@ typedef enum PinAction {
 PinAction pin_action_for(const CachePin *p, bool pageout_mapped);
 
 /*
- * qsort_r() of indices into @ctx's (a ZombieScan) pins: by zombie, then the
- * most pages first, then inode.  A bounded list takes each zombie's first
- * ones in this order (render_zombies_json), and so does the naming of files
- * for it (memcg_resolve_paths).
+ * A bounded list of the files that pin zombies: the pins by zombie, then the
+ * most pages first, then inode (*@ret_order, indices into @z->pins), and
+ * which of them it lists, each zombie's first @per_zombie (*@ret_listed[k]
+ * for pin k).  The JSON renders them (render_zombies_json) and only those are
+ * named in our namespace (memcg_resolve_paths).  0, or -ENOMEM with nothing
+ * allocated; the caller frees both.
  */
-int zombie_pins_cmp(const void *a, const void *b, void *ctx);
+int zombie_pins_listed(const ZombieScan *z, unsigned per_zombie, size_t **ret_order,
+		       bool **ret_listed);
 static inline PinAction pin_action(const CachePin *p)
 {
 	return pin_action_for(p, false);

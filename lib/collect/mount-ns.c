@@ -243,6 +243,10 @@ int collect_mount_namespaces(Snapshot *s, const ScanOptions *o)
 
 	if (self < 0)
 		return snapshot_add_gap(s, "own mount namespace", "open", errno);
+	/* What the BPF tier must read for our own task (refs-decode.h), in either tier. */
+	struct stat st;
+	if (fstat(self, &st) == 0)
+		s->self_mntns_ino = st.st_ino;
 	if (o->force_fallback || ns_get_info(self, RS_NS_MNT_GET_INFO, &info) < 0)
 		return 0; /* namespaces are found by the process scan */
 

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,9 +97,6 @@ int scan_host(const ScanOptions *o, Snapshot **ret)
 		return -ENOMEM;
 	s->uid = getuid();
 	s->self_pid = getpid();
-	struct stat self_ns;
-	if (stat("/proc/self/ns/mnt", &self_ns) == 0)
-		s->self_mntns_ino = self_ns.st_ino;
 	s->bpf_error = -o->refs_bpf_error;
 	r = collect_privilege(s);
 	if (r < 0)

@@ -99,37 +99,21 @@ static int add_mount(const MountinfoEntry *e, void *ctx)
 }
 
 /*
- * The pins to name: all, or each zombie's first @per_zombie in the bounded
- * list's order.  A host's zombies can pin tens of thousands of files, and a
- * name is checked with a statx each (15 600 files: 7-9 % of `residue --json`'s
- * CPU) for a report that lists 20 a zombie.
+ * The pins to name: all, or those the bounded list takes.  A host's zombies
+ * can pin tens of thousands of files, each name checked with a statx, for a
+ * report that lists 20 a zombie.
  */
 static bool *pins_to_name(const ZombieScan *z, unsigned per_zombie)
 {
-	bool *want = calloc(z->n_pins + 1, sizeof(*want));
-	if (!want || per_zombie == 0) {
-		for (size_t i = 0; want && i < z->n_pins; i++)
-			want[i] = true;
-		return want;
+	if (per_zombie == 0) {
+		bool *all = malloc(z->n_pins + 1);
+		if (all)
+			memset(all, true, z->n_pins + 1);
+		return all;
 	}
-	_cleanup_free_ size_t *order = malloc((z->n_pins + 1) * sizeof(*order));
-	_cleanup_free_ uint32_t *kept = calloc(z->n_nodes + 1, sizeof(*kept));
-	if (!order || !kept) {
-		free(want);
-		return NULL;
-	}
-	for (size_t k = 0; k < z->n_pins; k++)
-		order[k] = k;
-	qsort_r(order, z->n_pins, sizeof(*order), zombie_pins_cmp, (void *)z);
-	for (size_t k = 0; k < z->n_pins; k++) {
-		uint32_t node = z->pins[order[k]].node;
-		node = node < z->n_nodes ? node : (uint32_t)z->n_nodes;
-		if (kept[node] < per_zombie) {
-			kept[node]++;
-			want[order[k]] = true;
-		}
-	}
-	return want;
+	_cleanup_free_ size_t *order = NULL;
+	bool *listed = NULL;
+	return zombie_pins_listed(z, per_zombie, &order, &listed) == 0 ? listed : NULL;
 }
 
 int memcg_resolve_paths(ZombieScan *z, unsigned per_zombie)

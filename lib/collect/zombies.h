@@ -20,7 +20,7 @@ typedef struct ZombieOptions {
 	bool inode_walk; /* find the zombies' page cache by every inode, not by their LRU lists */
 	/*
 	 * Name in our namespace only the largest this many files of each zombie
-	 * (zombie_pins_cmp()'s first), those a bounded report lists; 0: all.
+	 * (zombie_pins_listed()), those a bounded report lists; 0: all.
 	 */
 	unsigned named_files;
 	struct MemcgBpf
@@ -52,8 +52,8 @@ int mountinfo_each(int (*fn)(const MountinfoEntry *e, void *ctx), void *ctx);
 
 /*
  * Where each pinning file is in our mount namespace, checked by dev and inode;
- * with @per_zombie, only each zombie's first @per_zombie in zombie_pins_cmp()'s
- * order (the others keep path NULL).
+ * with @per_zombie, only the pins zombie_pins_listed() lists (the others keep
+ * path NULL).
  */
 int memcg_resolve_paths(ZombieScan *z, unsigned per_zombie);
 

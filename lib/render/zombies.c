@@ -511,17 +511,13 @@ json_object *render_zombies_json(const ZombieScan *z, size_t max_files)
 			json_object_array_add(fs, pin_json(z, &z->pins[k]));
 	} else {
 		/* The largest @max_files of each zombie; the rest counted. */
-		_cleanup_free_ size_t *order = malloc(z->n_pins * sizeof(*order) + 1);
-		_cleanup_free_ uint32_t *kept = calloc(z->n_nodes + 1, sizeof(*kept));
-		for (size_t k = 0; order && kept && k < z->n_pins; k++)
-			order[k] = k;
-		if (order && kept)
-			qsort_r(order, z->n_pins, sizeof(*order), zombie_pins_cmp, (void *)z);
-		for (size_t k = 0; order && kept && k < z->n_pins; k++) {
+		_cleanup_free_ size_t *order = NULL;
+		_cleanup_free_ bool *listed = NULL;
+		bool ok = zombie_pins_listed(z, (unsigned)MIN(max_files, (size_t)UINT_MAX), &order,
+					     &listed) == 0;
+		for (size_t k = 0; ok && k < z->n_pins; k++) {
 			const CachePin *pin = &z->pins[order[k]];
-			uint32_t node = pin->node < z->n_nodes ? pin->node : (uint32_t)z->n_nodes;
-			if (kept[node] < max_files) {
-				kept[node]++;
+			if (listed[order[k]]) {
 				json_object_array_add(fs, pin_json(z, pin));
 			} else {
 				omitted++;
