@@ -55,7 +55,7 @@ PinAction pin_action_for(const CachePin *p, bool pageout_mapped);
  * most pages first, then inode (*@ret_order, indices into @z->pins), and
  * which of them it lists, each zombie's first @per_zombie (*@ret_listed[k]
  * for pin k).  The JSON renders them (render_zombies_json) and only those are
- * named in our namespace (memcg_resolve_paths).  0, or -ENOMEM with nothing
+ * named in our namespace (memcg_name_files).  0, or -ENOMEM with nothing
  * allocated; the caller frees both.
  */
 int zombie_pins_listed(const ZombieScan *z, unsigned per_zombie, size_t **ret_order,

@@ -183,11 +183,8 @@ static char *dentry_path(const MapEntries *d, const Sorted *by_addr, uint64_t de
 	return p;
 }
 
-int memcg_decode_pins(ZombieScan *z, const MapEntries *pins, const MapEntries *dents)
+int memcg_decode_pins(ZombieScan *z, const MapEntries *pins)
 {
-	_cleanup_free_ Sorted *by_addr = sort_keys(dents);
-	if (!by_addr)
-		return -ENOMEM;
 	for (size_t i = 0; i < pins->n; i++) {
 		const struct zm_pin_key *k = (const void *)(pins->key + i * sizeof(*k));
 		const struct zm_pin *v = (const void *)(pins->val + i * sizeof(*v));
@@ -208,7 +205,21 @@ int memcg_decode_pins(ZombieScan *z, const MapEntries *pins, const MapEntries *d
 		p->mode = v->mode;
 		p->nlink = v->nlink;
 		p->fs_magic = v->sb_magic;
-		p->rel_path = v->dentry ? dentry_path(dents, by_addr, v->dentry) : NULL;
+		p->kdentry = v->dentry;
+		p->kinode = k->inode;
+	}
+	return 0;
+}
+
+int memcg_decode_paths(ZombieScan *z, const MapEntries *dents, const bool *want)
+{
+	_cleanup_free_ Sorted *by_addr = sort_keys(dents);
+	if (!by_addr)
+		return -ENOMEM;
+	for (size_t i = 0; i < z->n_pins; i++) {
+		CachePin *p = &z->pins[i];
+		if (want[i] && p->kdentry && !p->rel_path)
+			p->rel_path = dentry_path(dents, by_addr, p->kdentry);
 	}
 	return 0;
 }
@@ -267,6 +278,13 @@ int memcg_walk_gaps(ZombieScan *z)
 			z->walk.dentries_dropped, ZM_DENTRIES_MAX);
 		r = add_counted_gap(z, what, "bpf_map_update_elem", E2BIG,
 				    z->walk.dentries_dropped);
+	}
+	if (r == 0 && z->walk.names_stale) {
+		snprintf(what, sizeof(what),
+			 "kernel view: %" PRIu64 " files pinning zombie memory cgroups lost their "
+			 "dentry between the walk and their naming: those files have no path",
+			 z->walk.names_stale);
+		r = add_counted_gap(z, what, "bpf_iter", ESTALE, z->walk.names_stale);
 	}
 	if (r == 0 && !z->walk.complete)
 		r = add_counted_gap(z,

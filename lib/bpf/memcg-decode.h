@@ -28,16 +28,23 @@ typedef struct MapEntries {
 int memcg_decode_memcgs(ZombieScan *z, const MapEntries *memcgs);
 
 /*
- * Maps pins (struct zm_pin_key → struct zm_pin) and dentries (u64 address
- * → struct zm_dentry): a CachePin for each pin of a dying node of @z, its
- * rel_path made from the chain of dentries (NULL when a link is missing).
+ * Map pins (struct zm_pin_key → struct zm_pin): a CachePin for each pin of
+ * a dying node of @z, with the kernel addresses the naming pass takes.
  */
-int memcg_decode_pins(ZombieScan *z, const MapEntries *pins, const MapEntries *dentries);
+int memcg_decode_pins(ZombieScan *z, const MapEntries *pins);
+
+/*
+ * Map dentries (u64 address → struct zm_dentry), the naming pass's: the
+ * rel_path of each pin of @z that @want (one per pin) picks, made from the
+ * chain of dentries (NULL when a link is missing).
+ */
+int memcg_decode_paths(ZombieScan *z, const MapEntries *dentries, const bool *want);
 
 /*
  * What the kernel view could not hold, as gaps of @z the user sees: from
- * the css tree walk (tree_dropped, tree_complete) and from the page-cache
- * walk (walk.pins_dropped, walk.dentries_dropped, walk.complete).  Called
+ * the css tree walk (tree_dropped, tree_complete), from the page-cache
+ * walk (walk.pins_dropped, walk.complete) and from the naming pass
+ * (walk.dentries_dropped, walk.names_stale).  Called
  * after each walk, and by the agent when it reuses an older page-cache walk.
  */
 int memcg_tree_gaps(ZombieScan *z);

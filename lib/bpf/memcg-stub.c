@@ -4,15 +4,13 @@
 
 #include "memcg-loader.h"
 
-int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, unsigned walks)
+int memcg_bpf_open(MemcgBpf **ret)
 {
-	(void)z;
-	(void)cgroup_fd;
-	(void)walks;
+	(void)ret;
 	return -EOPNOTSUPP;
 }
 
-int memcg_bpf_open(MemcgBpf **ret)
+int memcg_bpf_open_once(MemcgBpf **ret)
 {
 	(void)ret;
 	return -EOPNOTSUPP;
@@ -24,6 +22,14 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 	(void)z;
 	(void)cgroup_fd;
 	(void)walks;
+	return -EOPNOTSUPP;
+}
+
+int memcg_bpf_name_pins(MemcgBpf *b, ZombieScan *z, const bool *want)
+{
+	(void)b;
+	(void)z;
+	(void)want;
 	return -EOPNOTSUPP;
 }
 

@@ -27,9 +27,17 @@
  *    reached through the memfd's: there are no data symbols to start from),
  *    every inode with page cache, and its XArray; each folio's memcg_data
  *    names the memcg it is charged to.  Folios charged to a dying memcg add
- *    up per (memcg, inode) in map pins, with the inode's path as a chain of
- *    dentries in map dentries.  Nothing is locked: every list step is checked
- *    against its back-pointer, every loop is bounded, rejections counted.
+ *    up per (memcg, inode) in map pins, with one of the inode's dentries.
+ *    Nothing is locked: every list step is checked against its back-pointer,
+ *    every loop is bounded, rejections counted.
+ *
+ *    Run with names_n set, walk_cache is the naming pass instead: for each
+ *    file residue lists (names_want[], a pin's dentry and inode) it records
+ *    the path as a chain of dentries in map dentries.  Both walks used to
+ *    record every pinning file's path as they went, which was a third of
+ *    `residue --json` on a host with 15 000 such files and a report that
+ *    names 20 a zombie.  A dentry that is no longer its inode's alias by
+ *    then (pruned, reused) is not followed, and counted (names_stale).
  *
  * Both are flat state machines run by bpf_loop(), their state in .bss, as
  * the verifier of clang 14 / libbpf 1.1 era kernels prefers.  CO-RE only.
@@ -126,6 +134,9 @@ struct zm_stats stats = { .shrinker_nr_max = -1 };
  * node + 1), the length of every memcg's nodeinfo[]; 0: no LRU walk.
  */
 __u32 lru_nodes;
+/* Set by residue before the naming pass: the files to name, the first names_n of names_want[]. */
+__u32 names_n;
+struct zm_name_want names_want[ZM_NAME_WANTS];
 
 /* ---- the css tree ---- */
 
@@ -277,7 +288,7 @@ enum {
 	PH_XA,
 	PH_PATH,
 	PH_DONE,
-	PH_LRU, /* path_step's way back to the LRU walk (walk_memcgs) */
+	PH_WANT, /* the naming pass: the next file to name */
 };
 
 static __always_inline __u64 next_sb(__u64 sbp)
@@ -292,7 +303,7 @@ static __always_inline __u64 inodes_head(__u64 sbp)
 	return sbp + bpf_core_field_offset(struct super_block, s_inodes);
 }
 
-/* Add the run to map pins; start a path record for an inode seen for the first time. */
+/* Add the run to map pins: a new record for an inode seen for the first time. */
 __noinline int flush_run(void)
 {
 	struct zm_pin_key k = { .memcg_id = cw.acc_id, .inode = cw.inode };
@@ -325,8 +336,6 @@ __noinline int flush_run(void)
 			v.dentry = (__u64)alias - bpf_core_field_offset(struct dentry, d_u.d_alias);
 		if (bpf_map_update_elem(&pins, &k, &v, BPF_NOEXIST))
 			stats.pins_full++;
-		else if (v.dentry && !cw.path_dentry)
-			cw.path_dentry = v.dentry;
 	}
 	cw.acc_pages = cw.acc_dirty = cw.acc_mapped = cw.acc_shared = 0;
 	cw.acc_memcg = 0;
@@ -430,16 +439,11 @@ __noinline int account_folio(__u64 foliop)
 	return 0;
 }
 
-/* Done with an inode: flush, then record its path before moving on. */
+/* Done with an inode: flush, and on to the next. */
 static __always_inline void end_inode(void)
 {
 	flush_run();
 	cw.phase = PH_INODE;
-	if (cw.path_dentry) {
-		cw.path_depth = 0;
-		cw.path_return = PH_INODE;
-		cw.phase = PH_PATH;
-	}
 }
 
 /* One dentry of a path: its name and parent, until one already recorded or the root. */
@@ -467,6 +471,31 @@ __noinline int path_step(void)
 		v->parent = 0;
 	}
 	cw.path_dentry = v->parent;
+	return 0;
+}
+
+/* The naming pass: the next file's path, if its dentry still is its inode's; 1 when done. */
+__noinline int want_step(void)
+{
+	__u32 i = cw.want;
+
+	if (i >= names_n || i >= ZM_NAME_WANTS) {
+		cw.phase = PH_DONE;
+		return 1;
+	}
+	cw.want = i + 1;
+	__u64 dentry = names_want[i].dentry, inode = names_want[i].inode;
+	if (!dentry)
+		return 0;
+	struct dentry *d = KCAST(struct dentry, dentry);
+	if ((__u64)KREAD(d, d_inode) != inode) {
+		stats.names_stale++; /* pruned or reused since the walk: no name rather than a wrong one */
+		return 0;
+	}
+	cw.path_dentry = dentry;
+	cw.path_depth = 0;
+	cw.path_return = PH_WANT;
+	cw.phase = PH_PATH;
 	return 0;
 }
 
@@ -560,6 +589,8 @@ static int cache_step(__u32 i, void *ctx)
 	case PH_PATH:
 		path_step();
 		return 0;
+	case PH_WANT:
+		return want_step() ? 1 : 0;
 	default:
 		return 1;
 	}
@@ -575,6 +606,14 @@ int walk_cache(struct rs_iter_task_file *ctx)
 		return 0;
 	if (task->tgid != bpf_get_current_pid_tgid() >> 32)
 		return 0;
+	if (names_n) {
+		cw.start_sb = 1; /* ran: show() can run twice for one element */
+		cw.phase = PH_WANT;
+		for (int n = 0; n < LOOP_CALLS && cw.phase != PH_DONE; n++)
+			bpf_loop(LOOP_MAX, cache_step, NULL, 0);
+		stats.names_done = cw.phase == PH_DONE ? 1 : 2;
+		return 0;
+	}
 	/* The memfd's own superblock first (memfds and shm live there too), then the others. */
 	struct super_block *sb = file->f_inode->i_sb;
 	cw.start_sb = cw.sb = (__u64)sb;
@@ -669,11 +708,6 @@ __noinline int lru_next_node(void)
 		stats.lru_memcgs++;
 		stats.lru_ns += bpf_ktime_get_ns() - lw.t0;
 		lw.active = 0;
-		if (cw.path_dentry) {
-			cw.path_depth = 0;
-			cw.path_return = PH_LRU;
-			cw.phase = PH_PATH;
-		}
 		return 0;
 	}
 	lw.nid = nid + 1;
@@ -766,23 +800,14 @@ __noinline int lru_step(void)
 	}
 	/* The checks above are account_folio()'s: memcg_data is this dying memcg's, mapping ours. */
 	add_folio(folio, lw.memcg, flags, pages);
-	if (cw.path_dentry) {
-		cw.path_depth = 0;
-		cw.path_return = PH_LRU;
-		cw.phase = PH_PATH;
-	}
 	return 0;
 }
 
-/* walk_memcgs' bpf_loop callback: a path being recorded, else an LRU walk, else the tree. */
+/* walk_memcgs' bpf_loop callback: an LRU walk, else the tree. */
 static int memcg_step(__u32 i, void *ctx)
 {
 	(void)i;
 	(void)ctx;
-	if (cw.phase == PH_PATH) {
-		path_step();
-		return 0;
-	}
 	if (lw.active)
 		return lru_step() ? 1 : 0;
 	return tree_step() ? 1 : 0;

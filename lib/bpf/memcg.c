@@ -2,8 +2,9 @@
 /*
  * Load memcg.bpf.c through its light skeleton, run its two iterators and
  * merge their maps into a ZombieScan: dying memcgs become nodes with paths
- * built from their names, (memcg, inode) pairs become CachePins with paths
- * built from chains of dentries.  The page cache of the zombies is found by
+ * built from their names, (memcg, inode) pairs become CachePins; the pins
+ * a report lists get paths from chains of dentries, recorded by a naming
+ * pass of their own (memcg_bpf_name_pins).  The page cache of the zombies is found by
  * the css tree walk itself, on their LRU lists; where that cannot be
  * trusted (multi-gen LRU, a list that changed under the walk twice) or is
  * not wanted, by the walk of every inode, run first so that a zombie it
@@ -242,23 +243,30 @@ static void cache_walk_reset(struct memcg *skel)
 	st->lru_ns = st->lru_folios = 0;
 }
 
-/* walk_cache: every superblock, every inode, every XArray. */
-static int run_inode_walk(MemcgBpf *b, ZombieScan *z)
+/* Run walk_cache once: it starts from our memfd. */
+static int run_walk_cache(MemcgBpf *b)
 {
-	struct memcg *skel = b->skel;
 	union bpf_iter_link_info task = { .task = { .pid = (__u32)getpid() } };
-	int r;
 
 	if (b->memfd < 0)
 		b->memfd = memfd_create("residue-walk", MFD_CLOEXEC);
 	if (b->memfd < 0)
 		return -errno;
-	skel->data->target_fd = b->memfd;
-	double t0 = mono_ms();
-	int link = iter_link(skel->progs.walk_cache.prog_fd, &task);
-	r = link < 0 ? link : iter_run(link);
+	b->skel->data->target_fd = b->memfd;
+	int link = iter_link(b->skel->progs.walk_cache.prog_fd, &task);
+	int r = link < 0 ? link : iter_run(link);
 	if (link >= 0)
 		close(link);
+	return r;
+}
+
+/* walk_cache: every superblock, every inode, every XArray. */
+static int run_inode_walk(MemcgBpf *b, ZombieScan *z)
+{
+	struct memcg *skel = b->skel;
+	double t0 = mono_ms();
+	int r = run_walk_cache(b);
+
 	if (r < 0)
 		return r;
 	z->walk.ms = mono_ms() - t0;
@@ -312,7 +320,7 @@ static const char *lru_walk_flaw(const struct zm_stats *st)
 int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 {
 	bool want_cache = walks & MEMCG_WALK_CACHE, want_tree = walks & MEMCG_WALK_TREE;
-	MapEntries memcgs = { 0 }, pins = { 0 }, dents = { 0 };
+	MapEntries memcgs = { 0 }, pins = { 0 };
 	struct memcg *skel = b->skel;
 	bool want_log = getenv("RESIDUE_BPF_LOG") != NULL, tree_ran = false;
 	const char *fallback = NULL;
@@ -344,9 +352,6 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 					r = map_discard(skel->maps.pins.map_fd,
 							sizeof(struct zm_pin_key),
 							sizeof(struct zm_pin));
-				if (r == 0)
-					r = map_discard(skel->maps.dentries.map_fd, sizeof(__u64),
-							sizeof(struct zm_dentry));
 				if (r < 0)
 					goto drain;
 			}
@@ -369,9 +374,6 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 				fprintf(stderr, "memcg walk: LRU walk not used (%s)\n", fallback);
 			r = map_discard(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
 					sizeof(struct zm_pin));
-			if (r == 0)
-				r = map_discard(skel->maps.dentries.map_fd, sizeof(__u64),
-						sizeof(struct zm_dentry));
 			cache_walk_reset(skel);
 			if (r == 0)
 				r = run_inode_walk(b, z);
@@ -384,13 +386,13 @@ int memcg_bpf_collect(MemcgBpf *b, ZombieScan *z, int cgroup_fd, unsigned walks)
 		tree_ran = true;
 	}
 	z->walk.fallback = z->walk.method == ZW_INODES ? fallback : NULL;
-	int d, p, q; /* a label cannot take a declaration before C23 (clang says so) */
+	int d, p; /* a label cannot take a declaration before C23 (clang says so) */
 drain:
 	/*
 	 * Empty the maps this run's walks write, whatever happened, so that the next run starts
 	 * clean; only those: a drain visits every bucket of its map (about 2 ms for each of these
 	 * 1 << 20-entry maps here), and the agent's rescans walk the tree only, never the page
-	 * cache that fills pins and dentries.
+	 * cache that fills pins.
 	 */
 	d = tree_ran ? map_drain(skel->maps.memcgs.map_fd, sizeof(__u64), sizeof(struct zm_memcg),
 				 &memcgs, b->last_run) :
@@ -398,10 +400,7 @@ drain:
 	p = want_cache ? map_drain(skel->maps.pins.map_fd, sizeof(struct zm_pin_key),
 				   sizeof(struct zm_pin), &pins, b->last_run) :
 			 0;
-	q = want_cache ? map_drain(skel->maps.dentries.map_fd, sizeof(__u64),
-				   sizeof(struct zm_dentry), &dents, b->last_run) :
-			 0;
-	r = r < 0 ? r : d < 0 ? d : p < 0 ? p : q;
+	r = r < 0 ? r : d < 0 ? d : p;
 	if (r < 0)
 		goto out;
 	if (want_tree && memcgs.n == 0) {
@@ -411,7 +410,7 @@ drain:
 	if (want_tree)
 		r = memcg_decode_memcgs(z, &memcgs);
 	if (r == 0 && want_cache)
-		r = memcg_decode_pins(z, &pins, &dents);
+		r = memcg_decode_pins(z, &pins);
 	if (want_log) {
 		const struct zm_stats *st = &skel->data->stats;
 		fprintf(stderr,
@@ -436,8 +435,9 @@ drain:
 		z->walk.folios = lru ? st->lru_folios : st->folios;
 		z->walk.rejected = st->rejected;
 		z->walk.pins_dropped = st->pins_full;
-		z->walk.dentries_dropped = st->dentries_full;
-		z->walk.map_full = st->pins_full + st->dentries_full;
+		z->walk.dentries_dropped = 0; /* the naming pass's */
+		z->walk.names_stale = 0;
+		z->walk.map_full = st->pins_full;
 		z->walk.complete = lru || st->done == 1;
 		r = memcg_walk_gaps(z);
 	}
@@ -453,19 +453,57 @@ drain:
 out:
 	entries_free(&memcgs);
 	entries_free(&pins);
+	return r;
+}
+
+int memcg_bpf_name_pins(MemcgBpf *b, ZombieScan *z, const bool *want)
+{
+	struct memcg *skel = b->skel;
+	struct zm_stats *st = &skel->data->stats;
+	MapEntries dents = { 0 };
+	size_t i = 0;
+	int r = 0, d;
+
+	st->dentries_full = 0;
+	z->walk.names_stale = 0;
+	while (r == 0 && i < z->n_pins) {
+		uint32_t n = 0;
+		for (; i < z->n_pins && n < ZM_NAME_WANTS; i++) {
+			const CachePin *p = &z->pins[i];
+			if (want[i] && p->kdentry && !p->rel_path)
+				skel->bss->names_want[n++] =
+					(struct zm_name_want){ p->kdentry, p->kinode };
+		}
+		if (n == 0)
+			break;
+		memset(&skel->bss->cw, 0, sizeof(skel->bss->cw));
+		skel->bss->names_n = n;
+		st->names_done = st->names_stale = 0;
+		r = run_walk_cache(b);
+		if (r == 0 && st->names_done != 1)
+			r = -ENOTRECOVERABLE; /* it never met our memfd, or ran out of steps */
+		z->walk.names_stale += st->names_stale;
+	}
+	skel->bss->names_n = 0;
+	/* The chains, whatever happened: the map must be empty for the next pass. */
+	d = map_drain(skel->maps.dentries.map_fd, sizeof(__u64), sizeof(struct zm_dentry), &dents,
+		      b->last_run);
+	r = r < 0 ? r : d;
+	if (r == 0)
+		r = memcg_decode_paths(z, &dents, want);
+	z->walk.dentries_dropped = st->dentries_full;
+	z->walk.map_full = z->walk.pins_dropped + z->walk.dentries_dropped;
+	if (r == 0)
+		r = memcg_walk_gaps(z);
 	entries_free(&dents);
 	return r;
 }
 
-int bpf_collect_memcgs(ZombieScan *z, int cgroup_fd, unsigned walks)
+int memcg_bpf_open_once(MemcgBpf **ret)
 {
-	MemcgBpf *b = NULL;
-	int r = memcg_bpf_open(&b);
+	int r = memcg_bpf_open(ret);
 
-	if (r == 0) {
-		b->last_run = true;
-		r = memcg_bpf_collect(b, z, cgroup_fd, walks);
-	}
-	memcg_bpf_free(b);
+	if (r == 0)
+		(*ret)->last_run = true;
 	return r;
 }

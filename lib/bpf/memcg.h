@@ -23,6 +23,8 @@
 #define ZM_MEMCGS_MAX (1 << 17)
 #define ZM_PINS_MAX (1 << 18)
 #define ZM_DENTRIES_MAX (1 << 18)
+/* Files named per run of the naming pass (struct zm_name_want, in .bss: 32 KiB). */
+#define ZM_NAME_WANTS 2048
 
 /* Map memcgs: key = cgroup id (kernfs node id, the directory's inode number). */
 struct zm_memcg {
@@ -59,6 +61,11 @@ struct zm_dentry {
 	char name[ZM_NAME_MAX];
 };
 
+/* The naming pass: one file to name, its dentry and the inode it must still be the alias of. */
+struct zm_name_want {
+	__u64 dentry, inode;
+};
+
 /* Counters of the page-cache walk, in .bss. */
 struct zm_stats {
 	__u64 sbs, inodes, inodes_cached, folios, dying_folios, steps;
@@ -76,6 +83,8 @@ struct zm_stats {
 	__u32 lru_mglru; /* lruvecs with multi-gen LRU on: their folios are not on lists[] */
 	__u32 lru_unevictable; /* lruvecs with unevictable pages, which are on no list */
 	__u32 lru_nofield; /* lruvecs without lru_zone_size to check a walk against */
+	/* The naming pass: 1 when it ran to its end; files whose dentry was no longer theirs */
+	__u32 names_done, names_stale;
 };
 
 /*
@@ -99,6 +108,7 @@ struct zm_cache_walk {
 	/* Path recording: the dentry to record next, and the phase to go back to. */
 	__u64 path_dentry;
 	__u32 path_depth, path_return;
+	__u32 want; /* the naming pass: the next of names_want[] */
 };
 
 /* The LRU walk of one dying memcg: node by node, list by list. */

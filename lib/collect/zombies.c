@@ -116,7 +116,7 @@ static bool *pins_to_name(const ZombieScan *z, unsigned per_zombie)
 	return zombie_pins_listed(z, per_zombie, &order, &listed) == 0 ? listed : NULL;
 }
 
-int memcg_resolve_paths(ZombieScan *z, unsigned per_zombie)
+int memcg_name_files(struct MemcgBpf *b, ZombieScan *z, unsigned per_zombie)
 {
 	Mounts ms = { 0 };
 	int r;
@@ -126,6 +126,14 @@ int memcg_resolve_paths(ZombieScan *z, unsigned per_zombie)
 	_cleanup_free_ bool *want = pins_to_name(z, per_zombie);
 	if (!want)
 		return -ENOMEM;
+	/* Their names in their own filesystems, from the kernel's dentries. */
+	r = b ? memcg_bpf_name_pins(b, z, want) : 0;
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 &&
+	    (r = zombie_scan_add_gap(z, "zombie files: their names (BPF)", "bpf_iter", -r)) < 0)
+		return r;
+	/* Then where each is in ours. */
 	r = mountinfo_each(add_mount, &ms);
 	if (r == -ENOMEM)
 		goto out;
@@ -164,6 +172,7 @@ static long count_possible(const char *file, long fallback)
 int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 {
 	ZombieScan *z = zombie_scan_new();
+	MemcgBpf *own = NULL, *b = NULL;
 	int r, fd;
 
 	if (!z)
@@ -186,9 +195,14 @@ int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 	} else if (r == 0) {
 		unsigned walks = MEMCG_WALK_TREE | (o->no_files ? 0 : MEMCG_WALK_CACHE) |
 				 (o->inode_walk ? MEMCG_WALK_INODES : 0);
-		int e = o->memcg_bpf_error ? o->memcg_bpf_error :
-			o->memcg_bpf	   ? memcg_bpf_collect(o->memcg_bpf, z, fd, walks) :
-					     bpf_collect_memcgs(z, fd, walks);
+		int e = o->memcg_bpf_error;
+		b = o->memcg_bpf;
+		if (!e && !b && (e = memcg_bpf_open_once(&own)) == 0)
+			b = own; /* for this scan alone */
+		if (!e)
+			e = memcg_bpf_collect(b, z, fd, walks);
+		if (e < 0)
+			b = NULL; /* no pins to name */
 		if (e == -ENOMEM)
 			r = e;
 		else if (e < 0 && asprintf(&z->bpf_error, "%s", strerror(-e)) < 0)
@@ -204,7 +218,8 @@ int scan_zombies(const ZombieOptions *o, ZombieScan **ret)
 	if (r == 0)
 		r = memcg_fs_account(z, fd);
 	if (r == 0)
-		r = memcg_resolve_paths(z, o->named_files);
+		r = memcg_name_files(b, z, o->named_files);
+	memcg_bpf_free(own);
 	close(fd);
 	*ret = z;
 	return r;
@@ -228,5 +243,5 @@ int scan_zombie_files(const ZombieOptions *o, ZombieScan *z)
 		close(fd);
 	if (r < 0)
 		return r;
-	return memcg_resolve_paths(z, o->named_files);
+	return memcg_name_files(o->memcg_bpf, z, o->named_files);
 }

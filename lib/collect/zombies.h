@@ -51,11 +51,12 @@ int memcg_fs_account(ZombieScan *z, int fd);
 int mountinfo_each(int (*fn)(const MountinfoEntry *e, void *ctx), void *ctx);
 
 /*
- * Where each pinning file is in our mount namespace, checked by dev and inode;
- * with @per_zombie, only the pins zombie_pins_listed() lists (the others keep
- * path NULL).
+ * Name the pinning files: with @b (the programs the walk ran) their paths
+ * in their own filesystems (rel_path), then, checked by dev and inode, where
+ * each is in our mount namespace (path).  With @per_zombie only the pins
+ * zombie_pins_listed() lists; the others keep both NULL.
  */
-int memcg_resolve_paths(ZombieScan *z, unsigned per_zombie);
+int memcg_name_files(struct MemcgBpf *b, ZombieScan *z, unsigned per_zombie);
 
 /*
  * The live processes that map a file with mapped pages charged to a zombie

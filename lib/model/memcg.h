@@ -50,6 +50,8 @@ typedef struct CachePin {
 	uint32_t mode, nlink;
 	uint64_t fs_magic;
 	char *rel_path; /* from its superblock's root; NULL when the inode has no name */
+	uint64_t kdentry,
+		kinode; /* the walk's kernel addresses, for the naming pass; never shown */
 	char *path; /* the same file in our mount namespace; NULL when not reachable */
 } CachePin;
 
@@ -85,6 +87,7 @@ typedef struct ZombieWalk {
 	uint64_t map_full; /* records a full map could not take: the two below */
 	uint64_t pins_dropped; /* (zombie, file) pairs: those files are missing */
 	uint64_t dentries_dropped; /* path components: those files have no path */
+	uint64_t names_stale; /* files whose dentry was pruned before the naming pass: no path */
 	bool complete;
 	double ms;
 } ZombieWalk;

@@ -11,9 +11,10 @@
  *
  * each part a run of key-then-value records (a partial last one is
  * dropped), split into key and value arrays of exactly their size, as
- * map_drain() leaves them.  Checked: live nodes stay as they were but for
- * their usage; every added node is dying with a path; every pin is of a
- * dying node and its path, if any, is absolute and bounded.
+ * map_drain() leaves them.  The naming pass's dentries name two pins of
+ * three.  Checked: live nodes stay as they were but for their usage; every
+ * added node is dying with a path; every pin is of a dying node, and its
+ * path, if any, is one asked for, absolute and bounded.
  */
 #include "fuzz.h"
 
@@ -78,7 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int r = memcg_decode_memcgs(z, &memcgs);
 	FUZZ_ASSERT(r == 0);
-	r = memcg_decode_pins(z, &pins, &dents);
+	r = memcg_decode_pins(z, &pins);
+	FUZZ_ASSERT(r == 0);
+	bool *want = (bool *)fuzz_dup(NULL, 0, z->n_pins + 1);
+	for (size_t i = 0; i < z->n_pins; i++)
+		want[i] = i % 3 != 2;
+	r = memcg_decode_paths(z, &dents, want);
 	FUZZ_ASSERT(r == 0);
 	for (size_t i = 0; i < z->n_nodes; i++) {
 		const CgNode *n = &z->nodes[i];
@@ -94,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const CachePin *c = &z->pins[i];
 		FUZZ_ASSERT(c->node < z->n_nodes && z->nodes[c->node].dying);
 		FUZZ_ASSERT(!c->path);
+		FUZZ_ASSERT(want[i] || !c->rel_path);
 		if (c->rel_path) {
 			FUZZ_ASSERT(c->rel_path[0] == '/');
 			FUZZ_ASSERT(strlen(c->rel_path) <= 64 * ZM_NAME_MAX);
@@ -107,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	zombie_scan_free(z);
+	free(want);
 	free(memcgs.key);
 	free(memcgs.val);
 	free(pins.key);
