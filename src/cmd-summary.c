@@ -56,8 +56,24 @@ static int print_prometheus(const GlobalOptions *g, const HostReport *rep)
 	return 0;
 }
 
+/*
+ * --json: the zombies' part of the document, rendered on the thread that
+ * scanned them while the host scan goes on (half the document's text on a
+ * host with a hundred zombies).
+ */
+static void render_zombies_early(const ZombieScan *z, void *userdata)
+{
+	char **text = userdata;
+	json_object *o = z ? render_zombies_json(z, REPORT_ZOMBIE_FILES) : NULL;
+
+	if (o)
+		*text = render_json_text(o);
+	json_object_put(o);
+}
+
 int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 {
+	_cleanup_free_ char *zombies_text = NULL;
 	ScannerOptions so = {
 		.zombies = true,
 		/* The screen needs only their count: cgroupfs gives it without loading BPF. */
@@ -68,6 +84,8 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 		.kernel_log = true, /* the whole ring, once */
 		/* Not by default: two walks of every cached inode (docs/INODES.md). */
 		.inodes = g->inodes,
+		.zombies_done = g->json && !g->prometheus ? render_zombies_early : NULL,
+		.userdata = &zombies_text,
 	};
 	Scanner *sc = NULL;
 	HostReport *rep = NULL;
@@ -111,7 +129,10 @@ int cmd_summary(const GlobalOptions *g, int argc, char **argv)
 	if (g->prometheus) {
 		r = print_prometheus(g, rep);
 	} else if (g->json) {
-		json_object *o = render_report_json(rep);
+		/* Rendered already, unless there was no memory for it: then now. */
+		json_object *z =
+			zombies_text ? render_json_preformatted(TAKE_PTR(zombies_text)) : NULL;
+		json_object *o = render_report_json_with(rep, z);
 		r = render_json_print(o, stdout) < 0 ? EXIT_ERROR : 0;
 		json_object_put(o);
 	} else if (g->check) {

@@ -391,7 +391,10 @@ typedef struct ZombieThread {
 static void *zombie_thread(void *userdata)
 {
 	ZombieThread *z = userdata;
+	const ScannerOptions *o = &z->sc->o;
 	z->r = scan_zombies_into(z->sc, &z->part);
+	if (z->r >= 0 && o->zombies_done)
+		o->zombies_done(z->part.zombies, o->userdata);
 	return NULL;
 }
 
@@ -451,8 +454,11 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 		side = false;
 		if ((r = zombie_thread_join(thread, &zt, rep)) < 0)
 			goto fail;
-	} else if (sc->o.zombies && (r = scan_zombies_into(sc, rep)) < 0) {
-		goto fail;
+	} else if (sc->o.zombies) {
+		if ((r = scan_zombies_into(sc, rep)) < 0)
+			goto fail;
+		if (sc->o.zombies_done)
+			sc->o.zombies_done(rep->zombies, sc->o.userdata);
 	}
 	if (sc->kmsg && (r = kernel_log_into(sc, rep)) < 0)
 		goto fail;

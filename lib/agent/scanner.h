@@ -48,6 +48,15 @@ typedef struct ScannerOptions {
 	 */
 	bool inodes;
 	double inodes_interval_s;
+	/*
+	 * Called with the zombies (NULL when their scan failed) as soon as they
+	 * are scanned and analysed, on the thread that scanned them: a one-shot
+	 * scan runs them beside the host's, and `residue --json` renders them
+	 * there while the host scan goes on.  They are the report's zombies,
+	 * unchanged after the call.
+	 */
+	void (*zombies_done)(const ZombieScan *z, void *userdata);
+	void *userdata;
 } ScannerOptions;
 
 typedef struct Scanner Scanner;

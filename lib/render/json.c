@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/printbuf.h>
+
 #include "base/macro.h"
 #include "base/strescape.h"
 #include "render.h"
@@ -305,11 +307,58 @@ json_object *render_orphans_json(const Snapshot *s, const OrphanReport *r)
 	return root;
 }
 
+#define PRINT_FLAGS                                                                                \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+char *render_json_text(json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, PRINT_FLAGS);
+	return text ? strdup(text) : NULL;
+}
+
+/*
+ * json-c indents a pretty line by two spaces a level: a text rendered at
+ * level 0 with PRINT_FLAGS is the same text nested at @level once every line
+ * after its first is indented that much more.  No newline is inside a JSON
+ * string, so every one of them starts a line.
+ */
+static int print_preformatted(json_object *o, struct printbuf *pb, int level, int flags)
+{
+	const char *text = json_object_get_userdata(o);
+
+	(void)flags; /* PRINT_FLAGS: the text was made with them */
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		printbuf_memappend(pb, p, (int)len);
+		if (nl)
+			printbuf_memset(pb, -1, ' ', 2 * level);
+		p += len;
+	}
+	return 0;
+}
+
+static void free_preformatted(json_object *o, void *text)
+{
+	(void)o;
+	free(text);
+}
+
+json_object *render_json_preformatted(char *text)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o) {
+		free(text);
+		return NULL;
+	}
+	json_object_set_serializer(o, print_preformatted, text, free_preformatted);
+	return o;
+}
+
 int render_json_print(json_object *o, FILE *f)
 {
-	const char *text = json_object_to_json_string_ext(
-		o,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(o, PRINT_FLAGS);
 	if (!text)
 		return -ENOMEM;
 	fputs(text, f);

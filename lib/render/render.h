@@ -194,11 +194,21 @@ json_object *render_gaps_json(const Snapshot *s);
 json_object *render_gap_list_json(const Gap *gaps, size_t n);
 void render_gap_list_text(const Gap *gaps, size_t n, FILE *f);
 int render_json_print(json_object *o, FILE *f);
+/* @o as render_json_print() prints it, without the newline; malloc'd, NULL without memory. */
+char *render_json_text(json_object *o);
+/*
+ * A value that render_json_print() prints as @text, a render_json_text()
+ * made apart (on another thread), with each line indented to where the
+ * value is nested.  Takes @text; NULL without memory.
+ */
+json_object *render_json_preformatted(char *text);
 /* One object on one line, flushed (JSON Lines). */
 int render_json_line(json_object *o, FILE *f);
 
 /* The whole report (report.c): `residue --json` and GET /report; the one screen; --check's line. */
 json_object *render_report_json(const HostReport *r);
+/* The same with @zombies, rendered already (render_zombies_json()), or NULL to render them now. */
+json_object *render_report_json_with(const HostReport *r, json_object *zombies);
 /* Its "inodes" object: the audit the report carries, or why there is none and how to run one. */
 json_object *render_report_inodes_json(const HostReport *r);
 void render_report_text(const HostReport *r, FILE *f);

@@ -16,6 +16,11 @@
 
 json_object *render_report_json(const HostReport *r)
 {
+	return render_report_json_with(r, NULL);
+}
+
+json_object *render_report_json_with(const HostReport *r, json_object *zombies)
+{
 	json_object *o = render_orphans_json(r->snap, r->orphans);
 	/* The same dead superblocks, each with the kernel log's record of its teardown. */
 	json_object *dead = json_object_new_array();
@@ -26,9 +31,9 @@ json_object *render_report_json(const HostReport *r)
 				      dead_sb_log_finding(r->kernel_log, &r->orphans->dead[i])));
 	json_object_object_add(o, "dead_superblocks", dead);
 	json_object_object_add(o, "census", render_census_json(r->census));
-	json_object_object_add(o, "zombies",
-			       r->zombies ? render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES) :
-					    NULL);
+	if (!zombies && r->zombies)
+		zombies = render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES);
+	json_object_object_add(o, "zombies", zombies);
 	json_object_object_add(o, "kernel_log", render_kernel_log_json(r->kernel_log));
 	json_object_object_add(o, "inodes", render_report_inodes_json(r));
 	return o;

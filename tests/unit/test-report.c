@@ -625,6 +625,34 @@ static void test_zombie_life_bounded(void)
 	zombie_life_free(l);
 }
 
+/*
+ * residue --json renders the zombies apart, on the thread that scanned them:
+ * the document must be the same bytes, hostile names (escaped newlines) too.
+ */
+static void test_json_zombies_apart(void)
+{
+	HostReport *r = host_report();
+
+	for (int hostile = 0; hostile < 2; hostile++) {
+		if (hostile) {
+			free(r->zombies->nodes[1].path);
+			r->zombies->nodes[1].path = strdup("/a\nb\xff\x1b[2J\"");
+		}
+		json_object *whole = render_report_json(r);
+		json_object *z = render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES);
+		json_object *apart =
+			render_report_json_with(r, render_json_preformatted(render_json_text(z)));
+		char *want = render_json_text(whole), *got = render_json_text(apart);
+		CHECK(want && got && strchr(want, '\n') && strcmp(want, got) == 0);
+		free(want);
+		free(got);
+		json_object_put(z);
+		json_object_put(whole);
+		json_object_put(apart);
+	}
+	host_report_free(r);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init(argc, argv);
@@ -642,5 +670,6 @@ int main(int argc, char **argv)
 	RUN(test_findings_dev_reused);
 	RUN(test_zombie_life);
 	RUN(test_zombie_life_bounded);
+	RUN(test_json_zombies_apart);
 	return tap_done();
 }
