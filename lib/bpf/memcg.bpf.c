@@ -89,8 +89,10 @@ static __always_inline bool css_dying(__u32 flags)
 /*
  * Sizes (memcg.h): a hash map allocates its buckets (16 bytes each) when it
  * is made, whatever BPF_F_NO_PREALLOC says of the entries, and residue serve
- * keeps these maps for its life: 2^17 memcgs and 2^18 pins and dentries cost
- * 10 MiB of kernel memory, charged to residue's cgroup (2^20 each cost 48).
+ * keeps these maps for its life: 2^16 memcgs and dentries and 2^18 pins cost
+ * 6 MiB of kernel memory, charged to residue's cgroup (2^20 each cost 48).
+ * Buckets are also what a drain walks, empty or not: every scan pays for
+ * them (each bucket fewer is also load and drain time of `residue --json`).
  * A record that does not fit is counted per map (kernel_view.dropped and a
  * gap in the output), never silent.
  */

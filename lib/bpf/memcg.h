@@ -15,14 +15,15 @@
 #define ZM_NAME_MAX 256 /* NAME_MAX + 1: kernfs and dentry names */
 
 /*
- * The maps' sizes (memcg.bpf.c says why these).  memcgs holds more than
- * MEM_CGROUP_ID_MAX (65 535) memory cgroups can exist at once; pins and
- * dentries can fill (tens of files per zombie on a host with 10 000): what
- * does not fit is counted per map and becomes a gap the user sees.
+ * The maps' sizes (memcg.bpf.c says why these).  memcgs holds every memory
+ * cgroup that can exist at once (MEM_CGROUP_ID_MAX, 65 535); pins can fill
+ * (tens of files per zombie on a host with 10 000); dentries holds the paths
+ * of the files a report names (20 a zombie; all with `zombies --files`):
+ * what does not fit is counted per map and becomes a gap the user sees.
  */
-#define ZM_MEMCGS_MAX (1 << 17)
+#define ZM_MEMCGS_MAX (1 << 16)
 #define ZM_PINS_MAX (1 << 18)
-#define ZM_DENTRIES_MAX (1 << 18)
+#define ZM_DENTRIES_MAX (1 << 16)
 /* Files named per run of the naming pass (struct zm_name_want, in .bss: 32 KiB). */
 #define ZM_NAME_WANTS 2048
 

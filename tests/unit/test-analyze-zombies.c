@@ -296,32 +296,35 @@ static void test_walk_gaps(void)
 	CHECK_EQ_INT(memcg_walk_gaps(z), 0);
 	CHECK_EQ_U64(z->n_gaps, 0);
 
-	z->tree_seen = 140000;
-	z->tree_dropped = 140000 - (1 << 17);
+	z->tree_seen = 70000;
+	z->tree_dropped = 70000 - (1 << 16);
 	z->walk.pins_dropped = 5;
 	z->walk.dentries_dropped = 2;
+	z->walk.names_stale = 3;
 	z->walk.complete = false;
 	CHECK_EQ_INT(memcg_tree_gaps(z), 0);
 	CHECK_EQ_INT(memcg_walk_gaps(z), 0);
-	CHECK_EQ_U64(z->n_gaps, 4);
-	CHECK_STREQ(z->gaps[0].what, "kernel view: 8928 of 140000 memory cgroups not recorded, "
-				     "BPF map memcgs full (131072): zombies missing");
-	CHECK_EQ_U64(z->gaps[0].count, 8928);
+	CHECK_EQ_U64(z->n_gaps, 5);
+	CHECK_STREQ(z->gaps[0].what, "kernel view: 4464 of 70000 memory cgroups not recorded, "
+				     "BPF map memcgs full (65536): zombies missing");
+	CHECK_EQ_U64(z->gaps[0].count, 4464);
 	CHECK(strstr(z->gaps[1].what, "5 files pinning zombie memory cgroups not recorded"));
 	CHECK_EQ_U64(z->gaps[1].count, 5);
-	CHECK(strstr(z->gaps[2].what, "BPF map dentries full (262144)"));
-	CHECK(strstr(z->gaps[3].what, "page-cache walk") && z->gaps[3].err == E2BIG);
+	CHECK(strstr(z->gaps[2].what, "BPF map dentries full (65536)"));
+	CHECK(strstr(z->gaps[3].what, "3 files pinning zombie memory cgroups lost their dentry") &&
+	      z->gaps[3].err == ESTALE && z->gaps[3].count == 3);
+	CHECK(strstr(z->gaps[4].what, "page-cache walk") && z->gaps[4].err == E2BIG);
 	/* Again (the agent reusing that walk in the same report): no second gap. */
 	CHECK_EQ_INT(memcg_walk_gaps(z), 0);
-	CHECK_EQ_U64(z->n_gaps, 4);
+	CHECK_EQ_U64(z->n_gaps, 5);
 	CHECK_EQ_U64(z->gaps[1].count, 5);
 
 	json_object *o = render_zombies_json(z, 0);
 	json_object *gaps = NULL, *g0 = NULL, *cnt = NULL;
-	CHECK(json_object_object_get_ex(o, "gaps", &gaps) && json_object_array_length(gaps) == 4);
+	CHECK(json_object_object_get_ex(o, "gaps", &gaps) && json_object_array_length(gaps) == 5);
 	g0 = gaps ? json_object_array_get_idx(gaps, 0) : NULL;
 	CHECK(g0 && json_object_object_get_ex(g0, "count", &cnt) &&
-	      json_object_get_int64(cnt) == 8928);
+	      json_object_get_int64(cnt) == 4464);
 	json_object_put(o);
 
 	char *buf = NULL;
@@ -329,8 +332,8 @@ static void test_walk_gaps(void)
 	FILE *f = open_memstream(&buf, &len);
 	render_gap_list_text(z->gaps, z->n_gaps, f);
 	fclose(f);
-	CHECK(buf && strstr(buf, "gap: kernel view: 8928 of 140000 memory cgroups not recorded"));
-	CHECK(buf && strstr(buf, "(8928 times)"));
+	CHECK(buf && strstr(buf, "gap: kernel view: 4464 of 70000 memory cgroups not recorded"));
+	CHECK(buf && strstr(buf, "(4464 times)"));
 	free(buf);
 
 	/* The css tree walk that did not reach its end. */
