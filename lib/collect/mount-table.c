@@ -337,10 +337,14 @@ static void cache_prune(MountNsCache *c)
 		qsort(c->t, c->n, sizeof(*c->t), cmp_cached);
 }
 
-/* One namespace's mountinfo, read and parsed; touches nothing but @ns (runs on two threads). */
+/*
+ * One namespace's mountinfo, read and parsed, and its representative's
+ * cgroup, which the census names the namespace by: read here, on two
+ * threads, rather than after the tables on one.  Touches nothing but @ns.
+ */
 static int read_mountinfo(int procfd, MountNs *ns)
 {
-	char path[32];
+	char path[32], cg[4096];
 	_cleanup_free_ char *buf = NULL;
 
 	snprintf(path, sizeof(path), "%d/mountinfo", ns->pid);
@@ -349,7 +353,14 @@ static int read_mountinfo(int procfd, MountNs *ns)
 		return (int)n;
 	ns->table_bytes = (uint64_t)n;
 	ns->table_text = TAKE_PTR(buf); /* the entries point into it */
-	return table_from_mountinfo(ns, ns->table_text, (size_t)n);
+	int r = table_from_mountinfo(ns, ns->table_text, (size_t)n);
+	if (r < 0 || ns->pid_cgroup)
+		return r;
+	snprintf(path, sizeof(path), "%d/cgroup", ns->pid);
+	n = read_small_at(procfd, path, cg, sizeof(cg));
+	if (n > 0 && parse_proc_cgroup(cg, (size_t)n, &ns->pid_cgroup) == -ENOMEM)
+		return -ENOMEM;
+	return 0; /* unread: collect_process_names() tries again */
 }
 
 /*

@@ -789,6 +789,14 @@ int collect_process_names(Snapshot *s, bool representatives, MountNsCache *cache
 				return -ENOMEM;
 			continue;
 		}
+		/* Read with its namespace's table (collect_mount_tables()). */
+		MountNs *ns = p->comm[0] && !p->cgroup ? snapshot_find_ns(s, p->mntns_id) : NULL;
+		if (ns && ns->pid == p->pid && ns->pid_cgroup) {
+			p->cgroup = TAKE_PTR(ns->pid_cgroup);
+			if (mount_ns_cache_set_cgroup(cache, p->mntns_id, p->pid, p->cgroup) < 0)
+				return -ENOMEM;
+			continue;
+		}
 		/* One open a file, not two: a representative of each of 1 000 namespaces. */
 		ssize_t n;
 		if (!p->comm[0]) {

@@ -62,6 +62,7 @@ Snapshot *snapshot_free(Snapshot *s)
 	for (size_t i = 0; i < s->n_nss; i++) {
 		MountNs *ns = &s->nss[i];
 		free(ns->mnt_ids);
+		free(ns->pid_cgroup);
 		free(ns->devs);
 		for (size_t j = 0; j < ns->n_kept; j++)
 			free(ns->kept[j].point);

@@ -151,6 +151,7 @@ typedef struct MountNs {
 	uint32_t nr_procs; /* processes whose ns/mnt is this one */
 	pid_t pid; /* a representative process, 0 when none */
 	bool pid_is_kthread; /* ... and it is a kernel thread: no user process was found */
+	char *pid_cgroup; /* ... its cgroup (parse_proc_cgroup), read beside the table; or NULL */
 	bool listed; /* its mounts are in Snapshot.live_mnt_ids */
 	bool gone; /* process-less, and absent from the walk after the process scan */
 	uint64_t *mnt_ids; /* its mounts' ids, when listed */
