@@ -213,30 +213,37 @@ int scanner_kmsg_drain(Scanner *sc)
 
 /*
  * The kernel log into @rep: what arrived since the last drain, then a copy of
- * every finding so far.  An unreadable log is a gap of the report, never a failure.
+ * every finding so far.  Touches nothing of @rep but its log and phases: a
+ * one-shot scan reads it on the zombies' thread, which is done first.
  */
-static int kernel_log_into(Scanner *sc, HostReport *rep)
+static int kernel_log_read(Scanner *sc, HostReport *rep)
 {
 	double t = mono_s();
 	int r = kmsg_reader_drain(sc->kmsg);
 
 	if (r < 0)
 		return r;
-	const KernelLog *l = kmsg_reader_log(sc->kmsg);
-	rep->kernel_log = kernel_log_copy(l);
+	rep->kernel_log = kernel_log_copy(kmsg_reader_log(sc->kmsg));
 	if (!rep->kernel_log)
-		return -ENOMEM;
-	/*
-	 * No /dev/kmsg at all (a container's /dev) is where residue runs, not a read that failed:
-	 * the log says so (readable false, ENOENT), and residue_kernel_log_readable is 0.
-	 */
-	if (!l->readable && l->error != ENOENT &&
-	    snapshot_add_gap(
-		    rep->snap, "kernel log (/dev/kmsg): leak reports of the kernel not read",
-		    l->error == EPERM || l->error == EACCES ? "open" : "read", l->error) < 0)
 		return -ENOMEM;
 	host_report_add_phase(rep, "kernel log", (mono_s() - t) * 1e3);
 	return 0;
+}
+
+/*
+ * An unreadable log is a gap of the report, never a failure.  No /dev/kmsg
+ * at all (a container's /dev) is where residue runs, not a read that failed:
+ * the log says so (readable false, ENOENT), and residue_kernel_log_readable is 0.
+ */
+static int kernel_log_gap(HostReport *rep)
+{
+	const KernelLog *l = rep->kernel_log;
+
+	if (!l || l->readable || l->error == ENOENT)
+		return 0;
+	return snapshot_add_gap(
+		rep->snap, "kernel log (/dev/kmsg): leak reports of the kernel not read",
+		l->error == EPERM || l->error == EACCES ? "open" : "read", l->error);
 }
 
 int scanner_bpf_error(const Scanner *sc)
@@ -395,6 +402,33 @@ static void *zombie_thread(void *userdata)
 	z->r = scan_zombies_into(z->sc, &z->part);
 	if (z->r >= 0 && o->zombies_done)
 		o->zombies_done(z->part.zombies, o->userdata);
+	if (z->r >= 0 && z->sc->kmsg)
+		z->r = kernel_log_read(z->sc, &z->part);
+	return NULL;
+}
+
+/*
+ * A one-shot scan's census, analysed beside the orphans (neither changes the
+ * snapshot; its namespace index is built before they start), and handed to
+ * the caller there (census_done: `residue --json` renders it on this thread).
+ */
+typedef struct CensusThread {
+	const Scanner *sc;
+	const Snapshot *snap;
+	CensusReport *census;
+	double done; /* mono_s() when analysed */
+	int r;
+} CensusThread;
+
+static void *census_thread(void *userdata)
+{
+	CensusThread *c = userdata;
+	const ScannerOptions *o = &c->sc->o;
+
+	c->r = analyze_census(c->snap, c->snap->mount_max, &c->census);
+	c->done = mono_s();
+	if (c->r == 0 && o->census_done)
+		o->census_done(c->census, o->userdata);
 	return NULL;
 }
 
@@ -404,6 +438,7 @@ static int zombie_thread_join(pthread_t thread, ZombieThread *z, HostReport *rep
 	pthread_join(thread, NULL);
 	rep->zombies = TAKE_PTR(z->part.zombies);
 	rep->zombies_error = z->part.zombies_error;
+	rep->kernel_log = TAKE_PTR(z->part.kernel_log);
 	for (size_t i = 0; i < z->part.n_phases; i++)
 		host_report_add_phase(rep, z->part.phases[i].name, z->part.phases[i].ms);
 	return z->r;
@@ -413,9 +448,11 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 {
 	HostReport *rep = calloc(1, sizeof(*rep));
 	bool side = sc->o.zombies && !sc->o.long_running;
-	double t0 = mono_s(), c0 = side ? process_cpu_ms() : thread_cpu_ms(), t;
+	double t0 = mono_s(), c0 = side ? process_cpu_ms() : thread_cpu_ms(), t, orphans_done;
 	ZombieThread zt = { .sc = sc };
-	pthread_t thread;
+	CensusThread ct = { .sc = sc };
+	pthread_t thread, census;
+	bool beside = false;
 	int r;
 
 	if (!rep)
@@ -443,25 +480,44 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 		goto fail;
 	for (size_t i = 0; i < rep->snap->n_phases; i++)
 		host_report_add_phase(rep, rep->snap->phases[i].name, rep->snap->phases[i].ms);
+	/*
+	 * The census beside the orphans and everything after them: it reads the
+	 * snapshot's tables and processes, which nothing below changes (the
+	 * kernel log's gap is added to its gaps), and the namespace index they
+	 * share is built now, so that neither builds it then.
+	 */
 	t = mono_s();
+	ct.snap = rep->snap;
+	(void)snapshot_find_ns(rep->snap, 0);
+	beside = !sc->o.long_running && pthread_create(&census, NULL, census_thread, &ct) == 0;
+	if (!beside)
+		census_thread(&ct);
 	r = analyze_orphans(rep->snap, &rep->orphans);
-	if (r == 0)
-		r = analyze_census(rep->snap, rep->snap->mount_max, &rep->census);
 	if (r < 0)
 		goto fail;
-	host_report_add_phase(rep, "analysis", (mono_s() - t) * 1e3);
+	orphans_done = mono_s();
 	if (side) {
 		side = false;
 		if ((r = zombie_thread_join(thread, &zt, rep)) < 0)
 			goto fail;
-	} else if (sc->o.zombies) {
-		if ((r = scan_zombies_into(sc, rep)) < 0)
+	} else {
+		if (sc->o.zombies && (r = scan_zombies_into(sc, rep)) < 0)
 			goto fail;
-		if (sc->o.zombies_done)
+		if (sc->o.zombies && sc->o.zombies_done)
 			sc->o.zombies_done(rep->zombies, sc->o.userdata);
+		if (sc->kmsg && (r = kernel_log_read(sc, rep)) < 0)
+			goto fail;
 	}
-	if (sc->kmsg && (r = kernel_log_into(sc, rep)) < 0)
+	if ((r = kernel_log_gap(rep)) < 0)
 		goto fail;
+	if (beside) {
+		beside = false;
+		pthread_join(census, NULL);
+	}
+	rep->census = TAKE_PTR(ct.census);
+	if ((r = ct.r) < 0)
+		goto fail;
+	host_report_add_phase(rep, "analysis", (MAX(orphans_done, ct.done) - t) * 1e3);
 	if ((r = inodes_into(sc, rep)) < 0)
 		goto fail;
 	rep->wall_ms = (mono_s() - t0) * 1e3;
@@ -474,6 +530,9 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 fail:
 	if (side)
 		(void)zombie_thread_join(thread, &zt, rep);
+	if (beside)
+		pthread_join(census, NULL);
+	census_report_free(ct.census);
 	host_report_free(rep);
 	return r;
 }

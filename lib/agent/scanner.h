@@ -56,6 +56,8 @@ typedef struct ScannerOptions {
 	 * unchanged after the call.
 	 */
 	void (*zombies_done)(const ZombieScan *z, void *userdata);
+	/* The same for the census, on the thread that analysed it (one-shot: beside the orphans'). */
+	void (*census_done)(const CensusReport *c, void *userdata);
 	void *userdata;
 } ScannerOptions;
 

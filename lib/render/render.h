@@ -207,8 +207,13 @@ int render_json_line(json_object *o, FILE *f);
 
 /* The whole report (report.c): `residue --json` and GET /report; the one screen; --check's line. */
 json_object *render_report_json(const HostReport *r);
-/* The same with @zombies, rendered already (render_zombies_json()), or NULL to render them now. */
-json_object *render_report_json_with(const HostReport *r, json_object *zombies);
+/*
+ * The same with @census and @zombies rendered already (render_census_json(),
+ * render_zombies_json(), or render_json_preformatted() of their text); NULL
+ * renders that part now.
+ */
+json_object *render_report_json_with(const HostReport *r, json_object *census,
+				     json_object *zombies);
 /* Its "inodes" object: the audit the report carries, or why there is none and how to run one. */
 json_object *render_report_inodes_json(const HostReport *r);
 void render_report_text(const HostReport *r, FILE *f);

@@ -16,10 +16,10 @@
 
 json_object *render_report_json(const HostReport *r)
 {
-	return render_report_json_with(r, NULL);
+	return render_report_json_with(r, NULL, NULL);
 }
 
-json_object *render_report_json_with(const HostReport *r, json_object *zombies)
+json_object *render_report_json_with(const HostReport *r, json_object *census, json_object *zombies)
 {
 	json_object *o = render_orphans_json(r->snap, r->orphans);
 	/* The same dead superblocks, each with the kernel log's record of its teardown. */
@@ -30,7 +30,7 @@ json_object *render_report_json_with(const HostReport *r, json_object *zombies)
 				      r->snap, &r->orphans->dead[i],
 				      dead_sb_log_finding(r->kernel_log, &r->orphans->dead[i])));
 	json_object_object_add(o, "dead_superblocks", dead);
-	json_object_object_add(o, "census", render_census_json(r->census));
+	json_object_object_add(o, "census", census ? census : render_census_json(r->census));
 	if (!zombies && r->zombies)
 		zombies = render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES);
 	json_object_object_add(o, "zombies", zombies);

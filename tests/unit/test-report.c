@@ -626,10 +626,11 @@ static void test_zombie_life_bounded(void)
 }
 
 /*
- * residue --json renders the zombies apart, on the thread that scanned them:
- * the document must be the same bytes, hostile names (escaped newlines) too.
+ * residue --json renders the census and the zombies apart, on the threads
+ * that made them: the document must be the same bytes, hostile names
+ * (escaped newlines) too.
  */
-static void test_json_zombies_apart(void)
+static void test_json_parts_apart(void)
 {
 	HostReport *r = host_report();
 
@@ -640,13 +641,16 @@ static void test_json_zombies_apart(void)
 		}
 		json_object *whole = render_report_json(r);
 		json_object *z = render_zombies_json(r->zombies, REPORT_ZOMBIE_FILES);
+		json_object *c = render_census_json(r->census);
 		json_object *apart =
-			render_report_json_with(r, render_json_preformatted(render_json_text(z)));
+			render_report_json_with(r, render_json_preformatted(render_json_text(c)),
+						render_json_preformatted(render_json_text(z)));
 		char *want = render_json_text(whole), *got = render_json_text(apart);
 		CHECK(want && got && strchr(want, '\n') && strcmp(want, got) == 0);
 		free(want);
 		free(got);
 		json_object_put(z);
+		json_object_put(c);
 		json_object_put(whole);
 		json_object_put(apart);
 	}
@@ -670,6 +674,6 @@ int main(int argc, char **argv)
 	RUN(test_findings_dev_reused);
 	RUN(test_zombie_life);
 	RUN(test_zombie_life_bounded);
-	RUN(test_json_zombies_apart);
+	RUN(test_json_parts_apart);
 	return tap_done();
 }
