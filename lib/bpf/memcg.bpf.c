@@ -501,93 +501,117 @@ __noinline int want_step(void)
 	return 0;
 }
 
+/* The page-cache walk's next superblock and its first inode; 1 at the end of the list. */
+__noinline int cache_sb_step(void)
+{
+	__u64 sb = next_sb(cw.sb);
+
+	if (sb == cw.start_sb) {
+		cw.phase = PH_DONE;
+		return 1;
+	}
+	if (!sb || sb == cw.sb) {
+		stats.rejected++;
+		cw.phase = PH_DONE;
+		return 1;
+	}
+	cw.sb = sb;
+	if (!sb_is_listed(sb))
+		return 0; /* the list head, super_blocks */
+	stats.sbs++;
+	struct super_block *s = (void *)sb;
+	cw.inode_pos = (__u64)BPF_CORE_READ(s, s_inodes.next);
+	cw.phase = PH_INODE;
+	return 0;
+}
+
+/* One inode of the superblock: its folio, or the start of its XArray. */
+__noinline int cache_inode_step(void)
+{
+	__u64 pos = cw.inode_pos;
+
+	if (!pos || pos == inodes_head(cw.sb)) {
+		cw.phase = PH_SB;
+		return 0;
+	}
+	struct inode *inode = (void *)(pos - bpf_core_field_offset(struct inode, i_sb_list));
+	__u64 next = (__u64)BPF_CORE_READ(inode, i_sb_list.next);
+	if ((__u64)BPF_CORE_READ(inode, i_sb) != cw.sb || next == pos) {
+		stats.rejected++;
+		cw.phase = PH_SB; /* the list changed under us: next superblock */
+		return 0;
+	}
+	cw.inode_pos = next;
+	stats.inodes++;
+	if (!BPF_CORE_READ(inode, i_data.nrpages))
+		return 0;
+	stats.inodes_cached++;
+	cw.inode = (__u64)inode;
+	cw.acc_memcg = cw.acc_pages = cw.acc_dirty = cw.acc_mapped = cw.acc_shared = 0;
+	__u64 head = (__u64)BPF_CORE_READ(inode, i_data.i_pages.xa_head);
+	if ((head & 3) == 2 && head > 4096) {
+		cw.node = head - 2;
+		cw.slot = 0;
+		cw.phase = PH_XA;
+	} else if (head && (head & 3) == 0) {
+		account_folio(head);
+		end_inode();
+	}
+	return 0;
+}
+
+/* One slot of an XArray node: a folio, a child node, or up to the parent. */
+__noinline int cache_xa_step(void)
+{
+	struct xa_node *node = (void *)cw.node;
+
+	if (cw.slot >= XA_CHUNK) {
+		__u64 parent = (__u64)BPF_CORE_READ(node, parent);
+		if (!parent) {
+			end_inode();
+			return 0;
+		}
+		cw.slot = BPF_CORE_READ(node, offset) + 1;
+		cw.node = parent;
+		return 0;
+	}
+	__u64 entry = 0;
+	bpf_probe_read_kernel(&entry, sizeof(entry), &node->slots[cw.slot & (XA_CHUNK - 1)]);
+	cw.slot++;
+	if ((entry & 3) == 2 && entry > 4096) {
+		struct xa_node *child = (void *)(entry - 2);
+		if ((__u64)BPF_CORE_READ(child, parent) != cw.node) {
+			stats.rejected++;
+			return 0;
+		}
+		cw.node = entry - 2;
+		cw.slot = 0;
+	} else if (entry && (entry & 3) == 0) {
+		account_folio(entry);
+	}
+	return 0;
+}
+
+/*
+ * walk_cache's bpf_loop callback.  Each phase is a global function, checked
+ * once by the verifier, not with this callback's every state: inline, they
+ * made walk_cache the memcg skeleton's slowest program to load (6 500
+ * instructions processed in 4.9 ms of verification; 2 000 in 1.5 now).
+ */
 static int cache_step(__u32 i, void *ctx)
 {
 	(void)i;
 	(void)ctx;
 	stats.steps++;
 	switch (cw.phase) {
-	case PH_SB: {
-		__u64 sb = next_sb(cw.sb);
-		if (sb == cw.start_sb) {
-			cw.phase = PH_DONE;
-			return 1;
-		}
-		if (!sb || sb == cw.sb) {
-			stats.rejected++;
-			cw.phase = PH_DONE;
-			return 1;
-		}
-		cw.sb = sb;
-		if (!sb_is_listed(sb))
-			return 0; /* the list head, super_blocks */
-		stats.sbs++;
-		struct super_block *s = (void *)sb;
-		cw.inode_pos = (__u64)BPF_CORE_READ(s, s_inodes.next);
-		cw.phase = PH_INODE;
+	case PH_SB:
+		return cache_sb_step() ? 1 : 0;
+	case PH_INODE:
+		cache_inode_step();
 		return 0;
-	}
-	case PH_INODE: {
-		__u64 pos = cw.inode_pos;
-		if (!pos || pos == inodes_head(cw.sb)) {
-			cw.phase = PH_SB;
-			return 0;
-		}
-		struct inode *inode =
-			(void *)(pos - bpf_core_field_offset(struct inode, i_sb_list));
-		__u64 next = (__u64)BPF_CORE_READ(inode, i_sb_list.next);
-		if ((__u64)BPF_CORE_READ(inode, i_sb) != cw.sb || next == pos) {
-			stats.rejected++;
-			cw.phase = PH_SB; /* the list changed under us: next superblock */
-			return 0;
-		}
-		cw.inode_pos = next;
-		stats.inodes++;
-		if (!BPF_CORE_READ(inode, i_data.nrpages))
-			return 0;
-		stats.inodes_cached++;
-		cw.inode = (__u64)inode;
-		cw.acc_memcg = cw.acc_pages = cw.acc_dirty = cw.acc_mapped = cw.acc_shared = 0;
-		__u64 head = (__u64)BPF_CORE_READ(inode, i_data.i_pages.xa_head);
-		if ((head & 3) == 2 && head > 4096) {
-			cw.node = head - 2;
-			cw.slot = 0;
-			cw.phase = PH_XA;
-		} else if (head && (head & 3) == 0) {
-			account_folio(head);
-			end_inode();
-		}
+	case PH_XA:
+		cache_xa_step();
 		return 0;
-	}
-	case PH_XA: {
-		struct xa_node *node = (void *)cw.node;
-		if (cw.slot >= XA_CHUNK) {
-			__u64 parent = (__u64)BPF_CORE_READ(node, parent);
-			if (!parent) {
-				end_inode();
-				return 0;
-			}
-			cw.slot = BPF_CORE_READ(node, offset) + 1;
-			cw.node = parent;
-			return 0;
-		}
-		__u64 entry = 0;
-		bpf_probe_read_kernel(&entry, sizeof(entry),
-				      &node->slots[cw.slot & (XA_CHUNK - 1)]);
-		cw.slot++;
-		if ((entry & 3) == 2 && entry > 4096) {
-			struct xa_node *child = (void *)(entry - 2);
-			if ((__u64)BPF_CORE_READ(child, parent) != cw.node) {
-				stats.rejected++;
-				return 0;
-			}
-			cw.node = entry - 2;
-			cw.slot = 0;
-		} else if (entry && (entry & 3) == 0) {
-			account_folio(entry);
-		}
-		return 0;
-	}
 	case PH_PATH:
 		path_step();
 		return 0;

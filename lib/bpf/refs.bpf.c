@@ -108,7 +108,7 @@ static int sb_walk_step(__u32 i, void *data)
  * list_head, which this does not walk (RS_SB_UNKNOWN: userspace checks with
  * statmount).  bpf_loop(), so the verifier checks one step, not 256.
  */
-static __noinline int sb_has_live_mount(__u64 sbp)
+__noinline int sb_has_live_mount(__u64 sbp)
 {
 	struct super_block *sb = KCAST(struct super_block, sbp);
 	struct sb_walk w = { .result = RS_SB_UNKNOWN };
@@ -207,7 +207,9 @@ __noinline int fill_mount(struct rs_ref *r, __u64 vfsp, __u32 slot)
 	r->mnt_state = mount_state(m);
 	r->sb_live = RS_SB_UNKNOWN;
 	if (r->mnt_state == RS_MNT_ORPHANED || r->mnt_state == RS_MNT_DETACHED) {
-		r->sb_live = (__u8)sb_has_live_mount((__u64)KREAD(m, mnt.mnt_sb));
+		__u64 sbp = 0; /* a number for the global function: read, not loaded as a pointer */
+		bpf_core_read(&sbp, sizeof(sbp), &m->mnt.mnt_sb);
+		r->sb_live = (__u8)sb_has_live_mount(sbp);
 	}
 	if (c) {
 		c->vfsp = vfsp;
@@ -481,7 +483,7 @@ static __always_inline bool mounts_chained(void)
 }
 
 /* The names of a superblock with no root (struct rs_sb_name), for the mount that named it is gone. */
-static __noinline int note_sb_name(void)
+__noinline int note_sb_name(void)
 {
 	struct super_block *sb = KCAST(struct super_block, sw.sb);
 	__u32 i = sw.names++;
@@ -509,7 +511,7 @@ static __noinline int note_sb_name(void)
 }
 
 /* Start a record for the superblock at sw.sb and the walk of its mounts. */
-static __noinline int sb_begin(void)
+__noinline int sb_begin(void)
 {
 	struct super_block *sb = KCAST(struct super_block, sw.sb);
 
@@ -606,7 +608,7 @@ static __always_inline void mounts_done(void)
 }
 
 /* A bind mount of an nsfs file, attached in a namespace: what it keeps, and where. */
-static __noinline int note_nsbind(__u64 mp)
+__noinline int note_nsbind(__u64 mp)
 {
 	struct mount *m = KCAST(struct mount, mp);
 	const void *ns = KREAD(m, mnt_ns);
@@ -635,21 +637,21 @@ static __always_inline bool is_kernel_ptr(__u64 p)
 	return (p >> 48) == 0xffff;
 }
 
-static __noinline int mount_step(void)
+__noinline int mount_step(void)
 {
-	__u64 pos = sw.pos;
+	__u64 pos = sw.pos, mp, next;
 	struct mount *m;
-	__u64 next;
 
 	if (!pos || (!mounts_chained() && pos == sw.head)) {
 		mounts_done();
 		return 0;
 	}
 	if (mounts_chained()) {
-		m = KCAST(struct mount, pos);
+		mp = pos;
+		m = KCAST(struct mount, mp);
 		next = (__u64)KREAD(m, mnt_next_for_sb);
 	} else {
-		__u64 mp = pos - bpf_core_field_offset(struct mount___old, mnt_instance);
+		mp = pos - bpf_core_field_offset(struct mount___old, mnt_instance);
 		struct mount___old *old = KCAST(struct mount___old, mp);
 		m = KCAST(struct mount, mp);
 		next = (__u64)KREAD(old, mnt_instance.next);
@@ -675,7 +677,7 @@ static __noinline int mount_step(void)
 		sw.rec.attached++;
 		note_ns((__u64)KREAD(m, mnt_ns));
 		if (sw.rec.magic == NSFS_MAGIC) {
-			note_nsbind((__u64)m);
+			note_nsbind(mp); /* a number: a global function takes no pointer */
 		} else if (sw.rec.flags & RS_SB_F_NS_MORE) {
 			/*
 			 * Mounted in more namespaces than a record holds: it is live,
@@ -702,7 +704,7 @@ static __noinline int mount_step(void)
 	return 0;
 }
 
-static __noinline int inode_step(void)
+__noinline int inode_step(void)
 {
 	__u64 pos = sw.pos;
 
@@ -726,7 +728,7 @@ static __noinline int inode_step(void)
 	return 0;
 }
 
-static __noinline int emit_sb(void)
+__noinline int emit_sb(void)
 {
 	__u32 i = sw.n;
 	struct rs_sb *v = bpf_map_lookup_elem(&sbs, &i);
