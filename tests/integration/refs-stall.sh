@@ -18,17 +18,31 @@ t_init
 t_repro repro_case_orphan_fd
 t_repro repro_controls
 
-# A scan of this host's processes can end (14 ms seen, beside another test) before the watcher
-# has seen its child: then it is run again, up to 5 times, until the stall happens.
+# The watcher must be looking before residue forks its child, which may live 20 ms: residue is
+# started stopped (a shell that stops itself, then execs it under the same pid), the watcher is
+# started on that pid, and only then is it let go.  Started after residue, the watcher missed
+# the child 5 times in a row once in the 6.1 guest.  Should it still miss, up to 5 attempts.
 for attempt in 1 2 3 4 5; do
-	t0=$(date +%s%N)
-	"$RESIDUE" orphans -J --no-bpf >"$T_JSON" 2>"$REPRO_DIR/residue.err" &
+	bash -c 'kill -STOP $$; exec "$@"' residue "$RESIDUE" orphans -J --no-bpf \
+		>"$T_JSON" 2>"$REPRO_DIR/residue.err" &
 	RPID=$!
 	REPRO_PIDS+=" $RPID@$(repro_starttime "$RPID")"
-	stopped=$("$RESIDUE_HOLD" stop-child "$RPID" residue-refs)
+	"$RESIDUE_HOLD" stop-child "$RPID" residue-refs >"$REPRO_DIR/stopped" &
+	WPID=$!
+	REPRO_PIDS+=" $WPID@$(repro_starttime "$WPID")"
+	# Stopped (T in stat) before it is let go: a CONT sent before the STOP would be lost.
+	for ((i = 0; i < 100; i++)); do
+		[[ $(awk '{ print $3 }' "/proc/$RPID/stat" 2>/dev/null) == T ]] && break
+		sleep 0.01
+	done
+	sleep 0.1 # the watcher's first look at the (empty) children
+	t0=$(date +%s%N)
+	kill -CONT "$RPID"
 	wait "$RPID"
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
+	wait "$WPID" || true
+	stopped=$(cat "$REPRO_DIR/stopped")
 	t_log "attempt $attempt: stopped residue-refs ${stopped:-(none seen)}; the scan took $ms ms"
 	[[ -n $stopped ]] && break
 done
