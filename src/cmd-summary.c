@@ -65,24 +65,24 @@ typedef struct EarlyJson {
 	char *census, *zombies;
 } EarlyJson;
 
+/* @o's text, for render_json_preformatted(); @o is freed. */
+static char *text_of(json_object *o)
+{
+	char *text = o ? render_json_text(o) : NULL;
+
+	json_object_put(o);
+	return text;
+}
+
 static void render_census_early(const CensusReport *c, void *userdata)
 {
-	EarlyJson *e = userdata;
-	json_object *o = render_census_json(c);
-
-	if (o)
-		e->census = render_json_text(o);
-	json_object_put(o);
+	((EarlyJson *)userdata)->census = text_of(render_census_json(c));
 }
 
 static void render_zombies_early(const ZombieScan *z, void *userdata)
 {
-	EarlyJson *e = userdata;
-	json_object *o = z ? render_zombies_json(z, REPORT_ZOMBIE_FILES) : NULL;
-
-	if (o)
-		e->zombies = render_json_text(o);
-	json_object_put(o);
+	((EarlyJson *)userdata)->zombies =
+		z ? text_of(render_zombies_json(z, REPORT_ZOMBIE_FILES)) : NULL;
 }
 
 int cmd_summary(const GlobalOptions *g, int argc, char **argv)

@@ -395,15 +395,25 @@ typedef struct ZombieThread {
 	int r;
 } ZombieThread;
 
+/*
+ * The zombies, handed to the caller's zombies_done, then the kernel log:
+ * on their own thread in a one-shot scan, in a row otherwise.
+ */
+static int zombies_then_log(Scanner *sc, HostReport *rep)
+{
+	int r = 0;
+
+	if (sc->o.zombies && (r = scan_zombies_into(sc, rep)) >= 0 && sc->o.zombies_done)
+		sc->o.zombies_done(rep->zombies, sc->o.userdata);
+	if (r >= 0 && sc->kmsg)
+		r = kernel_log_read(sc, rep);
+	return r;
+}
+
 static void *zombie_thread(void *userdata)
 {
 	ZombieThread *z = userdata;
-	const ScannerOptions *o = &z->sc->o;
-	z->r = scan_zombies_into(z->sc, &z->part);
-	if (z->r >= 0 && o->zombies_done)
-		o->zombies_done(z->part.zombies, o->userdata);
-	if (z->r >= 0 && z->sc->kmsg)
-		z->r = kernel_log_read(z->sc, &z->part);
+	z->r = zombies_then_log(z->sc, &z->part);
 	return NULL;
 }
 
@@ -488,8 +498,8 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 	 */
 	t = mono_s();
 	ct.snap = rep->snap;
-	(void)snapshot_find_ns(rep->snap, 0);
-	beside = !sc->o.long_running && pthread_create(&census, NULL, census_thread, &ct) == 0;
+	beside = !sc->o.long_running && snapshot_index_nss(rep->snap) == 0 &&
+		 pthread_create(&census, NULL, census_thread, &ct) == 0;
 	if (!beside)
 		census_thread(&ct);
 	r = analyze_orphans(rep->snap, &rep->orphans);
@@ -500,13 +510,8 @@ int scanner_scan(Scanner *sc, HostReport **ret)
 		side = false;
 		if ((r = zombie_thread_join(thread, &zt, rep)) < 0)
 			goto fail;
-	} else {
-		if (sc->o.zombies && (r = scan_zombies_into(sc, rep)) < 0)
-			goto fail;
-		if (sc->o.zombies && sc->o.zombies_done)
-			sc->o.zombies_done(rep->zombies, sc->o.userdata);
-		if (sc->kmsg && (r = kernel_log_read(sc, rep)) < 0)
-			goto fail;
+	} else if ((r = zombies_then_log(sc, rep)) < 0) {
+		goto fail;
 	}
 	if ((r = kernel_log_gap(rep)) < 0)
 		goto fail;

@@ -108,16 +108,11 @@ int analyze_zombies(ZombieScan *z)
 #define RAMFS_MAGIC 0x858458f6
 #define HUGETLBFS_MAGIC 0x958458f6
 
-/* By zombie, then the most pages first, then inode: a stable order for the bounded list. */
+/* Indices into z->pins in analyze_zombies()'s order, which may not have run yet (naming). */
 static int cmp_pins(const void *a, const void *b, void *ctx)
 {
 	const ZombieScan *z = ctx;
-	const CachePin *x = &z->pins[*(const size_t *)a], *y = &z->pins[*(const size_t *)b];
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	if (x->pages != y->pages)
-		return x->pages > y->pages ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
+	return cmp_pin(&z->pins[*(const size_t *)a], &z->pins[*(const size_t *)b]);
 }
 
 int zombie_pins_listed(const ZombieScan *z, unsigned per_zombie, size_t **ret_order,

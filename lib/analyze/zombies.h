@@ -52,7 +52,8 @@ PinAction pin_action_for(const CachePin *p, bool pageout_mapped);
 
 /*
  * A bounded list of the files that pin zombies: the pins by zombie, then the
- * most pages first, then inode (*@ret_order, indices into @z->pins), and
+ * most pages first, then device and inode, as analyze_zombies() sorts them
+ * (*@ret_order, indices into @z->pins), and
  * which of them it lists, each zombie's first @per_zombie (*@ret_listed[k]
  * for pin k).  The JSON renders them (render_zombies_json) and only those are
  * named in our namespace (memcg_name_files).  0, or -ENOMEM with nothing

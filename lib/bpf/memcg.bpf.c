@@ -34,10 +34,11 @@
  *    Run with names_n set, walk_cache is the naming pass instead: for each
  *    file residue lists (names_want[], a pin's dentry and inode) it records
  *    the path as a chain of dentries in map dentries.  Both walks used to
- *    record every pinning file's path as they went, which was a third of
- *    `residue --json` on a host with 15 000 such files and a report that
- *    names 20 a zombie.  A dentry that is no longer its inode's alias by
- *    then (pruned, reused) is not followed, and counted (names_stale).
+ *    record every pinning file's path as they went, for a report that names
+ *    20 a zombie: with 15 000 such files, a third of the LRU walk's time
+ *    (kernel_view.walk_ms of `residue zombies -J`, docs/PERFORMANCE.md).
+ *    A dentry that is no longer its inode's alias by then (pruned, reused)
+ *    is not followed, and counted (names_stale).
  *
  * Both are flat state machines run by bpf_loop(), their state in .bss, as
  * the verifier of clang 14 / libbpf 1.1 era kernels prefers.  CO-RE only.
@@ -290,7 +291,7 @@ enum {
 	PH_XA,
 	PH_PATH,
 	PH_DONE,
-	PH_WANT, /* the naming pass: the next file to name */
+	PH_WANT, /* the naming pass: the next file to name; after each path, back here */
 };
 
 static __always_inline __u64 next_sb(__u64 sbp)
@@ -458,7 +459,7 @@ __noinline int path_step(void)
 
 	if (!key || cw.path_depth++ >= PATH_DEPTH_MAX || bpf_map_lookup_elem(&dentries, &key)) {
 		cw.path_dentry = 0;
-		cw.phase = cw.path_return;
+		cw.phase = PH_WANT; /* the naming pass is the only one that records paths */
 		return 0;
 	}
 	v = bpf_map_lookup_elem(&scratch, &one);
@@ -496,7 +497,6 @@ __noinline int want_step(void)
 	}
 	cw.path_dentry = dentry;
 	cw.path_depth = 0;
-	cw.path_return = PH_WANT;
 	cw.phase = PH_PATH;
 	return 0;
 }

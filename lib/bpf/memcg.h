@@ -106,9 +106,9 @@ struct zm_cache_walk {
 	/* Memo: the last memcg looked at, and whether it is dying. */
 	__u64 memo_memcg, memo_id;
 	__u8 memo_dying;
-	/* Path recording: the dentry to record next, and the phase to go back to. */
+	/* Path recording (the naming pass): the dentry to record next, and how deep it is. */
 	__u64 path_dentry;
-	__u32 path_depth, path_return;
+	__u32 path_depth;
 	__u32 want; /* the naming pass: the next of names_want[] */
 };
 

@@ -354,7 +354,7 @@ static int read_mountinfo(int procfd, MountNs *ns)
 	ns->table_bytes = (uint64_t)n;
 	ns->table_text = TAKE_PTR(buf); /* the entries point into it */
 	int r = table_from_mountinfo(ns, ns->table_text, (size_t)n);
-	if (r < 0 || ns->pid_cgroup)
+	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%d/cgroup", ns->pid);
 	n = read_small_at(procfd, path, cg, sizeof(cg));

@@ -261,6 +261,11 @@ MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino)
 	return ns_lookup(s, ino, true);
 }
 
+int snapshot_index_nss(const Snapshot *s)
+{
+	return ns_index(s) ? 0 : -ENOMEM;
+}
+
 const char *mount_ns_name(const MountNs *ns, char *buf, size_t size)
 {
 	snprintf(buf, size, ns->id_is_ino ? "mnt:[%llu]" : "%llu",

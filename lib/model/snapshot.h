@@ -457,6 +457,12 @@ MountNs *snapshot_add_ns(Snapshot *s);
 SbProbe *snapshot_find_sb(const Snapshot *s, uint64_t dev);
 MountNs *snapshot_find_ns(const Snapshot *s, uint64_t id);
 MountNs *snapshot_find_ns_by_ino(const Snapshot *s, uint64_t ino);
+/*
+ * Build the namespace index those two lookups keep, now: until namespaces
+ * are added, they only read it then, and threads that share @s may call
+ * them.  0, or -ENOMEM (then a lookup tries to build it again: no sharing).
+ */
+int snapshot_index_nss(const Snapshot *s);
 /* How people name @ns: its 64-bit id, or mnt:[INODE] (as in /proc) when the kernel gives none. */
 const char *mount_ns_name(const MountNs *ns, char *buf, size_t size);
 #define MOUNT_NS_NAME_MAX 32
